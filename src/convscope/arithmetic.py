@@ -1,0 +1,996 @@
+"""Convolution arithmetic: output sizes, "same" padding, parameter and multiplication counts.
+
+The one place these numbers are computed: the layer graph, the server and the
+hyperparameter explorer call these functions instead of writing their own formulas.
+Along each spatial axis the output size follows PyTorch's floor rule
+
+    out = floor((H + 2P − D(K − 1) − 1)/S) + 1,
+
+which is ``(padded − effective kernel)/S + 1`` rounded down. The strict rule calls a
+combination invalid when that division leaves a remainder: the windows do not tile
+the padded input and PyTorch silently drops the rows or columns left over.
+
+Sizes, kernels, strides, paddings and dilations are ints or ``(H, W)`` pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+from convscope.errors import ConvScopeError
+
+#: ``(H, W)``; one int means the same value on both axes.
+Pair = tuple[int, int]
+IntOrPair = int | tuple[int, int]
+
+
+# ---------------------------------------------------------------- checking input
+
+
+def _whole(value: Any, name: str) -> int:
+    if not isinstance(value, bool):  # True is an int to Python, never a size to a user
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise ConvScopeError(f"{name} must be a whole number, got {value!r}; give an int such as 3")
+
+
+def _pair(value: Any, name: str) -> Pair:
+    """``3`` → ``(3, 3)``; ``(3, 2)`` → ``(3, 2)``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ConvScopeError(f"{name} must be a number or an (H, W) pair, got {value!r}; give one or two numbers")
+        return (_whole(value[0], name), _whole(value[1], name))
+    whole = _whole(value, name)
+    return (whole, whole)
+
+
+def _at_least(value: int, low: int, name: str, why: str) -> int:
+    if value < low:
+        bound = "0 or more" if low == 0 else f"at least {low}"
+        raise ConvScopeError(f"{name} must be {bound}, got {value}; {why}")
+    return value
+
+
+def _positive(value: Any, name: str, why: str) -> int:
+    return _at_least(_whole(value, name), 1, name, why)
+
+
+def _channels(value: Any, name: str) -> int:
+    return _positive(value, name, "a layer has at least one channel")
+
+
+def _kernel_hw(kernel: Any) -> Pair:
+    why = "a kernel covers at least one pixel"
+    kh, kw = _pair(kernel, "kernel")
+    return (_at_least(kh, 1, "kernel", why), _at_least(kw, 1, "kernel", why))
+
+
+def _out_hw(out_height: Any, out_width: Any) -> Pair:
+    return (
+        _positive(out_height, "out_height", "a layer outputs at least one row"),
+        _positive(out_width, "out_width", "a layer outputs at least one column"),
+    )
+
+
+def _check_groups(in_channels: int, out_channels: int, groups: int) -> int:
+    groups = _at_least(_whole(groups, "groups"), 1, "groups", "1 means an ordinary convolution")
+    for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % groups:
+            raise ConvScopeError(
+                f"{name} {channels} is not divisible by groups {groups}; choose groups that divide both channel counts"
+            )
+    return groups
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+# ------------------------------------------------------------------- one axis
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """One spatial axis of a sliding window, checked."""
+
+    size: int
+    kernel: int
+    stride: int
+    before: int  # padding on the top / left
+    after: int  # padding on the bottom / right
+    dilation: int
+
+    @classmethod
+    def checked(cls, size: Any, kernel: Any, stride: Any, padding: Any, dilation: Any) -> _Axis:
+        before, after = _pair(padding, "padding")
+        for side in (before, after):
+            _at_least(side, 0, "padding", "negative padding would crop the input; crop before the layer instead")
+        return cls(
+            size=_at_least(_whole(size, "input size"), 1, "input size", "an input has at least one pixel"),
+            kernel=_at_least(_whole(kernel, "kernel"), 1, "kernel", "a kernel covers at least one pixel"),
+            stride=_at_least(_whole(stride, "stride"), 1, "stride", "the window moves by at least one pixel"),
+            before=before,
+            after=after,
+            dilation=_at_least(_whole(dilation, "dilation"), 1, "dilation", "1 means taps on neighbouring pixels"),
+        )
+
+    @property
+    def padded(self) -> int:
+        return self.size + self.before + self.after
+
+    @property
+    def effective(self) -> int:
+        """Pixels one window spans: dilation spreads the K taps D pixels apart."""
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def span(self) -> int:
+        """Pixels the window's start can travel: padded − effective kernel."""
+        return self.padded - self.effective
+
+    def too_small(self) -> ConvScopeError:
+        dilated = f" (a {self.kernel}-tap kernel with dilation {self.dilation})" if self.dilation > 1 else ""
+        return ConvScopeError(
+            f"the effective kernel {self.effective}{dilated} is bigger than the padded input "
+            f"{self.padded} ({self.padded_text()}); use a smaller kernel or dilation, more padding or a larger input"
+        )
+
+    def padded_text(self) -> str:
+        if self.before == self.after:
+            return f"{self.size} + 2·{self.before}"
+        return f"{self.size} + {self.before} + {self.after}"
+
+    def floor(self) -> int:
+        if self.span < 0:
+            raise self.too_small()
+        return self.span // self.stride + 1
+
+    def exact(self) -> Fraction:
+        return Fraction(self.span, self.stride) + 1
+
+    def fraction_text(self) -> str:
+        return f"({self.padded} − {self.effective})/{self.stride} + 1 = {_fraction(self.exact())}"
+
+
+def _fraction(value: Fraction) -> str:
+    """``55`` → "55"; ``7/2`` → "3.5"; ``10/3`` → "10/3 ≈ 3.333"."""
+    if value.denominator == 1:
+        return _n(value.numerator)
+    if (value * 1000).denominator == 1:
+        return f"{float(value):g}"
+    return f"{value.numerator}/{value.denominator} ≈ {float(value):.3f}"
+
+
+# ----------------------------------------------------------------- output size
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
+    """Output size along one axis by the floor rule, exactly as ``nn.Conv2d`` computes it.
+
+    Args:
+        size: input pixels along the axis (H or W).
+        kernel: kernel taps K along the axis.
+        stride: step S between window positions.
+        padding: zeros P added on each side, or ``(before, after)`` for uneven padding.
+        dilation: spacing D between kernel taps.
+
+    Raises:
+        ConvScopeError: an argument is out of range, or the effective kernel
+        D(K − 1) + 1 is bigger than the padded input.
+
+    Example:
+        >>> conv_output_size(227, 11, stride=4)  # AlexNet conv1: floor((227 − 11)/4) + 1
+        55
+    """
+    return _Axis.checked(size, kernel, stride, padding, dilation).floor()
+
+
+def conv_output_hw(
+    size: IntOrPair, kernel: IntOrPair, stride: IntOrPair = 1, padding: Any = 0, dilation: IntOrPair = 1
+) -> Pair:
+    """Output ``(H_out, W_out)`` of a 2-D convolution by the floor rule.
+
+    Args:
+        size: input ``H`` and ``W`` (an int for a square input).
+        kernel, stride, dilation: ints or ``(H, W)`` pairs.
+        padding: an int, an ``(H, W)`` pair, ``"same"``, ``"valid"`` or a :class:`SamePadding`.
+
+    Example:
+        >>> conv_output_hw((32, 48), 3, stride=2, padding=1)
+        (16, 24)
+    """
+    height, width = _axes(size, kernel, stride, padding, dilation)
+    return (height.floor(), width.floor())
+
+
+def pool_output_size(
+    size: int,
+    kernel: int,
+    stride: int | None = None,
+    padding: int | Pair = 0,
+    dilation: int = 1,
+    *,
+    ceil_mode: bool = False,
+) -> int:
+    """Output size along one axis of ``nn.MaxPool2d`` / ``nn.AvgPool2d``.
+
+    Same formula as a convolution, and the same rules PyTorch enforces: the stride
+    defaults to the kernel, padding is at most half the kernel size, and with
+    ``ceil_mode`` the division rounds up but the last window must start inside the
+    input or the left padding (a window starting in the right padding would see
+    only padding).
+
+    Args:
+        size, kernel, padding, dilation: as for :func:`conv_output_size`.
+        stride: step S; ``None`` means the kernel size, as in PyTorch.
+        ceil_mode: round the division up instead of down.
+
+    Example:
+        >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
+        (2, 3)
+    """
+    axis = _Axis.checked(size, kernel, kernel if stride is None else stride, padding, dilation)
+    return _pool_floor(axis, ceil_mode)
+
+
+def pool_output_hw(
+    size: IntOrPair,
+    kernel: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: Any = 0,
+    dilation: IntOrPair = 1,
+    *,
+    ceil_mode: bool = False,
+) -> Pair:
+    """Output ``(H_out, W_out)`` of 2-D max or average pooling (see :func:`pool_output_size`).
+
+    Example:
+        >>> pool_output_hw(55, 3, stride=2)  # AlexNet's overlapping pooling
+        (27, 27)
+    """
+    height, width = _axes(size, kernel, kernel if stride is None else stride, padding, dilation)
+    return (_pool_floor(height, ceil_mode), _pool_floor(width, ceil_mode))
+
+
+def _pool_floor(axis: _Axis, ceil_mode: bool) -> int:
+    # PyTorch's CPU pooling allows padding up to half the kernel size K, not half the
+    # (larger) dilated window, so that is the limit to enforce.
+    half = axis.kernel // 2
+    if max(axis.before, axis.after) > half:
+        raise ConvScopeError(
+            f"pooling padding {max(axis.before, axis.after)} is more than half the kernel size {axis.kernel}; PyTorch "
+            f"pools with at most {half} pixel{'' if half == 1 else 's'} of padding here: pad less or widen the window"
+        )
+    out = (-(-axis.span // axis.stride) if ceil_mode else axis.span // axis.stride) + 1
+    if ceil_mode and (out - 1) * axis.stride >= axis.size + axis.before:
+        out -= 1  # that window would start in the right padding and see no input pixel
+    if out < 1:
+        raise axis.too_small()
+    return out
+
+
+def _axes(size: Any, kernel: Any, stride: Any, padding: Any, dilation: Any) -> tuple[_Axis, _Axis]:
+    """Check 2-D arguments and split them into the height and width axes."""
+    sizes, kernels = _pair(size, "input size"), _pair(kernel, "kernel")
+    strides, dilations = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads = _padding_hw(padding, sizes, kernels, strides, dilations)
+    height, width = (_Axis.checked(sizes[i], kernels[i], strides[i], pads[i], dilations[i]) for i in (0, 1))
+    return height, width
+
+
+def _padding_hw(padding: Any, size: Pair, kernel: Pair, stride: Pair, dilation: Pair) -> tuple[Pair, Pair]:
+    """Any padding spelling → ``((top, bottom), (left, right))``."""
+    if isinstance(padding, SamePadding):
+        return (padding.top, padding.bottom), (padding.left, padding.right)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            return _padding_hw(same_padding(kernel, stride, dilation, size), size, kernel, stride, dilation)
+        raise ConvScopeError(f"padding {padding!r} is not understood; use a number, an (H, W) pair, 'same' or 'valid'")
+    ph, pw = _pair(padding, "padding")
+    return (ph, ph), (pw, pw)
+
+
+# ------------------------------------------------------------------ strict rule
+
+
+@dataclass(frozen=True)
+class StrictSize:
+    """Output size along one axis by the strict rule, with the floor rule beside it."""
+
+    valid: bool
+    #: ``(padded − effective kernel)/S + 1`` without rounding.
+    exact: float
+    #: The same division with the numbers, e.g. ``"(227 − 11)/4 + 1 = 55"``.
+    fraction: str
+    #: What PyTorch computes (the floor rule).
+    floor: int
+    #: Rows or columns at the end of the padded input no window reaches.
+    leftover: int
+    padded: int
+    effective_kernel: int
+    #: Why the combination is invalid, in words; ``None`` when valid.
+    reason: str | None
+
+
+def strict_output_size(
+    size: int, kernel: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1, *, axis: str | None = None
+) -> StrictSize:
+    """Output size along one axis by the strict rule: windows must tile the padded input exactly.
+
+    Args:
+        size, kernel, stride, padding, dilation: as for :func:`conv_output_size`.
+        axis: ``"height"`` or ``"width"`` to word the reason for one axis of a
+            rectangular window; ``None`` words it for a square K×K window.
+
+    Raises:
+        ConvScopeError: as :func:`conv_output_size` (no output by either rule).
+
+    Example:
+        >>> r = strict_output_size(8, 3, stride=2)
+        >>> r.valid, r.exact, r.floor, r.leftover
+        (False, 3.5, 3, 1)
+        >>> r.reason  # doctest: +NORMALIZE_WHITESPACE
+        'the 3×3 window with stride 2 does not tile the 8×8 input exactly:
+         (8 − 3)/2 + 1 = 3.5; 1 column/row would be left over'
+    """
+    return _strict(_Axis.checked(size, kernel, stride, padding, dilation), axis)
+
+
+def _strict(axis: _Axis, label: str | None) -> StrictSize:
+    floor = axis.floor()
+    leftover = axis.span % axis.stride
+    return StrictSize(
+        valid=leftover == 0,
+        exact=float(axis.exact()),
+        fraction=axis.fraction_text(),
+        floor=floor,
+        leftover=leftover,
+        padded=axis.padded,
+        effective_kernel=axis.effective,
+        reason=_strict_reason(axis, label, leftover) if leftover else None,
+    )
+
+
+def _strict_reason(axis: _Axis, label: str | None, leftover: int) -> str:
+    k, e = axis.kernel, axis.effective
+    padded = "padded " if axis.padded != axis.size else ""
+    if label is None:
+        window = f"{k}×{k} window" + (f" (spanning {e}×{e} with dilation {axis.dilation})" if e != k else "")
+        where = f"{axis.padded}×{axis.padded} {padded}input"
+        unit = "column/row" if leftover == 1 else "columns/rows"
+    else:
+        tall = "tall" if label == "height" else "wide"
+        spanning = f" (spanning {e} pixels with dilation {axis.dilation})" if e != k else ""
+        window = f"{k}-pixel-{tall} window{spanning}"
+        where = f"{axis.padded}-pixel {padded}{label}"
+        unit = ("row" if label == "height" else "column") + ("" if leftover == 1 else "s")
+    return (
+        f"the {window} with stride {axis.stride} does not tile the {where} exactly: "
+        f"{axis.fraction_text()}; {leftover} {unit} would be left over"
+    )
+
+
+@dataclass(frozen=True)
+class StrictShape:
+    """The strict rule on both axes of a 2-D window."""
+
+    height: StrictSize
+    width: StrictSize
+
+    @property
+    def valid(self) -> bool:
+        return self.height.valid and self.width.valid
+
+    @property
+    def floor(self) -> Pair:
+        return (self.height.floor, self.width.floor)
+
+    @property
+    def exact(self) -> tuple[float, float]:
+        return (self.height.exact, self.width.exact)
+
+    @property
+    def reason(self) -> str | None:
+        reasons = dict.fromkeys(r for r in (self.height.reason, self.width.reason) if r)  # a square says it once
+        return "; ".join(reasons) or None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "height": asdict(self.height), "width": asdict(self.width), "reason": self.reason}
+
+
+def strict_output_hw(
+    size: IntOrPair, kernel: IntOrPair, stride: IntOrPair = 1, padding: Any = 0, dilation: IntOrPair = 1
+) -> StrictShape:
+    """The strict rule for a 2-D window (arguments as for :func:`conv_output_hw`).
+
+    Example:
+        >>> strict_output_hw(227, 11, stride=4).valid
+        True
+    """
+    height, width = _axes(size, kernel, stride, padding, dilation)
+    if height == width:  # a square: word it as K×K once
+        return StrictShape(_strict(height, None), _strict(width, None))
+    return StrictShape(_strict(height, "height"), _strict(width, "width"))
+
+
+# -------------------------------------------------------------- "same" padding
+
+
+@dataclass(frozen=True)
+class SamePadding:
+    """Zeros on each side that keep ``out = ceil(size/S)``; extra on the bottom/right, as TensorFlow does."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+    #: ``(H_out, W_out)`` when the input size was given.
+    output: Pair | None
+    #: Why symmetric padding cannot do it, in words; ``None`` when it can.
+    reason: str | None
+
+    @property
+    def symmetric(self) -> bool:
+        return self.top == self.bottom and self.left == self.right
+
+    @property
+    def padding(self) -> Pair | None:
+        """``(P_h, P_w)`` for ``nn.Conv2d(padding=...)``, or ``None`` when the split is uneven."""
+        return (self.top, self.left) if self.symmetric else None
+
+    @property
+    def pad(self) -> tuple[int, int, int, int]:
+        """``(left, right, top, bottom)``, the order ``F.pad`` and ``nn.ZeroPad2d`` take."""
+        return (self.left, self.right, self.top, self.bottom)
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = asdict(self)
+        fields["output"] = list(self.output) if self.output else None
+        return {**fields, "symmetric": self.symmetric}
+
+
+def same_padding(
+    kernel: IntOrPair, stride: IntOrPair = 1, dilation: IntOrPair = 1, size: IntOrPair | None = None
+) -> SamePadding:
+    """The padding for "same" output: ``ceil(size/S)`` positions along each axis.
+
+    The total along an axis is ``(out − 1)·S + effective kernel − size`` (at least 0);
+    with stride 1 that is ``effective kernel − 1``, so an even effective kernel needs
+    an odd total that no symmetric padding gives.
+
+    Args:
+        kernel, stride, dilation: ints or ``(H, W)`` pairs.
+        size: the input ``H``, ``W``; needed when a stride is above 1, since the
+            total then depends on it.
+
+    Example:
+        >>> same_padding(4).pad  # total 3 on each axis: 1 before, 2 after
+        (1, 2, 1, 2)
+    """
+    kernels, strides, dilations = _pair(kernel, "kernel"), _pair(stride, "stride"), _pair(dilation, "dilation")
+    if size is None and strides != (1, 1):
+        raise ConvScopeError(
+            f"'same' padding with stride {_hw_text(strides)} depends on the input size; give the size as well"
+        )
+    sizes = (None, None) if size is None else _pair(size, "input size")
+    axes: list[tuple[_Axis, int | None, int]] = []
+    for i in (0, 1):
+        # Checked with the input size (or one window, when the size is unknown) and no padding.
+        probe = _Axis.checked(sizes[i] or 1, kernels[i], strides[i], 0, dilations[i])
+        out = None if sizes[i] is None else -(-probe.size // probe.stride)
+        total = probe.effective - 1 if out is None else max((out - 1) * probe.stride + probe.effective - probe.size, 0)
+        axes.append((probe, out, total))
+    (_, h_out, h_total), (_, w_out, w_total) = axes
+    labels = (None, None) if axes[0] == axes[1] else ("height", "width")  # a square says it once
+    reasons = [_same_reason(*axis, label) for axis, label in zip(axes, labels) if axis[2] % 2]
+    return SamePadding(
+        top=h_total // 2,
+        bottom=h_total - h_total // 2,
+        left=w_total // 2,
+        right=w_total - w_total // 2,
+        output=None if h_out is None or w_out is None else (h_out, w_out),
+        reason="; ".join(dict.fromkeys(reasons)) or None,
+    )
+
+
+def _same_reason(axis: _Axis, out: int | None, total: int, label: str | None) -> str:
+    if out is None or axis.stride == 1:
+        why = f"effective kernel {axis.effective} − 1"
+    else:
+        why = f"({out} − 1)·{axis.stride} + {axis.effective} − {axis.size}"
+    along, before, after = {
+        None: ("along each axis", "top/left", "bottom/right"),
+        "height": ("along the height", "top", "bottom"),
+        "width": ("along the width", "left", "right"),
+    }[label]
+    return (
+        f"'same' padding needs {total} pixel{'' if total == 1 else 's'} in total {along} ({why}), "
+        f"an odd number that cannot be split evenly: "
+        f"pad {total // 2} on the {before} and {total - total // 2} on the {after} (TensorFlow's split)"
+    )
+
+
+def _hw_text(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
+
+
+# ---------------------------------------------------------------------- counts
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count with the formula that gives it."""
+
+    value: int
+    #: The formula with the numbers put in, e.g. ``"55·55·96·3·11·11 = 105,415,200"``.
+    formula: str
+    #: The formula in letters, e.g. ``"H_out·W_out·C_out·(C_in/groups)·K_h·K_w"``.
+    rule: str
+
+    def __int__(self) -> int:
+        return self.value
+
+
+def _product(terms: list[tuple[str, int]], rule: str) -> Count:
+    """Multiply ``(shown as, value)`` terms; a group term shows as ``"(32/4)"`` and counts as 8."""
+    value = math.prod(v for _, v in terms)
+    return Count(value=value, formula=f"{'·'.join(t for t, _ in terms)} = {_n(value)}", rule=rule)
+
+
+def _term(value: int) -> tuple[str, int]:
+    return (_n(value), value)
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """Learned parameters of one layer: weights and biases separately."""
+
+    weights: Count
+    biases: Count
+
+    @property
+    def total(self) -> int:
+        return self.weights.value + self.biases.value
+
+    @property
+    def formula(self) -> str:
+        return f"{_n(self.weights.value)} + {_n(self.biases.value)} = {_n(self.total)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": self.weights.value,
+            "weights_formula": self.weights.formula,
+            "biases": self.biases.value,
+            "biases_formula": self.biases.formula,
+            "params": self.total,
+            "params_formula": self.formula,
+        }
+
+
+def _per_group(in_channels: int, groups: int) -> tuple[str, int]:
+    """``C_in/groups`` as a formula term: the plain number unless groups split the channels."""
+    if groups == 1:
+        return _term(in_channels)
+    return (f"({_n(in_channels)}/{groups})", in_channels // groups)
+
+
+def conv_params(
+    *, in_channels: int, out_channels: int, kernel: IntOrPair, groups: int = 1, bias: bool = True
+) -> ParamCount:
+    """Weights ``C_out·(C_in/groups)·K_h·K_w`` and biases ``C_out`` of ``nn.Conv2d``.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out, the number of filters.
+        kernel: K, an int or ``(K_h, K_w)``.
+        groups: channel groups; both channel counts must divide by it.
+        bias: whether the layer has one bias per filter.
+
+    Example:
+        >>> conv_params(in_channels=3, out_channels=96, kernel=11).weights.formula
+        '96·3·11·11 = 34,848'
+    """
+    c_in, c_out = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+    groups = _check_groups(c_in, c_out, groups)
+    kh, kw = _kernel_hw(kernel)
+    weights = _product([_term(c_out), _per_group(c_in, groups), _term(kh), _term(kw)], "C_out·(C_in/groups)·K_h·K_w")
+    return ParamCount(weights=weights, biases=_biases(c_out, bias, "C_out"))
+
+
+def linear_params(*, in_features: int, out_features: int, bias: bool = True) -> ParamCount:
+    """Weights ``in·out`` and biases ``out`` of ``nn.Linear``.
+
+    Example:
+        >>> linear_params(in_features=1690, out_features=10).total
+        16910
+    """
+    f_in, f_out = _channels(in_features, "in_features"), _channels(out_features, "out_features")
+    return ParamCount(weights=_product([_term(f_in), _term(f_out)], "in·out"), biases=_biases(f_out, bias, "out"))
+
+
+def _biases(count: int, bias: bool, rule: str) -> Count:
+    if not bias:
+        return Count(value=0, formula="0 (no bias)", rule="0")
+    return Count(value=count, formula=_n(count), rule=rule)
+
+
+def conv_mults(
+    *, out_height: int, out_width: int, in_channels: int, out_channels: int, kernel: IntOrPair, groups: int = 1
+) -> Count:
+    """Multiplications of one convolution: ``H_out·W_out·C_out·(C_in/groups)·K_h·K_w``.
+
+    Each output value multiplies one window of ``(C_in/groups)·K_h·K_w`` inputs by
+    the weights; adding the bias is an addition, not counted.
+
+    Example:
+        >>> conv_mults(out_height=55, out_width=55, in_channels=3, out_channels=96, kernel=11).formula
+        '55·55·96·3·11·11 = 105,415,200'
+    """
+    h_out, w_out = _out_hw(out_height, out_width)
+    c_in, c_out = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+    groups = _check_groups(c_in, c_out, groups)
+    kh, kw = _kernel_hw(kernel)
+    terms = [_term(h_out), _term(w_out), _term(c_out), _per_group(c_in, groups), _term(kh), _term(kw)]
+    return _product(terms, "H_out·W_out·C_out·(C_in/groups)·K_h·K_w")
+
+
+def linear_mults(*, in_features: int, out_features: int, positions: int = 1) -> Count:
+    """Multiplications of ``nn.Linear``: ``in·out`` per position (per row of a batch of one).
+
+    Args:
+        in_features, out_features: the layer's sizes.
+        positions: how many vectors one input holds (the product of the leading
+            dimensions besides the batch); 1 for a flattened CNN head.
+
+    Example:
+        >>> linear_mults(in_features=1690, out_features=10).formula
+        '1,690·10 = 16,900'
+    """
+    f_in, f_out = _channels(in_features, "in_features"), _channels(out_features, "out_features")
+    positions = _positive(positions, "positions", "a linear layer sees at least one vector")
+    if positions == 1:
+        return _product([_term(f_in), _term(f_out)], "in·out")
+    return _product([_term(positions), _term(f_in), _term(f_out)], "positions·in·out")
+
+
+def pool_ops(*, out_height: int, out_width: int, channels: int, kernel: IntOrPair) -> Count:
+    """Comparisons of max pooling (or additions of average pooling): ``H_out·W_out·C·(K_h·K_w − 1)``.
+
+    Every output reduces one window of ``K_h·K_w`` values, which takes one
+    operation fewer than the window holds (padded positions included).
+
+    Example:
+        >>> pool_ops(out_height=27, out_width=27, channels=96, kernel=3).formula
+        '27·27·96·(3·3 − 1) = 559,872'
+    """
+    h_out, w_out = _out_hw(out_height, out_width)
+    c = _channels(channels, "channels")
+    kh, kw = _kernel_hw(kernel)
+    value = h_out * w_out * c * (kh * kw - 1)
+    formula = f"{_n(h_out)}·{_n(w_out)}·{_n(c)}·({kh}·{kw} − 1) = {_n(value)}"
+    return Count(value=value, formula=formula, rule="H_out·W_out·C·(K_h·K_w − 1)")
+
+
+# ------------------------------------------------------------------ bottleneck
+
+
+@dataclass(frozen=True)
+class BottleneckComparison:
+    """A direct K×K convolution against a 1×1 reduction to B channels followed by the K×K one."""
+
+    direct_mults: Count
+    direct_params: ParamCount
+    #: The 1×1 convolution C_in → B.
+    reduce_mults: Count
+    reduce_params: ParamCount
+    #: The K×K convolution B → C_out after it.
+    spatial_mults: Count
+    spatial_params: ParamCount
+
+    @property
+    def bottleneck_mults(self) -> int:
+        return self.reduce_mults.value + self.spatial_mults.value
+
+    @property
+    def bottleneck_params(self) -> int:
+        return self.reduce_params.total + self.spatial_params.total
+
+    @property
+    def mult_ratio(self) -> float:
+        """Bottleneck multiplications ÷ direct ones (below 1: the bottleneck is cheaper)."""
+        return self.bottleneck_mults / self.direct_mults.value
+
+    @property
+    def param_ratio(self) -> float:
+        return self.bottleneck_params / self.direct_params.total
+
+    def to_dict(self) -> dict[str, Any]:
+        def path(mults: Count, params: ParamCount) -> dict[str, Any]:
+            return {"mults": mults.value, "mults_formula": mults.formula, **params.to_dict()}
+
+        return {
+            "direct": path(self.direct_mults, self.direct_params),
+            "reduce": path(self.reduce_mults, self.reduce_params),
+            "spatial": path(self.spatial_mults, self.spatial_params),
+            "bottleneck_mults": self.bottleneck_mults,
+            "bottleneck_params": self.bottleneck_params,
+            "mult_ratio": self.mult_ratio,
+            "param_ratio": self.param_ratio,
+        }
+
+
+def bottleneck_cost(
+    *, size: IntOrPair, in_channels: int, bottleneck: int, out_channels: int, kernel: IntOrPair, bias: bool = True
+) -> BottleneckComparison:
+    """Cost of a K×K convolution C_in → C_out with and without a 1×1 bottleneck to B channels.
+
+    Both paths keep the spatial size (as GoogLeNet's inception branches do), so
+    every convolution has ``H×W`` output positions.
+
+    Args:
+        size: the output ``H``, ``W`` of both paths.
+        in_channels, out_channels: C_in and C_out.
+        bottleneck: B, the channels the 1×1 convolution reduces to.
+        kernel: K of the spatial convolution.
+        bias: whether each convolution has biases.
+
+    Example:
+        >>> c = bottleneck_cost(size=28, in_channels=192, bottleneck=16, out_channels=32, kernel=5)
+        >>> c.direct_mults.value, c.bottleneck_mults, round(c.mult_ratio, 3)
+        (120422400, 12443648, 0.103)
+    """
+    h, w = (_at_least(s, 1, "size", "a map has at least one pixel") for s in _pair(size, "size"))
+
+    def conv(c_in: int, c_out: int, k: IntOrPair) -> tuple[Count, ParamCount]:
+        mults = conv_mults(out_height=h, out_width=w, in_channels=c_in, out_channels=c_out, kernel=k)
+        return mults, conv_params(in_channels=c_in, out_channels=c_out, kernel=k, bias=bias)
+
+    direct = conv(in_channels, out_channels, kernel)
+    reduce = conv(in_channels, bottleneck, 1)
+    spatial = conv(bottleneck, out_channels, kernel)
+    return BottleneckComparison(
+        direct_mults=direct[0],
+        direct_params=direct[1],
+        reduce_mults=reduce[0],
+        reduce_params=reduce[1],
+        spatial_mults=spatial[0],
+        spatial_params=spatial[1],
+    )
+
+
+# ------------------------------------------------------------- worded report
+
+
+@dataclass(frozen=True)
+class ArithmeticReport:
+    """Everything ``convscope arith`` shows for one convolution or pooling layer."""
+
+    pool: bool
+    size: Pair
+    kernel: Pair
+    stride: Pair
+    #: ``(top, bottom, left, right)``.
+    padding: tuple[int, int, int, int]
+    dilation: Pair
+    groups: int
+    ceil_mode: bool
+    #: The size PyTorch gives (floor rule; ceil mode for pools when asked).
+    output: Pair
+    strict: StrictShape
+    #: The "same" padding that was asked for, if it was.
+    same: SamePadding | None
+    in_channels: int | None
+    #: Output channels: the filters of a convolution, the input channels of a pool.
+    out_channels: int | None
+    params: ParamCount | None
+    #: Multiplications of a convolution, comparisons of a max pool.
+    ops: Count | None
+    steps: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        top, bottom, left, right = self.padding
+        h, w = self.output
+        shape = [h, w] if self.out_channels is None else [self.out_channels, h, w]  # (C, H, W) like Layer.output_shape
+        return {
+            "operation": "maxpool" if self.pool else "conv",
+            "input": {"height": self.size[0], "width": self.size[1], "channels": self.in_channels},
+            "kernel": list(self.kernel),
+            "stride": list(self.stride),
+            "padding": {"top": top, "bottom": bottom, "left": left, "right": right},
+            "dilation": list(self.dilation),
+            "groups": self.groups,
+            "ceil_mode": self.ceil_mode,
+            "same_padding": self.same.to_dict() if self.same else None,
+            "output": {"height": h, "width": w, "channels": self.out_channels, "shape": shape},
+            "floor_rule": list(self.strict.floor),
+            "strict_rule": self.strict.to_dict(),
+            **(self.params.to_dict() if self.params else {}),
+            **({self.ops_name: self.ops.value, f"{self.ops_name}_formula": self.ops.formula} if self.ops else {}),
+            "steps": list(self.steps),
+        }
+
+    @property
+    def ops_name(self) -> str:
+        return "comparisons" if self.pool else "mults"
+
+
+def arithmetic_report(
+    size: IntOrPair,
+    kernel: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: Any = 0,
+    dilation: IntOrPair = 1,
+    *,
+    in_channels: int | None = None,
+    filters: int | None = None,
+    groups: int = 1,
+    pool: bool = False,
+    ceil_mode: bool = False,
+) -> ArithmeticReport:
+    """Output size by both rules, the counts, and the reasoning step by step in words.
+
+    Args:
+        size, kernel, dilation: ints or ``(H, W)`` pairs.
+        stride: ``None`` means 1 for a convolution and the kernel for a pool.
+        padding: an int, an ``(H, W)`` pair, ``"same"`` or ``"valid"``.
+        in_channels, filters: C_in and C_out of a convolution (give both); a pool
+            takes only ``in_channels``.
+        groups: channel groups of the convolution.
+        pool: describe max pooling instead of a convolution.
+        ceil_mode: the pool rounds up (PyTorch's ``ceil_mode``).
+
+    Example:
+        >>> r = arithmetic_report(227, 11, 4, 0, in_channels=3, filters=96)
+        >>> r.output, r.params.weights.value, r.ops.value
+        ((55, 55), 34848, 105415200)
+    """
+    if pool and filters is not None:
+        raise ConvScopeError("a pooling layer has no filters; leave them out (pooling keeps the input channels)")
+    if not pool and (in_channels is None) != (filters is None):
+        raise ConvScopeError("in_channels and filters go together; give both to count weights and multiplications")
+    if ceil_mode and not pool:
+        raise ConvScopeError("ceil mode is an option of pooling layers; drop it or describe a pool")
+    stride = (kernel if pool else 1) if stride is None else stride
+    sizes, kernels = _pair(size, "input size"), _pair(kernel, "kernel")
+    strides, dilations = _pair(stride, "stride"), _pair(dilation, "dilation")
+    same = same_padding(kernels, strides, dilations, sizes) if padding == "same" else None
+    height, width = _axes(sizes, kernels, strides, same or padding, dilations)
+    if pool:
+        output = (_pool_floor(height, ceil_mode), _pool_floor(width, ceil_mode))
+    else:
+        output = (height.floor(), width.floor())
+    strict = strict_output_hw(sizes, kernels, strides, same or padding, dilations)
+    out_channels = in_channels if pool else filters
+    params = ops = None
+    if in_channels is not None and out_channels is not None:
+        if pool:
+            ops = pool_ops(out_height=output[0], out_width=output[1], channels=in_channels, kernel=kernels)
+        else:
+            params = conv_params(in_channels=in_channels, out_channels=out_channels, kernel=kernels, groups=groups)
+            ops = conv_mults(
+                out_height=output[0], out_width=output[1], in_channels=in_channels,
+                out_channels=out_channels, kernel=kernels, groups=groups,
+            )  # fmt: skip
+    report = ArithmeticReport(
+        pool=pool, size=sizes, kernel=kernels, stride=strides,
+        padding=(height.before, height.after, width.before, width.after), dilation=dilations,
+        groups=groups, ceil_mode=ceil_mode, output=output, strict=strict, same=same,
+        in_channels=in_channels, out_channels=out_channels, params=params, ops=ops, steps=(),
+    )  # fmt: skip
+    return _with_steps(report, height, width)
+
+
+def _with_steps(report: ArithmeticReport, height: _Axis, width: _Axis) -> ArithmeticReport:
+    steps: list[str] = []
+    if report.same is not None:
+        steps.append(_same_step(report.same))
+    labels = (None,) if height == width else ("height", "width")
+    for axis, label, out in zip((height, width), labels, report.output):
+        steps.extend(_axis_steps(axis, label, out, report.pool and report.ceil_mode))
+    steps.append(_strict_step(report))
+    steps.append(_output_step(report))
+    if report.params is not None and report.ops is not None:
+        steps.extend(_conv_count_steps(report, report.params, report.ops))
+    elif report.ops is not None:
+        kh, kw = report.kernel
+        steps.append(
+            f"Comparisons: each output is the largest of {kh}·{kw} = {kh * kw} values, found with {kh * kw - 1} "
+            f"comparisons: {report.ops.formula}. Pooling has no weights or biases."
+        )
+    return replace(report, steps=tuple(steps))
+
+
+def _same_step(same: SamePadding) -> str:
+    text = f"'Same' padding: {same.top} on top, {same.bottom} on the bottom, {same.left} left, {same.right} right"
+    if same.output is not None:
+        text += f", so the output is ceil(size/stride) = {same.output[0]}×{same.output[1]}"
+    return text + (f". {same.reason[0].upper()}{same.reason[1:]}." if same.reason else ".")
+
+
+def _axis_steps(axis: _Axis, label: str | None, out: int, ceil_mode: bool) -> list[str]:
+    where = "high and wide" if label is None else "high" if label == "height" else "wide"
+    if axis.dilation == 1:
+        effective = f"{axis.kernel} pixels (no dilation)"
+    else:
+        effective = (
+            f"{axis.dilation}·({axis.kernel} − 1) + 1 = {axis.effective} pixels "
+            f"(dilation {axis.dilation} spreads the {axis.kernel} taps apart)"
+        )
+    positions = _ceil_positions(axis, out) if ceil_mode else _floor_positions(axis, out)
+    steps = [
+        ("padded input", f"{axis.padded_text()} = {axis.padded} pixels {where}."),
+        ("effective kernel", f"{effective}."),
+        ("window positions" + (" (ceil mode)" if ceil_mode else ""), positions),
+    ]
+    if label is None:
+        return [f"{name.capitalize()}: {text}" for name, text in steps]
+    return [f"{label.capitalize()}, {name}: {text}" for name, text in steps]
+
+
+def _starts(axis: _Axis, count: int) -> str:
+    starts = [s * axis.stride for s in range(count)]
+    return ", ".join(map(str, starts)) if count <= 4 else f"0, {axis.stride}, …, {starts[-1]}"
+
+
+def _floor_positions(axis: _Axis, out: int) -> str:
+    return (
+        f"the window can travel {axis.padded} − {axis.effective} = {axis.span} pixels, "
+        f"{axis.span // axis.stride} whole steps of {axis.stride}, so it starts at {_starts(axis, out)}: "
+        f"floor(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {out}."
+    )
+
+
+def _ceil_positions(axis: _Axis, out: int) -> str:
+    rounded = -(-axis.span // axis.stride) + 1
+    text = f"ceil(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {rounded}"
+    last = (out - 1) * axis.stride
+    if rounded != out:
+        return (
+            f"{text}, but window {rounded} would start at {rounded * axis.stride - axis.stride}, in the right padding, "
+            f"so ceil mode drops it: {out}, starting at {_starts(axis, out)}."
+        )
+    overhang = last + axis.effective - axis.padded
+    tail = f"; the last one overhangs the padded input by {overhang} and pools only what it covers" if overhang else ""
+    return f"{text}, starting at {_starts(axis, out)}{tail}."
+
+
+def _strict_step(report: ArithmeticReport) -> str:
+    h, w = report.output
+    if report.strict.valid:
+        return f"Strict rule: valid, the windows tile the padded input exactly, so both rules give {h}×{w}."
+    extra = report.output != report.strict.floor
+    kept = "ceil mode adds a window for them" if extra else "the floor rule ignores them"
+    return f"Strict rule: invalid: {report.strict.reason}. PyTorch still gives {h}×{w}: {kept}."
+
+
+def _output_step(report: ArithmeticReport) -> str:
+    (h, w), c = report.output, report.out_channels
+    if c is None:
+        return f"Output: {h}×{w} per channel."
+    if report.pool:
+        return f"Output: {h}×{w}×{c}: pooling works on each of the {c} channels on its own."
+    return f"Output: {h}×{w}×{c}: each of the {c} filters produces one {h}×{w} map."
+
+
+def _conv_count_steps(report: ArithmeticReport, params: ParamCount, mults: Count) -> list[str]:
+    c_in, c_out, groups = report.in_channels or 0, report.out_channels or 0, report.groups
+    kh, kw = report.kernel
+    h, w = report.output
+    per_filter = c_in // groups
+    seen = f"{per_filter}·{kh}·{kw} = {_n(per_filter * kh * kw)}"
+    channels = "input channel" if groups == 1 else f"input channel of its group ({c_in}/{groups} = {per_filter})"
+    return [
+        f"Weights: each filter holds one {kh}×{kw} kernel per {channels}, {seen} weights; "
+        f"{c_out} filters hold {params.weights.formula} weights.",
+        f"Biases: one per filter, {_n(params.biases.value)}; parameters: {params.formula}.",
+        f"Multiplications: each of the {h}·{w}·{c_out} output values multiplies {seen} inputs by weights: "
+        f"{mults.formula}.",
+    ]

@@ -1,0 +1,164 @@
+"""Raw facts about one layer: hyperparameters, parameter and multiplication counts.
+
+These functions look at a module (or a functional call's arguments) and the
+shapes around it; they do not format anything. Counting formulas come from
+:mod:`convscope.arithmetic`, the one place convolution arithmetic lives.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torch import nn
+
+from convscope.types import LayerKind, Shape
+
+
+def pair(value: Any) -> tuple[int, int]:
+    """``3`` → ``(3, 3)``; ``(3, 2)`` → ``(3, 2)``."""
+    if isinstance(value, (tuple, list)):
+        return (int(value[0]), int(value[-1]))
+    return (int(value), int(value))
+
+
+def conv_hyper(module: nn.Conv2d) -> dict[str, Any]:
+    """Conv hyperparameters; ``padding_sides`` is (top, bottom, left, right).
+
+    PyTorch resolves ``padding="same"`` at run time with the extra pixel of an
+    odd total on the bottom/right; :func:`arithmetic.same_padding` does the same.
+    """
+    from convscope import arithmetic
+
+    if isinstance(module.padding, str):
+        if module.padding == "valid":
+            sides = (0, 0, 0, 0)
+        else:
+            same = arithmetic.same_padding(module.kernel_size, 1, module.dilation)
+            sides = (same.top, same.bottom, same.left, same.right)
+    else:
+        ph, pw = pair(module.padding)
+        sides = (ph, ph, pw, pw)
+    return {
+        "in_channels": module.in_channels,
+        "out_channels": module.out_channels,
+        "kernel": pair(module.kernel_size),
+        "stride": pair(module.stride),
+        "padding": (sides[0], sides[2]),
+        "padding_sides": sides,
+        "padding_mode": module.padding_mode,
+        "dilation": pair(module.dilation),
+        "groups": module.groups,
+        "bias": module.bias is not None,
+    }
+
+
+def pool_hyper(kind: LayerKind, kernel: Any, stride: Any, padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> dict[str, Any]:
+    return {
+        "pool": "max" if kind is LayerKind.MAXPOOL2D else "avg",
+        "kernel": pair(kernel),
+        "stride": pair(stride if stride not in (None, ()) else kernel),
+        "padding": pair(padding),
+        "dilation": pair(dilation),
+        "ceil_mode": bool(ceil_mode),
+    }
+
+
+def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out_shape: Shape) -> dict[str, Any]:
+    """Hyperparameters of a leaf module, as plain JSON-able values."""
+    if kind is LayerKind.CONV2D:
+        return conv_hyper(module)  # type: ignore[arg-type]
+    if kind is LayerKind.LINEAR:
+        return {"in_features": module.in_features, "out_features": module.out_features, "bias": module.bias is not None}
+    if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D):
+        return pool_hyper(
+            kind,
+            module.kernel_size,
+            module.stride,
+            module.padding,
+            getattr(module, "dilation", 1),
+            module.ceil_mode,
+        )
+    if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
+        return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
+    if kind is LayerKind.BATCHNORM2D:
+        return {"num_features": module.num_features, "eps": module.eps, "affine": module.affine}
+    if kind is LayerKind.DROPOUT:
+        return {"p": module.p}
+    if kind is LayerKind.LEAKY_RELU:
+        return {"negative_slope": module.negative_slope}
+    if kind is LayerKind.ELU:
+        return {"alpha": module.alpha}
+    if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
+        return {"dim": module.dim}
+    if kind is LayerKind.ZEROPAD2D:
+        return {"padding": list(module.padding)}
+    if kind is LayerKind.FLATTEN:
+        return {"start_dim": module.start_dim, "end_dim": module.end_dim}
+    if kind is LayerKind.OTHER:
+        return {"module": type(module).__name__}
+    return {}
+
+
+def function_hyper(kind: LayerKind, args: tuple[Any, ...], kwargs: dict[str, Any], out_shape: Shape) -> dict[str, Any]:
+    """Hyperparameters of a functional op, read from its call arguments."""
+
+    def arg(index: int, name: str, default: Any = None) -> Any:
+        if name in kwargs:
+            return kwargs[name]
+        return args[index] if len(args) > index else default
+
+    if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D):
+        dilation = arg(4, "dilation", 1) if kind is LayerKind.MAXPOOL2D else 1
+        ceil = arg(5, "ceil_mode", False) if kind is LayerKind.MAXPOOL2D else arg(4, "ceil_mode", False)
+        return pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), dilation, ceil)
+    if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
+        return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
+    if kind is LayerKind.CONCAT:
+        return {"dim": arg(1, "dim", 0)}
+    if kind is LayerKind.DROPOUT:
+        return {"p": arg(1, "p", 0.5)}
+    if kind is LayerKind.LEAKY_RELU:
+        return {"negative_slope": arg(1, "negative_slope", 0.01)}
+    if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
+        return {"dim": arg(1, "dim")}
+    return {}
+
+
+def parameter_count(module: nn.Module | None) -> int:
+    return 0 if module is None else sum(p.numel() for p in module.parameters())
+
+
+def counts(kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_shape: Shape) -> tuple[int, str, dict[str, int], str]:
+    """Multiplications with their formula, and other operations with theirs.
+
+    Returns:
+        ``(mults, mult_formula, other_ops, other_formula)``; ``other_ops`` maps
+        an operation name ("comparisons", "additions") to its count.
+    """
+    from convscope import arithmetic
+
+    if kind is LayerKind.CONV2D:
+        h_out, w_out = out_shape[-2:]
+        count = arithmetic.conv_mults(
+            out_height=h_out,
+            out_width=w_out,
+            in_channels=hyper["in_channels"],
+            out_channels=hyper["out_channels"],
+            kernel=hyper["kernel"],
+            groups=hyper["groups"],
+        )
+        return count.value, count.formula, {}, ""
+    if kind is LayerKind.LINEAR:
+        positions = math.prod(out_shape[:-1]) if len(out_shape) > 1 else 1
+        count = arithmetic.linear_mults(in_features=hyper["in_features"], out_features=hyper["out_features"], positions=positions)
+        return count.value, count.formula, {}, ""
+    if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D) and len(out_shape) == 3:
+        c, h_out, w_out = out_shape
+        op = "comparisons" if hyper["pool"] == "max" else "additions"
+        ops = arithmetic.pool_ops(out_height=h_out, out_width=w_out, channels=c, kernel=hyper["kernel"])
+        return 0, "0", {op: ops.value}, f"{ops.rule} = {ops.formula} {op}"
+    if kind is LayerKind.ADD and in_shapes:
+        n = math.prod(out_shape) * (len(in_shapes) - 1)
+        return 0, "0", {"additions": n}, f"{n:,} additions"
+    return 0, "0", {}, ""

@@ -1,0 +1,87 @@
+"""Totals over a Network's layer graph, and their text form.
+
+Collect (``Layer`` records, built by :mod:`convscope.network`), aggregate
+(:class:`Summary`), format (:func:`format_table`) — kept apart so the CLI,
+the server and notebooks share the numbers and differ only in presentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from convscope.network import Layer, Network, layer_to_dict
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``convscope summary`` reports about one network."""
+
+    name: str
+    input_shape: tuple[int, ...]
+    layers: tuple[Layer, ...]
+    total_params: int
+    trainable_params: int
+    total_mults: int
+    traced_with: str
+    fallback_reason: str | None
+
+    @classmethod
+    def of(cls, network: Network) -> Summary:
+        return cls(
+            name=network.name,
+            input_shape=network.input_spec.shape,
+            layers=tuple(network.layers),
+            total_params=network.total_params,
+            trainable_params=network.trainable_params,
+            total_mults=network.total_mults,
+            traced_with=network.traced_with,
+            fallback_reason=network.fallback_reason,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "layers": [layer_to_dict(layer) for layer in self.layers],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "total_mults": self.total_mults,
+            "traced_with": self.traced_with,
+            "fallback_reason": self.fallback_reason,
+        }
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(str(s) for s in shape)
+
+
+def format_table(summary: Summary) -> str:
+    """A fixed-width text table: layer, kind, output shape, parameters, multiplications.
+
+    Example (first lines for TinyVGG)::
+
+        layer       kind     output shape  parameters  multiplications
+        input       input    3×64×64                0                0
+        conv_1_1    conv2d   10×62×62             280        1,037,880
+    """
+    header = ("layer", "kind", "output shape", "parameters", "multiplications")
+    rows = [
+        (layer.name, str(layer.kind), _shape_text(layer.output_shape), f"{layer.params:,}", f"{layer.mults:,}")
+        for layer in summary.layers
+    ]
+    totals = ("total", "", "", f"{summary.total_params:,}", f"{summary.total_mults:,}")
+    widths = [max(len(row[i]) for row in (header, *rows, totals)) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        left = [row[i].ljust(widths[i]) for i in range(3)]
+        right = [row[i].rjust(widths[i]) for i in range(3, 5)]
+        return "  ".join(left + right).rstrip()
+
+    rule = "─" * len(line(header))
+    out = [f"{summary.name}  (input {_shape_text(summary.input_shape)})", line(header), rule]
+    out += [line(row) for row in rows]
+    out += [rule, line(totals)]
+    if summary.fallback_reason:
+        out.append(f"note: layers found with forward hooks because {summary.fallback_reason}")
+    return "\n".join(out)

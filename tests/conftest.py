@@ -1,0 +1,47 @@
+"""Shared fixtures: small real networks with seeded weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from convscope.inputs import InputSpec
+from convscope.network import Network
+from tests.models import InceptionNet, ResidualNet
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "fixtures"
+CNN_EXPLAINER = FIXTURES / "cnn-explainer-tinyvgg"
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def tinyvgg_network() -> Network:
+    from convscope.formats import zoo_network
+
+    return zoo_network("tinyvgg")
+
+
+@pytest.fixture
+def residual_network() -> Network:
+    torch.manual_seed(1)
+    return Network(ResidualNet(), InputSpec(3, 16, 16))
+
+
+@pytest.fixture
+def inception_network() -> Network:
+    torch.manual_seed(2)
+    return Network(InceptionNet(), InputSpec(3, 16, 16))
+
+
+@pytest.fixture
+def cnn_explainer_dir() -> Path:
+    if not CNN_EXPLAINER.is_dir():
+        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
+    return CNN_EXPLAINER
