@@ -206,7 +206,8 @@ def _load_state(module: nn.Module, state: dict[str, torch.Tensor], path: Path) -
         if unexpected:
             parts.append(f"unexpected {', '.join(unexpected[:5])}{' …' if len(unexpected) > 5 else ''}")
         raise ModelError(f"{path}: the weights do not match the architecture ({'; '.join(parts)})")
-    for key, tensor in state.items():
+    for key in expected:  # module order, so the first layer that differs is named
+        tensor = state[key]
         if tuple(tensor.shape) != tuple(expected[key].shape):
             raise ModelError(
                 f"{path}: weight '{key}' has shape {tuple(tensor.shape)} but the architecture needs {tuple(expected[key].shape)}"
