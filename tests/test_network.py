@@ -171,3 +171,28 @@ def test_same_padding_with_an_even_kernel_records_the_extra_pixel_bottom_right()
     layer = network.layer("0")
     assert layer.hyper["padding_sides"] == (1, 2, 1, 2)
     assert layer.output_shape == (2, 7, 7)
+
+
+def test_functional_op_hyperparameters_are_read_from_call_arguments():
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3, padding=1)
+            self.fc = nn.Linear(2 * 3 * 3, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = F.gelu(self.conv(x), approximate="tanh")
+            x = F.elu(x, 0.5)
+            x = F.avg_pool2d(x, 3, 2, 1, False, False)  # (N, 2, 3, 3)
+            return self.fc(x.flatten(1))
+
+    network = Network(Net(), InputSpec(1, 6, 6))
+    kinds = {str(layer.kind): layer for layer in network.layers}
+    assert kinds["gelu"].hyper == {"approximate": "tanh"}
+    assert kinds["elu"].hyper == {"alpha": 0.5}
+    pool = kinds["avgpool2d"].hyper
+    assert pool["kernel"] == (3, 3) and pool["stride"] == (2, 2) and pool["padding"] == (1, 1)
+    assert pool["count_include_pad"] is False and pool["divisor_override"] is None
+    assert kinds["avgpool2d"].output_shape == (2, 3, 3)

@@ -70,15 +70,11 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
         return conv_hyper(module)  # type: ignore[arg-type]
     if kind is LayerKind.LINEAR:
         return {"in_features": module.in_features, "out_features": module.out_features, "bias": module.bias is not None}
-    if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D):
-        return pool_hyper(
-            kind,
-            module.kernel_size,
-            module.stride,
-            module.padding,
-            getattr(module, "dilation", 1),
-            module.ceil_mode,
-        )
+    if kind is LayerKind.MAXPOOL2D:
+        return pool_hyper(kind, module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+    if kind is LayerKind.AVGPOOL2D:
+        hyper = pool_hyper(kind, module.kernel_size, module.stride, module.padding, 1, module.ceil_mode)
+        return {**hyper, "count_include_pad": module.count_include_pad, "divisor_override": module.divisor_override}
     if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
         return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
     if kind is LayerKind.BATCHNORM2D:
@@ -89,6 +85,8 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
         return {"negative_slope": module.negative_slope}
     if kind is LayerKind.ELU:
         return {"alpha": module.alpha}
+    if kind is LayerKind.GELU:
+        return {"approximate": module.approximate}
     if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
         return {"dim": module.dim}
     if kind is LayerKind.ZEROPAD2D:
@@ -108,10 +106,11 @@ def function_hyper(kind: LayerKind, args: tuple[Any, ...], kwargs: dict[str, Any
             return kwargs[name]
         return args[index] if len(args) > index else default
 
-    if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D):
-        dilation = arg(4, "dilation", 1) if kind is LayerKind.MAXPOOL2D else 1
-        ceil = arg(5, "ceil_mode", False) if kind is LayerKind.MAXPOOL2D else arg(4, "ceil_mode", False)
-        return pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), dilation, ceil)
+    if kind is LayerKind.MAXPOOL2D:  # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+        return pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), arg(4, "dilation", 1), arg(5, "ceil_mode", False))
+    if kind is LayerKind.AVGPOOL2D:  # F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        hyper = pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), 1, arg(4, "ceil_mode", False))
+        return {**hyper, "count_include_pad": bool(arg(5, "count_include_pad", True)), "divisor_override": arg(6, "divisor_override")}
     if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
         return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
     if kind is LayerKind.CONCAT:
@@ -120,6 +119,10 @@ def function_hyper(kind: LayerKind, args: tuple[Any, ...], kwargs: dict[str, Any
         return {"p": arg(1, "p", 0.5)}
     if kind is LayerKind.LEAKY_RELU:
         return {"negative_slope": arg(1, "negative_slope", 0.01)}
+    if kind is LayerKind.ELU:
+        return {"alpha": arg(1, "alpha", 1.0)}
+    if kind is LayerKind.GELU:
+        return {"approximate": kwargs.get("approximate", "none")}
     if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
         return {"dim": arg(1, "dim")}
     return {}

@@ -1,0 +1,65 @@
+"""Layers that copy values in eval mode: dropout, identity, and zero padding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from torch import nn
+
+from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, value_at
+from convscope.explain.steps import PassThroughStep
+from convscope.types import LayerKind
+
+if TYPE_CHECKING:
+    from convscope.network import Layer
+    from convscope.trace import Trace
+
+_NOTES = {
+    LayerKind.DROPOUT: "dropout is switched off in eval mode: the value passes through unchanged",
+    LayerKind.IDENTITY: "identity: the value passes through unchanged",
+}
+
+
+def _padded_source(layer: Layer, position: Position, in_hw: tuple[int, int]) -> Position | None:
+    """The input cell a ZeroPad2d output shows, or None for an added zero."""
+    module = module_as(layer, nn.ZeroPad2d)
+    if module is None:
+        raise NoExplanationError(f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded")
+    left, _, top, _ = module.padding
+    c, y, x = position.coords
+    sy, sx = y - top, x - left
+    inside = 0 <= sy < in_hw[0] and 0 <= sx < in_hw[1]
+    return Position(channel=c, y=sy, x=sx) if inside else None
+
+
+def explain_passthrough(trace: Trace, layer: Layer, position: Position) -> PassThroughStep:
+    """Where a copied value comes from (or that it is a padding zero).
+
+    Args:
+        trace: the trace whose recorded values are explained.
+        layer: a dropout, identity or ZeroPad2d layer.
+        position: where in the layer's output.
+
+    Example:
+        >>> explain_passthrough(trace, net.layer("drop"), Position(index=4)).source
+        Position(channel=None, y=None, x=None, index=4)
+    """
+    inp = input_of(trace, layer)
+    if layer.kind is LayerKind.ZEROPAD2D:
+        source = _padded_source(layer, position, tuple(inp.shape[-2:]))  # type: ignore[arg-type]
+        note = "zero padding: a copied input value" if source is not None else "zero padding: an added zero"
+    else:
+        source, note = position, _NOTES[layer.kind]
+    value = value_at(inp, source.coords) if source is not None else 0.0
+    return PassThroughStep(
+        layer=layer.name,
+        kind=str(layer.kind),
+        position=position,
+        output=value_at(trace.outputs[layer.name], position.coords),
+        computed=value,
+        scale=abs(value),
+        formula="out = in" if source is not None else "out = 0",
+        input_layer=single_input(layer),
+        source=source,
+        note=note,
+    )
