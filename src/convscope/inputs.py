@@ -175,8 +175,13 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: i
             return image.copy()
     except InvalidImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise InvalidImageError(f"the file is not an image ConvScope can read ({exc})") from exc
+    except UnidentifiedImageError as exc:
+        # Pillow's message names an in-memory buffer object, which tells a user nothing.
+        raise InvalidImageError(
+            "the file is not an image ConvScope can read; choose a PNG, JPEG, GIF, BMP or WebP image"
+        ) from exc
+    except Image.DecompressionBombError as exc:
+        raise InvalidImageError(f"the image has too many pixels ({exc}); use a smaller image") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImageError(f"the image is damaged or truncated ({exc}); try another file") from exc
 

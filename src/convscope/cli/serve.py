@@ -1,0 +1,82 @@
+"""``convscope serve``: the explainer app in the browser, on this machine.
+
+Example:
+    convscope serve --model default --model tinyvgg --port 8000 --open
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import webbrowser
+
+from convscope.cli import print_json
+from convscope.errors import ConvScopeError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="open the explainer app: every layer of a CNN computing, in your browser",
+        description="Start the ConvScope web app (FastAPI under uvicorn). Loopback only unless --host says otherwise.",
+    )
+    parser.add_argument(
+        "--model",
+        "-m",
+        action="append",
+        metavar="MODEL",
+        help="'default', a zoo name, a model folder/zip or an ONNX/Keras/TF.js file (repeatable; the first is shown first)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser once the server is up")
+    parser.add_argument("--json", action="store_true", help="print the address and models as JSON before serving")
+    parser.set_defaults(run=run)
+
+
+def build_server(args: argparse.Namespace):  # noqa: ANN201 - uvicorn.Server, imported lazily
+    """Load the models and configure uvicorn; raises ConvScopeError for bad models or ports."""
+    import uvicorn
+
+    from convscope.server import create_app
+
+    if not 0 <= args.port <= 65535:
+        raise ConvScopeError(f"port {args.port} is out of range; use 1-65535 (0 picks a free one)")
+    app = create_app(args.model or ["default"])
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info" if not args.json else "warning")
+    return uvicorn.Server(config)
+
+
+def url_of(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+def run(args: argparse.Namespace) -> int:
+    server = build_server(args)
+    url = url_of(args.host, args.port)
+    models = server.config.app.state.service.models.ids
+    if args.json:
+        print_json({"url": url, "models": models})
+    else:
+        print(f"ConvScope serving {', '.join(models)} at {url}  (Ctrl+C stops)")
+    if args.open:
+        threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
+    try:
+        server.run()
+    except SystemExit:  # uvicorn exits when it cannot bind; say why in one line instead
+        if server.started:
+            raise
+        raise ConvScopeError(f"could not listen on {args.host}:{args.port}; is another program using the port? try --port") from None
+    if not server.started:
+        raise ConvScopeError(f"could not listen on {args.host}:{args.port}; is another program using the port? try --port")
+    return 0
+
+
+def _open_when_started(server, url: str, timeout: float = 30.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if server.started:
+        webbrowser.open(url)

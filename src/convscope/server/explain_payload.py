@@ -1,0 +1,138 @@
+"""Format explanations for the detail views: intermediate maps as binary, explorer windows as JSON.
+
+The numbers come from :mod:`convscope.explain` and :mod:`convscope.arithmetic`;
+this module only picks, slices and lays them out, so the browser never recomputes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from convscope.arithmetic import arithmetic_report
+from convscope.errors import ConvScopeError
+from convscope.explain import intermediate_maps
+from convscope.network import Layer
+from convscope.server.payload import parse_channels
+from convscope.server.tensor_codec import Dtype, encode_tensor
+from convscope.trace import Trace
+
+#: Largest padding the explorer accepts (it draws every padded pixel).
+MAX_PADDING = 64
+
+
+def window_taps(out: int, kernel: int, stride: int, before: int, dilation: int) -> list[list[int]]:
+    """Input index of each tap of each window along one axis (outside ``0…size−1`` is padding).
+
+    Window ``o`` starts at ``S·o − P_before`` and its taps are ``D`` apart, as in
+    :mod:`convscope.explain.conv`.
+
+    Args:
+        out: output size along the axis (windows).
+        kernel, stride, dilation: K, S, D along the axis.
+        before: padding before the first pixel (top or left).
+
+    Example:
+        >>> window_taps(3, 3, 2, 1, 1)
+        [[-1, 0, 1], [1, 2, 3], [3, 4, 5]]
+    """
+    return [[o * stride - before + i * dilation for i in range(kernel)] for o in range(out)]
+
+
+def layer_windows(layer: Layer) -> dict[str, list[list[int]]]:
+    """Rows and columns each output position of a conv layer reads."""
+    hyper = layer.hyper
+    _, h_out, w_out = layer.output_shape
+    top, _, left, _ = hyper["padding_sides"]
+    (kh, kw), (sh, sw), (dh, dw) = hyper["kernel"], hyper["stride"], hyper["dilation"]
+    return {"rows": window_taps(h_out, kh, sh, top, dh), "cols": window_taps(w_out, kw, sw, left, dw)}
+
+
+def intermediate_message(
+    trace: Trace, layer_name: str, *, channel: int, input_channels: str | None = None, dtype: Dtype = "float32"
+) -> bytes:
+    """Per-input-channel intermediate maps of one conv output channel as a binary tensor message.
+
+    The header carries the input layer, the input channels sent, the bias, and the
+    rows and columns every output position reads (for the elastic view's sweep).
+
+    Args:
+        trace: the cached trace.
+        layer_name: a conv2d layer.
+        channel: the output channel.
+        input_channels: input-layer channel indices and ranges to send (``"0-15,20"``);
+            all of the channel's group when None.
+        dtype: ``float32`` or ``float16``.
+    """
+    maps = intermediate_maps(trace, layer_name, channel=channel)
+    values = maps.maps.numpy()  # (C_in/groups, H_out, W_out)
+    sent = list(maps.input_channels)
+    picked = parse_channels(input_channels, max(sent) + 1)
+    if picked is not None:
+        missing = [c for c in picked if c not in sent]
+        if missing:
+            raise ConvScopeError(
+                f"input channel {missing[0]} does not feed channel {channel} of '{layer_name}'; "
+                f"choose from {sent[0]}-{sent[-1]}"
+            )
+        values = values[np.asarray([sent.index(c) for c in picked], dtype=np.int64)]
+        sent = picked
+    layer = trace.network.layer(layer_name)
+    header: dict[str, Any] = {
+        "layer": maps.layer,
+        "channel": maps.channel,
+        "input_layer": maps.input_layer,
+        "input_channels": sent,
+        "group_channels": list(maps.input_channels),
+        "bias": maps.bias,
+        "windows": layer_windows(layer),
+    }
+    return encode_tensor(values, dtype=dtype, header=header)
+
+
+def _padding_arg(padding: str) -> int | str:
+    text = padding.strip().lower()
+    if text in ("same", "valid"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConvScopeError(f"padding '{padding[:40]}' is not understood; give a number such as 1, or 'same' or 'valid'") from None
+    if not 0 <= value <= MAX_PADDING:
+        raise ConvScopeError(f"padding must be from 0 to {MAX_PADDING}, got {value}; the explorer draws every padded pixel")
+    return value
+
+
+def arith_payload(*, size: int, kernel: int, stride: int | None, padding: str, dilation: int, pool: bool) -> dict[str, Any]:
+    """The explorer's answer: the arithmetic report, the padded size and every window's taps.
+
+    Args:
+        size: input H = W.
+        kernel, stride, dilation: K, S (None: 1 for a conv, K for a pool), D.
+        padding: a number, ``same`` or ``valid``.
+        pool: describe max pooling instead of a convolution.
+
+    Example:
+        >>> arith_payload(size=5, kernel=3, stride=2, padding="1", dilation=1, pool=False)["report"]["output"]["height"]
+        3
+    """
+    report = arithmetic_report(size, kernel, stride, _padding_arg(padding), dilation, pool=pool)
+    top, bottom, left, right = report.padding
+    (h_out, w_out), (kh, kw), (sh, sw), (dh, dw) = report.output, report.kernel, report.stride, report.dilation
+    return {
+        "report": report.to_dict(),
+        "padded": [report.size[0] + top + bottom, report.size[1] + left + right],
+        "windows": {"rows": window_taps(h_out, kh, sh, top, dh), "cols": window_taps(w_out, kw, sw, left, dw)},
+    }
+
+
+def finite(value: Any) -> Any:
+    """Replace NaN and ±infinity (which JSON cannot hold) with None, through lists and dicts."""
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,107 @@
+"""Format a Trace for the browser: JSON metadata and per-layer binary messages.
+
+Collect (the Trace), aggregate (value ranges, from :mod:`convscope.trace`),
+format (here) — routes only pick which of these to send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from convscope.errors import ConvScopeError, NotFoundError
+from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
+from convscope.trace import Trace
+
+#: Pillow modes an image is used in without conversion.
+_PLAIN_MODES = ("L", "RGB")
+
+
+def source_notes(image: Image.Image, spec_size: tuple[int, int], spec_mode: str) -> list[str]:
+    """What happened to an image on its way in, in words for the page."""
+    notes = []
+    if image.mode != spec_mode:
+        notes.append(f"converted from {image.mode} to {'gray' if spec_mode == 'L' else spec_mode}")
+    if image.size != spec_size:
+        w, h = image.size
+        notes.append(f"resized from {w}×{h} and centre-cropped to {spec_size[0]}×{spec_size[1]}")
+    return notes
+
+
+def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, Any]) -> dict[str, Any]:
+    """Everything the overview needs before any activations arrive."""
+    network = trace.network
+    probs = trace.probabilities[0]
+    top = int(probs.argmax())
+    layers = []
+    for layer in network.layers:
+        lo, hi = trace.value_range(layer.name)
+        ranges = trace.channel_ranges(layer.name).tolist()
+        layers.append({"name": layer.name, "shape": list(layer.output_shape), "min": lo, "max": hi, "channel_ranges": ranges})
+    return {
+        "model": model_id,
+        "image": image_id,
+        "source": source,
+        "prediction": {"index": top, "label": network.class_names[top], "probability": float(probs[top])},
+        "probabilities": probs.tolist(),
+        "logits": trace.logits[0].tolist(),
+        "layers": layers,
+    }
+
+
+def parse_channels(text: str | None, count: int) -> list[int] | None:
+    """``"0-3,7"`` → ``[0, 1, 2, 3, 7]``; ``None`` means every channel.
+
+    Example:
+        >>> parse_channels("0-2,5", 10)
+        [0, 1, 2, 5]
+    """
+    if text is None or text.strip() == "":
+        return None
+    picked: list[int] = []
+    for part in text.split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            first, last = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise ConvScopeError(f"channels '{text}' must be indices or ranges like 0-15,20") from None
+        if first < 0 or last < first:
+            raise ConvScopeError(f"channel range '{part.strip()}' is empty or negative; write low-high with low ≤ high")
+        if last >= count:
+            raise NotFoundError(f"channel {last} does not exist; this layer has channels 0-{count - 1}")
+        picked.extend(range(first, last + 1))
+    return picked
+
+
+def layer_frames(trace: Trace, names: str, *, dtype: Dtype = "float32", first: int | None = None) -> bytes:
+    """Several layers in one response (small models: one request instead of one per layer).
+
+    Args:
+        names: comma-separated layer names.
+        first: send at most this many channels of each (C, H, W) layer.
+    """
+    messages = []
+    for name in (n.strip() for n in names.split(",") if n.strip()):
+        count = trace.network.layer(name).output_shape[0]
+        channels = f"0-{min(first, count) - 1}" if first is not None and trace.network.layer(name).is_spatial else None
+        messages.append(layer_message(trace, name, dtype=dtype, channels=channels))
+    if not messages:
+        raise ConvScopeError("names is empty; list layer names separated by commas")
+    return encode_frames(messages)
+
+
+def layer_message(trace: Trace, name: str, *, dtype: Dtype = "float32", channels: str | None = None) -> bytes:
+    """One layer's output as a binary tensor message (see :mod:`tensor_codec`)."""
+    layer = trace.network.layer(name)
+    values = trace.output(layer.name)[0].numpy()  # (C, H, W) or (F,)
+    header: dict[str, Any] = {"layer": layer.name}
+    if layer.is_spatial:
+        picked = parse_channels(channels, values.shape[0])
+        if picked is not None:
+            values = values[np.asarray(picked, dtype=np.int64)]  # (len(picked), H, W)
+        header["channels"] = picked if picked is not None else list(range(values.shape[0]))
+    elif channels:
+        raise ConvScopeError(f"layer '{layer.name}' has shape {list(layer.output_shape)}; channels apply to (C, H, W) layers only")
+    return encode_tensor(values, dtype=dtype, header=header)

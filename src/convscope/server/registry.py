@@ -1,0 +1,75 @@
+"""The models a server offers, by id.
+
+``create_app`` takes ready Networks or ``MODEL`` specs; specs go through
+:func:`convscope.formats.resolve_model`. Ids are short, URL-safe and unique.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from convscope.errors import NotFoundError
+from convscope.network import Network
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class ModelRegistry:
+    """Networks by id, in the order they were given (the first is the default)."""
+
+    def __init__(self, models: Mapping[str, Network]) -> None:
+        if not models:
+            raise ValueError("a server needs at least one model")
+        self._models = dict(models)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._models)
+
+    @property
+    def default_id(self) -> str:
+        return next(iter(self._models))
+
+    def items(self) -> Iterable[tuple[str, Network]]:
+        return self._models.items()
+
+    def get(self, model_id: str) -> Network:
+        try:
+            return self._models[model_id]
+        except KeyError:
+            raise NotFoundError(f"unknown model '{model_id}'; this server offers: {', '.join(self._models)}") from None
+
+
+def model_id_for(spec: str) -> str:
+    """A URL-safe id for a ``MODEL`` spec: the spec itself, or a path's stem.
+
+    Example:
+        >>> model_id_for("runs/fashion/model.zip")
+        'model'
+    """
+    text = str(spec)
+    if "/" in text or "\\" in text or Path(text).suffix:
+        text = Path(text).stem or text
+    return _UNSAFE.sub("-", text).strip("-") or "model"
+
+
+def load_models(specs: Iterable[str]) -> dict[str, Network]:
+    """Resolve ``MODEL`` specs; ``default`` falls back to a seeded zoo TinyVGG while the bundled model is missing."""
+    from convscope.formats import DEFAULT_MODEL, resolve_model, zoo_network
+
+    models: dict[str, Network] = {}
+    for spec in specs:
+        if str(spec) == "default" and not DEFAULT_MODEL.is_dir():
+            log.warning("bundled default model missing at %s; serving a seeded zoo TinyVGG instead", DEFAULT_MODEL)
+            network = zoo_network("tinyvgg")
+        else:
+            network = resolve_model(spec)
+        key, n = model_id_for(spec), 2
+        while key in models:  # two files with the same stem stay distinguishable
+            key, n = f"{model_id_for(spec)}-{n}", n + 1
+        models[key] = network
+    return models

@@ -1,0 +1,15 @@
+"""The browser app: ``/`` serves the page; its assets are mounted at ``/static``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from convscope.server.paths import WEB_DIR
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def index() -> FileResponse:
+    return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,88 @@
+"""``/api/models/{model_id}/traces``: trace an image, then fetch its layers one by one."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+
+from convscope.inputs import MAX_IMAGE_BYTES
+from convscope.server.payload import layer_frames, layer_message
+from convscope.server.routes.common import errors, service
+from convscope.server.schemas import TraceInfo
+from convscope.server.tracing import TracedImage, TraceService
+
+router = APIRouter(prefix="/api/models/{model_id}/traces", tags=["traces"])
+#: Activations are computed per image and may change when the server restarts with other models.
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _info(entry: TracedImage) -> dict[str, Any]:
+    base = f"api/models/{quote(entry.info['model'], safe='')}/traces/{quote(entry.info['image'], safe='')}"
+    return {**entry.info, "image_url": f"{base}/image", "layers_url": f"{base}/layers/"}
+
+
+@router.post("", response_model=TraceInfo, responses=errors(400, 404, 422))
+async def upload_image(
+    model_id: str, file: UploadFile = File(description="An image of any size and mode, at most 10 MB"), svc: TraceService = Depends(service)
+) -> dict[str, Any]:
+    """Trace an uploaded image; its id (SHA-256) then works in the GET routes below."""
+    data = await file.read(MAX_IMAGE_BYTES + 1)  # one byte over the limit is enough to refuse it
+    return _info(await svc.upload(model_id, data))
+
+
+@router.get("/{image_id}", response_model=TraceInfo, responses=errors(400, 404, 422))
+async def get_trace(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> dict[str, Any]:
+    """The trace of a sample or a recently uploaded image (computed once, then cached)."""
+    return _info(await svc.get(model_id, image_id))
+
+
+@router.get(
+    "/{image_id}/image",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **errors(400, 404, 422)},
+)
+async def get_input_image(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> Response:
+    """The image as the network sees it: converted, resized and centre-cropped (PNG)."""
+    entry = await svc.get(model_id, image_id)
+    return Response(entry.png, media_type="image/png", headers=_NO_STORE)
+
+
+@router.get(
+    "/{image_id}/layers",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+)
+async def get_layers(
+    model_id: str,
+    image_id: str,
+    names: str = Query(description="Layer names separated by commas"),
+    dtype: Literal["float32", "float16"] = "float32",
+    first: int | None = Query(None, ge=1, description="At most this many channels of each (C, H, W) layer"),
+    svc: TraceService = Depends(service),
+) -> Response:
+    """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
+    entry = await svc.get(model_id, image_id)
+    body = layer_frames(entry.trace, names, dtype=dtype, first=first)
+    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+
+
+@router.get(
+    "/{image_id}/layers/{layer}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+)
+async def get_layer(
+    model_id: str,
+    image_id: str,
+    layer: str,
+    dtype: Literal["float32", "float16"] = "float32",
+    channels: str | None = Query(None, description="Channel indices and ranges, e.g. 0-15,20 (all when absent)"),
+    svc: TraceService = Depends(service),
+) -> Response:
+    """One layer's output as a binary tensor message (layout in ``convscope.server.tensor_codec``)."""
+    entry = await svc.get(model_id, image_id)
+    body = layer_message(entry.trace, layer, dtype=dtype, channels=channels)
+    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)

@@ -1,0 +1,115 @@
+"""Turn an image id into a cached trace, off the event loop.
+
+Decoding, preprocessing and the forward pass run in worker threads, at most
+``max_concurrent`` at once, so a burst of uploads cannot starve the server;
+finished traces sit in an :class:`LRUCache` keyed by (model id, image SHA-256).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+from PIL import Image
+
+from convscope.errors import NotFoundError
+from convscope.inputs import decode_image
+from convscope.server.cache import LRUCache
+from convscope.server.images import ImageStore, image_id_of
+from convscope.server.payload import source_notes, trace_info
+from convscope.server.registry import ModelRegistry
+from convscope.server.samples import SampleSet
+from convscope.trace import Trace
+
+
+@dataclass(frozen=True)
+class TracedImage:
+    """A cache entry: the trace, its JSON metadata and the image as the network sees it (PNG)."""
+
+    trace: Trace
+    info: dict[str, Any]
+    png: bytes
+    seconds: float
+
+
+class TraceService:
+    """Images by id (samples and uploads), traced once per model and cached.
+
+    Args:
+        models: the networks on offer.
+        samples: bundled sample images (ids are file stems).
+        cache_size: traces kept.
+        max_concurrent: traces computed at the same time.
+    """
+
+    def __init__(self, models: ModelRegistry, samples: SampleSet, *, cache_size: int = 32, max_concurrent: int = 2) -> None:
+        self.models = models
+        self.samples = samples
+        self.images = ImageStore()
+        self.cache: LRUCache[TracedImage] = LRUCache(cache_size)
+        self.limiter = anyio.CapacityLimiter(max_concurrent)
+
+    def image_bytes(self, image_id: str) -> bytes:
+        if image_id in self.samples:
+            return self.samples.get(image_id).read_bytes()
+        data = self.images.get(image_id)
+        if data is None:
+            raise NotFoundError(
+                f"unknown image '{image_id[:80]}'; choose a sample or upload the image again (the server keeps recent uploads only)"
+            )
+        return data
+
+    async def upload(self, model_id: str, data: bytes) -> TracedImage:
+        """Trace uploaded bytes; they are stored only once they decode as an image."""
+        self.models.get(model_id)
+        image_id = image_id_of(data)
+        entry = await self._traced(model_id, image_id, data)
+        self.images.add(data)
+        return entry
+
+    async def get(self, model_id: str, image_id: str) -> TracedImage:
+        """The trace of a sample or a stored upload, computed on first request."""
+        self.models.get(model_id)
+        cached = self.cache.get((model_id, image_id))
+        if cached is not None:
+            return cached
+        return await self._traced(model_id, image_id, self.image_bytes(image_id))
+
+    async def _traced(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
+        key = (model_id, image_id)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        work = partial(self.cache.get_or_compute, key, partial(self.compute, model_id, image_id, data))
+        return await anyio.to_thread.run_sync(work, limiter=self.limiter)
+
+    def compute(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
+        """Decode, preprocess, run and format one image (blocking; call from a worker thread)."""
+        network = self.models.get(model_id)
+        spec = network.input_spec
+        start = time.perf_counter()
+        image = decode_image(data)
+        x = spec.preprocess(image)  # (1, C, H, W)
+        trace = network.run(x)
+        source = {
+            "width": image.size[0],
+            "height": image.size[1],
+            "mode": image.mode,
+            "notes": source_notes(image, (spec.width, spec.height), spec.mode),
+        }
+        info = trace_info(trace, model_id=model_id, image_id=image_id, source=source)
+        seconds = time.perf_counter() - start
+        info["trace_ms"] = seconds * 1000.0
+        return TracedImage(trace=trace, info=info, png=_png(spec.tensor_to_pixels(x)), seconds=seconds)
+
+
+def _png(pixels: Any) -> bytes:
+    """Encode uint8 ``(H, W, C)`` pixels as PNG (gray when C is 1)."""
+    image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,58 @@
+// The server's API, as promises. Every failed request rejects with an ApiError
+// carrying the server's one-line {"detail": "..."} message.
+import { chooseDtype, decodeFrames, decodeTensor } from "./core/tensor.js";
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const enc = encodeURIComponent;
+
+async function check(response) {
+  if (response.ok) return response;
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") message = body.detail;
+  } catch {
+    // not JSON: keep the status line
+  }
+  throw new ApiError(response.status, message);
+}
+
+const getJson = async (url) => (await check(await fetch(url))).json();
+
+/** "0-15" for channels 0..15, "0,3,5" otherwise. */
+export function channelsParam(channels) {
+  const contiguous = channels.every((c, i) => i === 0 || c === channels[i - 1] + 1);
+  return contiguous && channels.length > 1 ? `${channels[0]}-${channels.at(-1)}` : channels.join(",");
+}
+
+export const api = {
+  models: () => getJson("api/models"),
+  model: (id) => getJson(`api/models/${enc(id)}`),
+  samples: () => getJson("api/samples"),
+  trace: (model, image) => getJson(`api/models/${enc(model)}/traces/${enc(image)}`),
+  async upload(model, file) {
+    const body = new FormData();
+    body.append("file", file, file.name || "upload");
+    return (await check(await fetch(`api/models/${enc(model)}/traces`, { method: "POST", body }))).json();
+  },
+  /** Several layers in one request; `first` caps the channels of each (C, H, W) layer. */
+  async layers(info, names, first, dtype) {
+    const params = new URLSearchParams({ names: names.join(","), dtype, first: String(first) });
+    const response = await check(await fetch(`${info.layers_url.replace(/\/$/, "")}?${params}`));
+    return decodeFrames(await response.arrayBuffer());
+  },
+  /** One layer's activations as {header, shape, data}; only `channels` of a (C, H, W) layer. */
+  async layer(info, name, shape, channels) {
+    const count = shape.length === 3 ? channels.length * shape[1] * shape[2] : shape[0];
+    const params = new URLSearchParams({ dtype: chooseDtype(count) });
+    if (shape.length === 3 && channels.length < shape[0]) params.set("channels", channelsParam(channels));
+    const response = await check(await fetch(`${info.layers_url}${enc(name)}?${params}`));
+    return decodeTensor(await response.arrayBuffer());
+  },
+};

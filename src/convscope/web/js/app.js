@@ -1,0 +1,163 @@
+// Wiring only: state in the URL, data from the API, drawing by the views.
+// Views register in VIEWS; the overview is always drawn, detail views (later)
+// open over it when state.view names them.
+import { api } from "./api.js";
+import { fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
+import { chooseDtype } from "./core/tensor.js";
+import { legendsFor, scaleContext } from "./core/scales.js";
+import { decodeState, encodeState, isNavigation } from "./core/urlstate.js";
+import { renderPrediction } from "./views/classes.js";
+import { createControls } from "./views/controls.js";
+import { createInputs } from "./views/inputs.js";
+import { renderLayerInfo } from "./views/layerinfo.js";
+import { renderLegends } from "./views/legend.js";
+import { createOverview } from "./views/overview.js";
+import { createTooltip } from "./views/tooltip.js";
+import { createDetails } from "./details.js";
+
+// Up to this many values, all layers come in one request.
+const BATCH_VALUES = 1 << 20;
+const $ = (id) => document.getElementById(id);
+const app = { state: null, models: [], samples: [], model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0 };
+
+const tooltip = createTooltip();
+const controls = createControls($("controls"), {
+  onModel: (id) => navigate({ model: id, layer: "" }),
+  onScale: (scale) => navigate({ scale }),
+  onDetails: (details) => navigate({ details }),
+});
+const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
+const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, tooltip });
+const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
+
+function toggleLayer(name) {
+  navigate({ layer: app.state.layer === name ? "" : name });
+}
+
+/** Change state: a history entry for navigation (model, image, layer), a replacement otherwise. */
+function navigate(patch, loaded = null) {
+  const next = { ...app.state, ...patch };
+  const url = encodeState(next) || location.pathname;
+  if (isNavigation(app.state, next)) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+  return apply(next, loaded);
+}
+
+async function upload(file) {
+  inputs.clearError();
+  inputs.busy(true);
+  try {
+    const info = await api.upload(app.state.model, file);
+    await navigate({ image: info.image }, info);
+  } catch (error) {
+    inputs.showError(error.message); // the previous image and maps stay as they were
+  } finally {
+    inputs.busy(false);
+  }
+}
+
+function columnsFor(model) {
+  return overviewColumns(model);
+}
+
+async function apply(next, loaded = null) {
+  const prev = app.state ?? {};
+  app.state = next;
+  controls.sync(next);
+  try {
+    if (!app.model || app.model.id !== next.model) {
+      app.model = { ...(await api.model(next.model)), id: next.model };
+      app.info = null;
+    }
+    const shape = `${app.model.id}|${next.details}`;
+    if (app.built !== shape) {
+      const columns = columnsFor(app.model);
+      const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80;
+      overview.build(app.model, columns, { details: next.details, mapSize: fitMapSize(columns, available) });
+      app.built = shape;
+      if (app.info && app.info.model === next.model) redraw();
+    }
+    if (next.image && (!app.info || app.info.model !== next.model || app.info.image !== next.image)) {
+      await loadTrace(next, loaded);
+    } else if (prev.scale !== next.scale && app.ctx) {
+      overview.repaint(app.ctx, next.scale);
+      renderLegends($("legends"), legendsFor(next.scale, app.ctx), next.scale);
+    }
+  } catch (error) {
+    inputs.showError(error.message);
+  }
+  overview.select(next.layer);
+  const layer = app.model && app.model.layers.find((l) => l.name === next.layer);
+  renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer));
+  details.update(next, app);
+}
+
+function redraw() {
+  overview.setTrace(app.info, app.ctx, app.state.scale);
+  for (const [name, tensor] of app.tensors) overview.setTensor(name, tensor);
+}
+
+async function loadTrace(state, loaded) {
+  const token = ++app.token;
+  document.body.dataset.drawn = "";
+  inputs.busy(true);
+  try {
+    const info = loaded ?? (await api.trace(state.model, state.image));
+    if (token !== app.token) return;
+    const columns = overview.columns.filter((c) => c.type !== "classes");
+    const ranges = new Map(info.layers.map((l) => [l.name, l]));
+    app.info = info;
+    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name));
+    app.tensors = new Map();
+    overview.setTrace(info, app.ctx, state.scale);
+    const sample = app.samples.find((s) => s.id === info.image);
+    renderPrediction($("prediction"), info, sample && sample.label);
+    renderLegends($("legends"), legendsFor(state.scale, app.ctx), state.scale);
+    inputs.setCurrent(info, app.model.input_spec);
+    const show = (name, tensor) => {
+      app.tensors.set(name, tensor);
+      overview.setTensor(name, tensor);
+    };
+    if (valueCount(columns) <= BATCH_VALUES) {
+      // Small networks: one request for every layer (per-request overhead dominates).
+      const first = Math.max(...columns.map((c) => c.channels.length));
+      const tensors = await api.layers(info, columns.map((c) => c.name), first, chooseDtype(valueCount(columns), 4 << 20));
+      if (token !== app.token) return;
+      tensors.forEach((tensor) => show(tensor.header.layer, tensor));
+    } else {
+      // Large networks: layer by layer, each drawn as it arrives.
+      await Promise.all(
+        columns.map(async (col) => {
+          const tensor = await api.layer(info, col.name, col.shape, col.channels);
+          if (token === app.token) show(col.name, tensor);
+        }),
+      );
+    }
+    if (token !== app.token) return;
+    document.body.dataset.drawn = `${info.model}/${info.image}`;
+    window.dispatchEvent(new CustomEvent("convscope:drawn", { detail: { model: info.model, image: info.image } }));
+  } finally {
+    if (token === app.token) inputs.busy(false);
+  }
+}
+
+async function start() {
+  const [models, samples] = await Promise.all([api.models(), api.samples()]);
+  app.models = models;
+  app.samples = samples;
+  controls.setModels(models);
+  inputs.setSamples(samples);
+  const state = decodeState(location.search);
+  if (!models.some((m) => m.id === state.model)) state.model = models[0].id;
+  if (!state.image && samples.length) state.image = samples[0].id;
+  history.replaceState(null, "", encodeState(state) || location.pathname);
+  window.addEventListener("popstate", () => apply(decodeState(location.search)));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || details.escape(app.state)) return;
+    if (app.state.layer) navigate({ layer: "" });
+  });
+  await apply(state);
+  if (!state.image) document.body.dataset.drawn = "none";
+}
+
+start().catch((error) => inputs.showError(`ConvScope could not start: ${error.message}`));

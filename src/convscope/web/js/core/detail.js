@@ -1,0 +1,116 @@
+// Pure helpers of the detail views: which view explains a layer, where a view
+// steps back to, positions, channel paging and the sweep order. No DOM, no fetch;
+// every number shown comes from the server's explanation.
+
+/** The detail view for each layer kind; kinds missing here have none. */
+export const VIEW_OF_KIND = {
+  conv2d: "conv",
+  relu: "activation", leaky_relu: "activation", elu: "activation", gelu: "activation", sigmoid: "activation",
+  tanh: "activation", silu: "activation", hardswish: "activation", relu6: "activation",
+  maxpool2d: "pool", avgpool2d: "pool", adaptive_avgpool2d: "pool", adaptive_maxpool2d: "pool",
+  batchnorm2d: "batchnorm",
+  add: "add",
+  linear: "linear",
+  softmax: "softmax", log_softmax: "softmax",
+  concat: "step", flatten: "step", dropout: "step", identity: "step", zeropad2d: "step",
+};
+
+/** The view that explains `layer` ({kind}), or null (input and `other` layers). */
+export function viewForLayer(layer) {
+  return (layer && VIEW_OF_KIND[layer.kind]) || null;
+}
+
+/** Views one level above each view: Esc goes there. */
+const PARENT = { formula: "detail", softmax: "detail", detail: "overview", explorer: "overview" };
+
+/**
+ * The state patch Esc applies, or null when the overview has nothing to step back from.
+ * Example: backFrom({view: "formula", input: 2}) -> {view: "detail", input: null}
+ */
+export function backFrom(state) {
+  const parent = PARENT[state.view];
+  if (!parent) return null;
+  if (state.view === "softmax" && state.layer === "") return { view: "overview" };
+  return parent === "overview" ? { view: "overview", channel: null, y: null, x: null, input: null } : { view: parent, input: null };
+}
+
+/**
+ * Query parameters of the value a state points at: {channel, y, x} on (C, H, W) layers,
+ * {index} on (F,) layers (the URL keeps a unit index in `channel`). Missing coordinates are 0.
+ */
+export function positionOf(shape, state) {
+  if (shape.length === 3) return { channel: state.channel ?? 0, y: state.y ?? 0, x: state.x ?? 0 };
+  return { index: state.channel ?? 0 };
+}
+
+/** Two decimals for display; the full value goes in a title attribute. */
+export function fixed2(v) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  const text = Math.abs(v) >= 1e5 ? v.toExponential(2) : v.toFixed(2);
+  return text === "-0.00" ? "0.00" : text.replace("-", "−");
+}
+
+/** Full precision text for hover. */
+export function fullText(v) {
+  return v === null || v === undefined ? "–" : String(v);
+}
+
+/**
+ * Channel indices ordered most active first: largest |value| in the channel, ties by index.
+ * channelRanges: [[min, max], ...] as the trace info sends them.
+ */
+export function activeOrder(channelRanges) {
+  const size = (r) => Math.max(Math.abs(r[0] ?? 0), Math.abs(r[1] ?? 0));
+  return channelRanges.map((r, i) => [size(r), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+/**
+ * One page of an ordered channel list.
+ * Example: pageOf([5, 2, 9], 1, 2) -> {channels: [9], page: 1, pages: 2}
+ */
+export function pageOf(order, page, perPage = 16) {
+  const pages = Math.max(1, Math.ceil(order.length / perPage));
+  const p = Math.max(0, Math.min(pages - 1, page));
+  return { channels: order.slice(p * perPage, (p + 1) * perPage), page: p, pages };
+}
+
+/**
+ * Output positions the animated sweep visits, row by row, at most about `maxFrames`
+ * of them: big maps are swept on a coarser grid that still ends at the last cell.
+ */
+export function sweepPositions(height, width, maxFrames = 300) {
+  const step = Math.max(1, Math.ceil(Math.sqrt((height * width) / maxFrames)));
+  const axis = (n) => {
+    const out = [];
+    for (let i = 0; i < n; i += step) out.push(i);
+    if (out.at(-1) !== n - 1) out.push(n - 1);
+    return out;
+  };
+  const ys = axis(height);
+  const xs = axis(width);
+  return ys.flatMap((y) => xs.map((x) => ({ y, x })));
+}
+
+/** The (row, col) cell of index i in a vector wrapped `width` cells per row. */
+export function wrapCell(i, width) {
+  return { row: Math.floor(i / width), col: i % width };
+}
+
+/** Inverse of wrapCell: the vector index under (row, col), or null past the end. */
+export function wrapIndex(row, col, width, length) {
+  const i = row * width + col;
+  return col < width && i >= 0 && i < length ? i : null;
+}
+
+/**
+ * The box a window's taps cover on a map, in cells of the map: {top, left, height, width},
+ * given the taps' rows and columns (outside the map is padding and clipped away).
+ */
+export function tapBox(rows, cols, height, width) {
+  const top = Math.max(0, Math.min(...rows));
+  const left = Math.max(0, Math.min(...cols));
+  const bottom = Math.min(height - 1, Math.max(...rows));
+  const right = Math.min(width - 1, Math.max(...cols));
+  if (bottom < top || right < left) return null; // the window lies in the padding only
+  return { top, left, height: bottom - top + 1, width: right - left + 1 };
+}

@@ -1,0 +1,57 @@
+// The app's state mirrored in the URL query: one table of fields, so that
+// new views (layer details, channels, positions) only add rows.
+
+export const FIELDS = [
+  { key: "model", type: "string", fallback: "" },
+  { key: "image", type: "string", fallback: "" },
+  { key: "view", type: "string", fallback: "overview" },
+  { key: "layer", type: "string", fallback: "" },
+  { key: "channel", type: "int", fallback: null },
+  { key: "y", type: "int", fallback: null },
+  { key: "x", type: "int", fallback: null },
+  { key: "input", type: "int", fallback: null }, // the conv formula view's input channel
+  { key: "scale", type: "enum", values: ["unit", "block", "global"], fallback: "block" },
+  { key: "details", type: "bool", fallback: false },
+];
+
+/** Fields that make a new history entry when they change (the rest replace the current one). */
+export const NAVIGATION_KEYS = ["model", "image", "view", "layer", "channel", "y", "x", "input"];
+
+function read(field, text) {
+  if (text === null) return field.fallback;
+  if (field.type === "int") {
+    const n = Number.parseInt(text, 10);
+    return Number.isFinite(n) && n >= 0 ? n : field.fallback;
+  }
+  if (field.type === "bool") return text === "1" || text === "true";
+  if (field.type === "enum") return field.values.includes(text) ? text : field.fallback;
+  return text;
+}
+
+/** The default state. */
+export function defaultState() {
+  return Object.fromEntries(FIELDS.map((f) => [f.key, f.fallback]));
+}
+
+/** "?model=default&layer=conv_1_1" -> full state object (unknown keys ignored, bad values defaulted). */
+export function decodeState(search) {
+  const params = new URLSearchParams(search);
+  return Object.fromEntries(FIELDS.map((f) => [f.key, read(f, params.get(f.key))]));
+}
+
+/** State -> "?model=…" listing only fields that differ from their defaults, in table order. */
+export function encodeState(state) {
+  const params = new URLSearchParams();
+  for (const f of FIELDS) {
+    const v = state[f.key];
+    if (v === undefined || v === null || v === f.fallback || v === "") continue;
+    params.set(f.key, f.type === "bool" ? (v ? "1" : "0") : String(v));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** True when going from `a` to `b` is a navigation (push a history entry). */
+export function isNavigation(a, b) {
+  return NAVIGATION_KEYS.some((k) => a[k] !== b[k]);
+}

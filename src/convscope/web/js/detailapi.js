@@ -1,0 +1,50 @@
+// The detail views' requests: step explanations, intermediate conv maps and the
+// explorer's arithmetic. Explanations are cached per URL: hovering back and forth
+// never asks twice. Failures reject with ApiError carrying the server's message.
+import { ApiError } from "./api.js";
+import { decodeTensor } from "./core/tensor.js";
+
+const enc = encodeURIComponent;
+const CACHE_LIMIT = 256;
+const cache = new Map();
+
+async function fetchChecked(url) {
+  const response = await fetch(url);
+  if (response.ok) return response;
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") message = body.detail;
+  } catch {
+    // not JSON: keep the status line
+  }
+  throw new ApiError(response.status, message);
+}
+
+async function cachedJson(url) {
+  if (!cache.has(url)) {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value);
+    const pending = fetchChecked(url).then((r) => r.json());
+    pending.catch(() => cache.delete(url)); // a failure is not remembered
+    cache.set(url, pending);
+  }
+  return cache.get(url);
+}
+
+const traceBase = (info) => `api/models/${enc(info.model)}/traces/${enc(info.image)}`;
+const query = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== null && v !== undefined)).toString();
+
+export const detailApi = {
+  /** The step explanation of one value: params {channel, y, x} or {index}. */
+  explain: (info, layer, params) => cachedJson(`${traceBase(info)}/layers/${enc(layer)}/explain?${query(params)}`),
+  /** The softmax over the class scores, singling out class `index`. */
+  probabilities: (info, index) => cachedJson(`${traceBase(info)}/probabilities?${query({ index })}`),
+  /** Per-input-channel intermediate maps of one conv output channel: {header, shape, data}. */
+  async intermediate(info, layer, channel, inputChannels, dtype = "float32") {
+    const params = query({ channel, dtype, input_channels: inputChannels ? inputChannels.join(",") : null });
+    const response = await fetchChecked(`${traceBase(info)}/layers/${enc(layer)}/intermediate?${params}`);
+    return decodeTensor(await response.arrayBuffer());
+  },
+  /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */
+  arith: (queryText) => cachedJson(`api/arith?${queryText}`),
+};

@@ -1,0 +1,199 @@
+// Wiring of the detail views: open the view state.view names over the overview,
+// open views from clicks and keys on the overview, step back with Esc.
+// Views are modules with open(container, ctx) -> {position(state)?, destroy()?}.
+import { backFrom, viewForLayer } from "./core/detail.js";
+import { classLayers } from "./core/layout.js";
+import { decodeTensor } from "./core/tensor.js";
+import { el } from "./views/dom.js";
+import { cellAt } from "./views/maps.js";
+import * as activation from "./views/detail/activation.js";
+import * as add from "./views/detail/add.js";
+import * as batchnorm from "./views/detail/batchnorm.js";
+import { message } from "./views/detail/common.js";
+import * as conv from "./views/detail/conv.js";
+import * as formula from "./views/detail/formula.js";
+import * as linear from "./views/detail/linear.js";
+import * as pool from "./views/detail/pool.js";
+import * as softmax from "./views/detail/softmax.js";
+import * as step from "./views/detail/step.js";
+import * as explorer from "./views/explorer.js";
+
+/** Views by the name viewForLayer gives, plus the ones reached from inside a view. */
+const VIEWS = { conv, activation, pool, batchnorm, add, linear, softmax, step, formula, explorer };
+
+const TITLES = {
+  conv: "Convolution", formula: "Convolution formula", activation: "Activation", pool: "Pooling",
+  batchnorm: "Batch normalisation", add: "Residual add", linear: "Fully connected", softmax: "Softmax",
+  step: "Step", explorer: "Hyperparameter explorer",
+};
+
+/** handlers: {navigate(patch), overviewRoot, layerInfoRoot}. Returns {update(state, app), escape(state)}. */
+export function createDetails(main, handlers) {
+  const root = el("section", "detail", { "aria-label": "Detail view", role: "region", tabindex: "-1" });
+  root.hidden = true;
+  main.append(root);
+  const actions = el("div", "detail-actions", { "aria-label": "Explain the selected layer" });
+  handlers.layerInfoRoot.after(actions);
+  let current = { key: "", view: null };
+  let app = null;
+
+  function close() {
+    if (current.view && current.view.destroy) current.view.destroy();
+    current = { key: "", view: null };
+    root.replaceChildren();
+    root.hidden = true;
+    document.body.classList.remove("detail-open");
+  }
+
+  function contextFor(state) {
+    const byName = new Map(app.model.layers.map((l) => [l.name, l]));
+    return {
+      model: app.model,
+      info: app.info,
+      state,
+      byName,
+      layer: byName.get(state.layer) ?? null,
+      navigate: handlers.navigate,
+      /** Channels of a layer's output as {header, shape, data} (float32: the exact traced values). */
+      tensor: async (name, channels) => {
+        const shape = byName.get(name).output_shape;
+        const params = new URLSearchParams({ dtype: "float32" });
+        if (shape.length === 3) params.set("channels", channels.join(","));
+        const response = await fetch(`${app.info.layers_url}${encodeURIComponent(name)}?${params}`);
+        if (!response.ok) throw new Error((await response.json()).detail ?? response.statusText);
+        return decodeTensor(await response.arrayBuffer());
+      },
+    };
+  }
+
+  function viewName(state, layer) {
+    if (state.view === "detail") return viewForLayer(layer);
+    return VIEWS[state.view] ? state.view : null;
+  }
+
+  async function open(state) {
+    const layer = app.model.layers.find((l) => l.name === state.layer) ?? null;
+    const name = viewName(state, layer);
+    const key = [state.view, name, state.model, state.image, state.layer, state.view === "explorer" ? "" : state.channel, state.input].join("|");
+    if (key === current.key && current.view) {
+      if (current.view.position) current.view.position(state);
+      return;
+    }
+    close();
+    current.key = key;
+    root.hidden = false;
+    document.body.classList.add("detail-open");
+    const head = el("header", "detail-head");
+    const back = el("button", "detail-back", { type: "button", "aria-label": "Back one level (Esc)" }, "← Back");
+    back.addEventListener("click", () => escape(app.state));
+    const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer ? ` · ${layer.name}` : ""}`);
+    head.append(back, title, el("span", "detail-hint", {}, "Esc steps back"));
+    const body = el("div", "detail-body");
+    root.append(head, body);
+    root.dataset.view = name ?? "none";
+    root.dataset.ready = "false"; // "true" once the view has drawn (tests and benchmarks wait on it)
+    back.focus({ preventScroll: true });
+    if (!name) {
+      const why = !layer && state.view !== "explorer" ? `there is no layer '${state.layer}' in this model` : `layer '${state.layer}' (${layer ? layer.kind : "?"}) has no step-by-step explanation; pick a convolution, activation, pooling, batchnorm, add or linear layer`;
+      message(body, `Nothing to explain: ${why}.`);
+      root.dataset.ready = "true";
+      return;
+    }
+    if (!app.info && name !== "explorer") {
+      message(body, "Choose an image first: detail views explain a traced image.");
+      root.dataset.ready = "true";
+      return;
+    }
+    const myKey = key;
+    try {
+      const view = await VIEWS[name].open(body, contextFor(state));
+      if (current.key !== myKey) {
+        if (view && view.destroy) view.destroy();
+        return;
+      }
+      current.view = view ?? {};
+    } catch (error) {
+      if (current.key === myKey) message(body, error.message);
+    }
+    if (current.key === myKey) root.dataset.ready = "true";
+  }
+
+  function renderActions(state) {
+    actions.replaceChildren();
+    const layer = app && app.model && app.model.layers.find((l) => l.name === state.layer);
+    if (!layer || state.view !== "overview") return;
+    const name = viewForLayer(layer);
+    if (name) {
+      const button = el("button", "detail-open-button", { type: "button" }, `Explain ${layer.name} step by step`);
+      button.addEventListener("click", () => handlers.navigate({ view: "detail", channel: 0 }));
+      actions.append(button);
+    }
+    if (layer.kind === "conv2d") {
+      const button = el("button", "explorer-open-button", { type: "button" }, "Open the explorer with this layer's settings");
+      button.addEventListener("click", () => handlers.navigate({ view: "explorer" }));
+      actions.append(button);
+    }
+  }
+
+  /** Esc: step back one level; false when there is nothing to step back from here. */
+  function escape(state) {
+    const patch = backFrom(state);
+    if (!patch) return false;
+    handlers.navigate(patch);
+    return true;
+  }
+
+  // Opening views from the overview: click a map, a vector or a class; Enter on a focused map.
+  function openFrom(target, event) {
+    if (!app || !app.model) return;
+    if (target.classList.contains("class-row")) {
+      const logits = [...classLayers(app.model)].at(-1);
+      handlers.navigate({ view: "detail", layer: logits, channel: Number(target.dataset.channel), y: null, x: null });
+      return;
+    }
+    const layer = app.model.layers.find((l) => l.name === target.dataset.layer);
+    if (!layer) return;
+    const cell = event && event.clientX !== undefined && event.detail > 0 ? cellAt(event, target) : { y: 0, x: 0 };
+    if (layer.output_shape.length === 1) {
+      handlers.navigate({ view: "detail", layer: layer.name, channel: cell.y, y: null, x: null });
+      return;
+    }
+    const channel = Number(target.dataset.channel);
+    const sweep = layer.kind === "conv2d"; // the elastic view opens with its animated sweep
+    handlers.navigate({ view: "detail", layer: layer.name, channel, y: sweep ? null : cell.y, x: sweep ? null : cell.x });
+  }
+
+  handlers.overviewRoot.addEventListener("click", (event) => {
+    const target = event.target.closest("canvas.map, .class-row");
+    if (target) openFrom(target, event);
+  });
+  handlers.overviewRoot.addEventListener("keydown", (event) => {
+    const target = event.target.closest && event.target.closest("canvas.map, .class-row");
+    if (target && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      openFrom(target, null);
+    }
+  });
+
+  function makeFocusable() {
+    handlers.overviewRoot.querySelectorAll("canvas.map:not([tabindex]), .class-row:not([tabindex])").forEach((node) => {
+      node.tabIndex = 0;
+      node.setAttribute("role", "button");
+      const what = node.classList.contains("class-row") ? `class ${node.textContent.trim().split(/\s/)[0]}` : `${node.dataset.layer} channel ${node.dataset.channel}`;
+      node.setAttribute("aria-label", `Explain ${what}`);
+    });
+  }
+
+  return {
+    /** Called by the app after every state change, once the model (and trace) are loaded. */
+    update(state, appState) {
+      app = appState;
+      if (!app.model) return;
+      makeFocusable();
+      renderActions(state);
+      if (state.view === "overview") close();
+      else open(state);
+    },
+    escape,
+  };
+}

@@ -1,0 +1,44 @@
+// The class column: one probability bar per class, the predicted class set apart.
+import { formatPercent, formatValue } from "../core/format.js";
+import { el, place } from "./dom.js";
+
+/** Build the rows inside `stage` at the positions of the layout's class column. */
+export function createClasses(stage, column, names) {
+  const rows = column.maps.map((box, i) => {
+    const row = place(el("div", "class-row"), box);
+    row.dataset.channel = String(i);
+    const label = el("span", "class-label", {}, names[i]);
+    const track = el("span", "class-track");
+    const bar = el("span", "class-bar");
+    const value = el("span", "class-value");
+    track.append(bar);
+    row.append(label, track, value);
+    stage.append(row);
+    return { row, bar, value };
+  });
+  return {
+    rows,
+    /** info: the trace info (probabilities, logits, prediction). */
+    update(info) {
+      rows.forEach(({ row, bar, value }, i) => {
+        const p = info.probabilities[i];
+        bar.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
+        value.textContent = formatPercent(p);
+        row.classList.toggle("predicted", i === info.prediction.index);
+        row.title = `${names[i]}: probability ${formatPercent(p)}, logit ${formatValue(info.logits[i])}`;
+      });
+    },
+  };
+}
+
+/** The headline: predicted class, its probability, and the true label when known. */
+export function renderPrediction(node, info, trueLabel) {
+  node.replaceChildren();
+  const main = el("span", "prediction-main");
+  main.append(el("span", "", {}, "Prediction: "), el("strong", "prediction-label", {}, info.prediction.label), el("span", "", {}, ` ${formatPercent(info.prediction.probability)}`));
+  node.append(main);
+  if (trueLabel) {
+    const ok = trueLabel === info.prediction.label;
+    node.append(el("span", `prediction-truth ${ok ? "right" : "wrong"}`, {}, ` · true label: ${trueLabel} ${ok ? "✓" : "✗"}`));
+  }
+}

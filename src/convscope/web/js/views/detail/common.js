@@ -1,0 +1,151 @@
+// Building blocks the detail views share: a map with a cursor and a window box,
+// a grid of numbers (2 decimals, full precision on hover), value lines, messages.
+import { colourOf } from "../../core/colour.js";
+import { fixed2, fullText, tapBox } from "../../core/detail.js";
+import { el } from "../dom.js";
+import { paintMap } from "../maps.js";
+
+/** A diverging domain centred on zero that covers `values` (display only). */
+export function domainOf(values, scheme = "diverging") {
+  let m = 0;
+  for (const v of values) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  m = m > 0 ? m : 1;
+  return scheme === "diverging" ? { scheme, lo: -m, hi: m } : { scheme, lo: 0, hi: m };
+}
+
+/** A number with 2 decimals; its full value in the title. */
+export function num(v, className = "num") {
+  const node = el("span", className, {}, fixed2(v));
+  node.title = fullText(v);
+  node.dataset.value = fullText(v);
+  return node;
+}
+
+/** "label: value" as a line. */
+export function valueLine(label, v, className = "") {
+  const line = el("div", "value-line");
+  line.append(el("span", "value-label", {}, `${label} `), num(v, `num ${className}`.trim()));
+  return line;
+}
+
+/** A message box in place of a view (API errors, layers with no explanation). */
+export function message(container, text, kind = "error") {
+  const box = el("p", `detail-message ${kind}`, { role: kind === "error" ? "alert" : "status" }, text);
+  container.append(box);
+  return box;
+}
+
+const pct = (v, n) => `${(v / n) * 100}%`;
+
+/**
+ * A map at its own resolution, scaled by CSS, with overlays placed in map cells.
+ * options: {label, size (px), onHover(y, x), onClick(y, x), className}.
+ * Returns {node, canvas, cursor(y, x), box(rows, cols), mark(y, x), clear()}.
+ */
+export function mapFigure(values, height, width, domain, options = {}) {
+  const figure = el("figure", `dmap ${options.className ?? ""}`);
+  const frame = el("div", "dmap-frame");
+  const size = options.size ?? 140;
+  const scale = size / Math.max(height, width);
+  Object.assign(frame.style, { width: `${Math.max(1, Math.round(width * scale))}px`, height: `${Math.max(1, Math.round(height * scale))}px` });
+  const canvas = el("canvas", "dmap-canvas");
+  paintMap(canvas, values, height, width, domain);
+  frame.append(canvas);
+  figure.append(frame);
+  if (options.label) figure.append(el("figcaption", "", {}, options.label));
+  const cell = (event) => {
+    const r = canvas.getBoundingClientRect();
+    const x = Math.floor(((event.clientX - r.left) / r.width) * width);
+    const y = Math.floor(((event.clientY - r.top) / r.height) * height);
+    return { y: Math.max(0, Math.min(height - 1, y)), x: Math.max(0, Math.min(width - 1, x)) };
+  };
+  if (options.onHover) canvas.addEventListener("mousemove", (e) => options.onHover(cell(e).y, cell(e).x));
+  if (options.onClick) {
+    canvas.addEventListener("click", (e) => options.onClick(cell(e).y, cell(e).x));
+    canvas.tabIndex = 0;
+    canvas.setAttribute("role", "button");
+    canvas.setAttribute("aria-label", options.label ?? "map");
+    canvas.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        options.onClick(options.keyPosition?.().y ?? 0, options.keyPosition?.().x ?? 0);
+      }
+    });
+  }
+  const overlay = (className) => {
+    const node = el("div", className);
+    node.hidden = true;
+    frame.append(node);
+    return node;
+  };
+  const cursorNode = overlay("dmap-cursor");
+  const boxNode = overlay("dmap-box");
+  const markNode = overlay("dmap-mark");
+  const put = (node, top, left, h, w) => {
+    Object.assign(node.style, { top: pct(top, height), left: pct(left, width), height: pct(h, height), width: pct(w, width) });
+    node.hidden = false;
+  };
+  return {
+    node: figure,
+    canvas,
+    cursor(y, x) {
+      put(cursorNode, y, x, 1, 1);
+    },
+    box(rows, cols) {
+      const b = tapBox(rows, cols, height, width);
+      if (b) put(boxNode, b.top, b.left, b.height, b.width);
+      else boxNode.hidden = true;
+    },
+    mark(y, x) {
+      put(markNode, y, x, 1, 1);
+    },
+    clear() {
+      cursorNode.hidden = boxNode.hidden = markNode.hidden = true;
+    },
+  };
+}
+
+/**
+ * A table of numbers: matrix [[v]] coloured by `domain`; options {mask (true: padding),
+ * highlight: [i, j], caption, className}. Cells show 2 decimals, the title the full value.
+ */
+export function numberGrid(matrix, domain, options = {}) {
+  const table = el("table", `ngrid ${options.className ?? ""}`);
+  if (options.caption) table.append(el("caption", "", {}, options.caption));
+  const body = el("tbody");
+  matrix.forEach((row, i) => {
+    const tr = el("tr");
+    row.forEach((v, j) => {
+      const td = el("td", "", {}, fixed2(v));
+      td.title = fullText(v);
+      td.dataset.value = fullText(v);
+      if (options.mask && options.mask[i][j]) td.classList.add("pad");
+      else if (domain) td.style.background = colourOf(v, domain);
+      if (options.highlight && options.highlight[0] === i && options.highlight[1] === j) td.classList.add("winner");
+      tr.append(td);
+    });
+    body.append(tr);
+  });
+  table.append(body);
+  return table;
+}
+
+/** A labelled panel (figure column) inside a view. */
+export function panel(title, className = "") {
+  const node = el("section", `dpanel ${className}`);
+  if (title) node.append(el("h3", "", {}, title));
+  return node;
+}
+
+/** Play / pause, skip to the end and replay buttons for an animation. */
+export function playerControls({ onToggle, onSkip, onReplay }) {
+  const bar = el("div", "player", { role: "group", "aria-label": "Animation" });
+  const toggle = el("button", "player-toggle", { type: "button" }, "Pause");
+  const skip = el("button", "player-skip", { type: "button" }, "Skip to end");
+  const replay = el("button", "player-replay", { type: "button" }, "Replay");
+  toggle.addEventListener("click", onToggle);
+  skip.addEventListener("click", onSkip);
+  replay.addEventListener("click", onReplay);
+  bar.append(toggle, skip, replay);
+  return { node: bar, playing: (on) => (toggle.textContent = on ? "Pause" : "Play") };
+}

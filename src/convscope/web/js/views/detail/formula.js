@@ -1,0 +1,144 @@
+// Convolution formula view: one input channel with its padding drawn as zeros,
+// the window its kernel reads for the output position under the cursor (taps
+// drawn one by one, so stride and dilation show in how they move), each product
+// and their sum, all as the server explained them.
+import { detailApi } from "../../detailapi.js";
+import { mapValues } from "../../core/tensor.js";
+import { el } from "../dom.js";
+import { domainOf, mapFigure, message, num, numberGrid, panel } from "./common.js";
+
+const pct = (v, n) => `${(v / n) * 100}%`;
+
+/** The input map inside a frame of zeros: the padding the layer adds. */
+function padded(values, h, w, [top, bottom, left, right]) {
+  const ph = h + top + bottom;
+  const pw = w + left + right;
+  const out = new Float32Array(ph * pw);
+  for (let y = 0; y < h; y += 1) out.set(values.subarray(y * w, (y + 1) * w), (y + top) * pw + left);
+  return { values: out, height: ph, width: pw };
+}
+
+export async function open(root, ctx) {
+  const { layer, info, state } = ctx;
+  const channel = state.channel ?? 0;
+  const ic = state.input ?? 0;
+  const [, height, width] = layer.output_shape;
+  const inputName = layer.inputs[0];
+  const sides = layer.hyper.padding_sides ?? [0, 0, 0, 0];
+  const [inter, input] = await Promise.all([detailApi.intermediate(info, layer.name, channel, [ic]), ctx.tensor(inputName, [ic])]);
+  const [, h, w] = input.shape;
+  const pad = padded(mapValues(input, 0), h, w, sides);
+  const interValues = mapValues(inter, 0);
+  let pos = { y: Math.min(state.y ?? 0, height - 1), x: Math.min(state.x ?? 0, width - 1) };
+  let token = 0;
+  let timer = null;
+
+  const inputFig = mapFigure(pad.values, pad.height, pad.width, domainOf(mapValues(input, 0)), {
+    label: `${inputName} · channel ${ic}${sides.some((s) => s) ? ` padded with zeros (P ${sides.join(", ")})` : ""}`,
+    size: 260,
+  });
+  const frame = inputFig.node.querySelector(".dmap-frame");
+  if (sides.some((s) => s)) {
+    const inner = el("div", "dmap-inner");
+    Object.assign(inner.style, { top: pct(sides[0], pad.height), left: pct(sides[2], pad.width), height: pct(h, pad.height), width: pct(w, pad.width) });
+    frame.append(inner);
+  }
+  const taps = el("div", "dmap-taps");
+  frame.append(taps);
+  const outFig = mapFigure(interValues, height, width, domainOf(interValues), {
+    label: `intermediate map: channel ${ic} under its kernel`,
+    size: 260,
+    className: "doutput",
+    onHover: (y, x) => move(y, x, false),
+    onClick: (y, x) => pin(y, x),
+    keyPosition: () => pos,
+  });
+  const row = el("div", "drow");
+  const left = panel("input channel", "dsource");
+  left.append(inputFig.node);
+  const right = panel("output", "doutput-panel");
+  right.append(outFig.node, el("p", "hint", {}, "Hover or click a position; arrow keys move when the map has focus."));
+  row.append(left, el("div", "darrow", { "aria-hidden": "true" }, "→"), right);
+  const numbers = el("div", "dnumbers formula-numbers", { "aria-live": "polite" });
+  root.append(row, numbers);
+
+  function drawTaps(step) {
+    taps.replaceChildren();
+    step.rows.forEach((r) =>
+      step.cols.forEach((c) => {
+        const cell = el("div", "dmap-tap");
+        Object.assign(cell.style, { top: pct(r + sides[0], pad.height), left: pct(c + sides[2], pad.width), height: pct(1, pad.height), width: pct(1, pad.width) });
+        taps.append(cell);
+      }),
+    );
+  }
+
+  function render(step) {
+    const term = step.terms.find((t) => t.input_channel === ic);
+    numbers.replaceChildren();
+    if (!term) {
+      message(numbers, `input channel ${ic} does not feed output channel ${channel} of ${layer.name} (group ${step.group}); pick one of ${step.terms.map((t) => t.input_channel).join(", ")}`);
+      return;
+    }
+    drawTaps(step);
+    const grids = el("div", "formula-grids");
+    const domain = domainOf(term.receptive_field.flat());
+    grids.append(
+      numberGrid(term.receptive_field, domain, { mask: step.padding_mask, caption: "window (padding: 0)", className: "window-grid" }),
+      el("span", "op", {}, "×"),
+      numberGrid(term.kernel, domainOf(term.kernel.flat()), { caption: "kernel", className: "kernel-grid" }),
+      el("span", "op", {}, "="),
+      numberGrid(term.products, domainOf(term.products.flat()), { caption: "products", className: "products-grid" }),
+    );
+    const sum = el("p", "dworked");
+    sum.append(`sum of the ${term.products.length * term.products[0].length} products = `, num(term.sum, "num term-sum"));
+    const share = el("p", "dworked");
+    share.append(`all ${step.terms.length} input channels`, step.bias !== null ? " + bias " : "", step.bias !== null ? num(step.bias, "num bias") : "", " = ", num(step.computed, "num computed"), " · traced output ", num(step.output, "num step-output"));
+    const moves = el("p", "hint", {}, `stride S ${step.stride.join("×")}: one step right or down in the output moves the window ${step.stride[1]} column(s) / ${step.stride[0]} row(s); dilation D ${step.dilation.join("×")}: the taps are ${step.dilation[0]} row(s) and ${step.dilation[1]} column(s) apart; padding P ${step.padding.join("×")} (${step.padding_mode}).`);
+    numbers.append(el("p", "dformula", {}, step.formula), grids, sum, share, moves);
+    numbers.dataset.position = `${channel},${step.position.y},${step.position.x}`;
+  }
+
+  async function show() {
+    const mine = ++token;
+    try {
+      const step = await detailApi.explain(info, layer.name, { channel, y: pos.y, x: pos.x });
+      if (mine === token) render(step);
+    } catch (error) {
+      if (mine !== token) return;
+      numbers.replaceChildren();
+      message(numbers, error.message);
+    }
+  }
+
+  function move(y, x, now) {
+    pos = { y, x };
+    outFig.cursor(y, x);
+    clearTimeout(timer);
+    if (now) show();
+    else timer = setTimeout(show, 60);
+  }
+
+  function pin(y, x) {
+    move(y, x, true);
+    ctx.navigate({ y, x });
+  }
+
+  outFig.canvas.addEventListener("keydown", (event) => {
+    const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
+    if (!d) return;
+    event.preventDefault();
+    pin(Math.max(0, Math.min(height - 1, pos.y + d[0])), Math.max(0, Math.min(width - 1, pos.x + d[1])));
+  });
+
+  move(pos.y, pos.x, true);
+  return {
+    position(next) {
+      if (next.y !== null && next.x !== null && (next.y !== pos.y || next.x !== pos.x)) move(next.y, next.x, true);
+    },
+    destroy() {
+      clearTimeout(timer);
+      token += 1;
+    },
+  };
+}

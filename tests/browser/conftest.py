@@ -1,0 +1,79 @@
+"""Debian's Chromium driven by Playwright against a live ConvScope server.
+
+Never downloads a browser: tests skip when /usr/bin/chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from convscope.formats import zoo_network
+from convscope.server import create_app
+from convscope.server.registry import load_models
+from tests.server.images import write_samples
+from tests.server.live import live_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress"]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e .[test])")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    samples = tmp_path_factory.mktemp("browser-samples")
+    write_samples(samples, LABELS)
+    models = {**load_models(["default"]), "gray": zoo_network("tinyvgg", in_channels=1, input_size=28, seed=3)}
+    return create_app(models, samples_dir=samples)
+
+
+@pytest.fixture(scope="session")
+def server_url(browser_app) -> Iterator[str]:  # noqa: ANN001
+    with live_server(browser_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: ANN001
+    """A fresh page; console errors and page errors are collected in ``page.errors``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    p = context.new_page()
+    p.errors = []
+    p.on("console", lambda m: p.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    p.on("pageerror", lambda e: p.errors.append(f"page error: {e}"))
+    yield p
+    ARTIFACTS.mkdir(exist_ok=True)
+    p.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def wait_drawn(page, key: str | None = None, timeout: float = 20_000) -> str:  # noqa: ANN001
+    """Wait until the overview reports every map drawn (for ``key`` = "model/image" when given)."""
+    if key is None:
+        page.wait_for_function("document.body.dataset.drawn && document.body.dataset.drawn.length > 0", timeout=timeout)
+    else:
+        page.wait_for_function("k => document.body.dataset.drawn === k", arg=key, timeout=timeout)
+    return page.evaluate("document.body.dataset.drawn")

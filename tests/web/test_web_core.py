@@ -1,0 +1,87 @@
+"""The browser app's DOM-free core, run with Node's built-in test runner, and checked against Python."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convscope.server.tensor_codec import encode_tensor
+
+REPO = Path(__file__).resolve().parents[2]
+CORE = REPO / "src" / "convscope" / "web" / "js" / "core"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed; the JS core tests need `node --test`")
+
+
+def _node_eval(script: str) -> str:
+    done = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@needs_node
+def test_js_core_passes_its_node_tests() -> None:
+    done = subprocess.run([NODE, "--test", "tests/web/"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "# fail 0" in done.stdout
+
+
+@needs_node
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_js_decoder_reads_what_the_python_encoder_writes(tmp_path: Path, dtype: str) -> None:
+    rng = np.random.default_rng(3)
+    values = (rng.standard_normal((3, 5, 7)) * 10).astype(np.float32)
+    blob_path = tmp_path / "layer.bin"
+    blob_path.write_bytes(encode_tensor(values, dtype=dtype, header={"layer": "conv_1_1", "channels": [0, 4, 9]}))
+    out = _node_eval(
+        f"""
+        import {{ readFileSync }} from "node:fs";
+        import {{ decodeTensor }} from "{(CORE / 'tensor.js').as_uri()}";
+        const b = readFileSync({json.dumps(str(blob_path))});
+        const t = decodeTensor(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+        console.log(JSON.stringify({{ header: t.header, data: Array.from(t.data) }}));
+        """
+    )
+    decoded = json.loads(out)
+    assert decoded["header"]["shape"] == [3, 5, 7]
+    assert decoded["header"]["channels"] == [0, 4, 9]
+    expected = values.astype(np.float16).astype(np.float32) if dtype == "float16" else values
+    np.testing.assert_array_equal(np.asarray(decoded["data"], dtype=np.float32), expected.ravel())
+
+
+@needs_node
+@pytest.mark.parametrize("fixture", ["residual_network", "inception_network", "tinyvgg_network"])
+def test_js_layout_connects_every_real_layer_graph(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Every drawn map of a real network (residual add, concat, flatten) gets incoming edges from drawn maps."""
+    network = request.getfixturevalue(fixture)
+    described = tmp_path / "model.json"
+    described.write_text(json.dumps(network.describe()))
+    out = _node_eval(
+        f"""
+        import {{ readFileSync }} from "node:fs";
+        import {{ overviewColumns, incomingEdges }} from "{(CORE / 'layout.js').as_uri()}";
+        const model = JSON.parse(readFileSync({json.dumps(str(described))}, "utf8"));
+        const cols = overviewColumns(model);
+        const result = cols.map((c) => [c.name, c.type, c.channels.map((ch) => incomingEdges(c.name, ch, model, cols))]);
+        console.log(JSON.stringify(result));
+        """
+    )
+    columns = json.loads(out)
+    by_name = {layer.name: layer for layer in network.layers}
+    shown = {name: len(edges) for name, _, edges in columns}
+    assert columns[0][0] == "input" and columns[-1][1] == "classes"
+    assert not any(by_name[name].kind == "flatten" for name, _, _ in columns)
+    for name, kind, per_channel in columns[1:]:
+        for edges in per_channel:
+            assert edges, f"{name} has a map with no incoming connection"
+            assert all(e["from"] in shown and e["channel"] < shown[e["from"]] for e in edges)
+    for name, _, per_channel in columns:  # add and concat read from each of their inputs
+        layer = by_name.get(name)
+        if layer is not None and str(layer.kind) in ("add", "concat"):
+            sources = {e["from"] for edges in per_channel for e in edges}
+            assert len(sources) == len(layer.inputs), f"{name} should draw edges from {layer.inputs}"
