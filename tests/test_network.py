@@ -196,3 +196,22 @@ def test_functional_op_hyperparameters_are_read_from_call_arguments():
     assert pool["kernel"] == (3, 3) and pool["stride"] == (2, 2) and pool["padding"] == (1, 1)
     assert pool["count_include_pad"] is False and pool["divisor_override"] is None
     assert kinds["avgpool2d"].output_shape == (2, 3, 3)
+
+
+def test_graph_module_keeps_its_own_node_names():
+    import operator
+
+    import torch.fx as fx
+
+    graph = fx.Graph()
+    x = graph.placeholder("input")
+    a = graph.call_module("conv_a", (x,))
+    b = graph.call_module("conv_b", (x,))
+    plus = graph.call_function(operator.add, (a, b))
+    plus.name = "plus"
+    flat = graph.call_module("flatten", (plus,))
+    graph.output(graph.call_module("output", (flat,)))
+    root = {"conv_a": nn.Conv2d(1, 2, 3), "conv_b": nn.Conv2d(1, 2, 3), "flatten": nn.Flatten(), "output": nn.Linear(2 * 4 * 4, 3)}
+    network = Network(fx.GraphModule(root, graph), InputSpec(1, 6, 6))
+    assert [layer.name for layer in network.layers] == ["input", "conv_a", "conv_b", "plus", "flatten", "output"]
+    assert network.layer("plus").inputs == ("conv_a", "conv_b")

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,18 @@ class Layer:
     def is_spatial(self) -> bool:
         """True when the output is a stack of 2-D maps ``(C, H, W)``."""
         return len(self.output_shape) == 3
+
+
+def _graph_of(module: nn.Module) -> fx.Graph:
+    """The module's fx graph at module granularity.
+
+    A GraphModule (what the importers build) already is a graph whose node names
+    are the source file's layer names (``plus``, ``concatenate_1``); tracing it
+    again would rename its functional nodes, so its own graph is copied instead.
+    """
+    if isinstance(module, fx.GraphModule):
+        return copy.deepcopy(module.graph)
+    return _LeafModuleTracer().trace(module)
 
 
 class _LeafModuleTracer(fx.Tracer):
@@ -150,7 +163,7 @@ class Network:
 
     def _build_layers(self) -> list[Layer]:
         try:
-            graph = _LeafModuleTracer().trace(self.module)
+            graph = _graph_of(self.module)
         except Exception as exc:  # noqa: BLE001 - any tracing failure means "use hooks"
             self.traced_with = "hooks"
             self.fallback_reason = f"torch.fx could not trace the model ({type(exc).__name__}: {_first_line(exc)})"
@@ -475,8 +488,6 @@ def _capture_module(module: nn.Module, graph: fx.Graph, layer_names: list[str]) 
 
 
 def _copy_without_inplace(module: nn.Module) -> nn.Module:
-    import copy
-
     twin = copy.copy(module)
     twin.inplace = False
     return twin
