@@ -50,14 +50,18 @@ def model_id_for(spec: str) -> str:
     Example:
         >>> model_id_for("runs/fashion/model.zip")
         'model'
+        >>> model_id_for("downloads/tinyvgg/model.json")
+        'tinyvgg'
     """
     text = str(spec)
     if "/" in text or "\\" in text or Path(text).suffix:
-        text = Path(text).stem or text
+        path = Path(text)
+        # A TF.js model is always called model.json: its folder names it better.
+        text = (path.parent.name if path.name == "model.json" and path.parent.name else path.stem) or text
     return _UNSAFE.sub("-", text).strip("-") or "model"
 
 
-def load_models(specs: Iterable[str]) -> dict[str, Network]:
+def load_models(specs: Iterable[str], *, classes: list[str] | None = None) -> dict[str, Network]:
     """Resolve ``MODEL`` specs; ``default`` falls back to a seeded zoo TinyVGG while the bundled model is missing."""
     from convscope.formats import DEFAULT_MODEL, resolve_model, zoo_network
 
@@ -67,7 +71,7 @@ def load_models(specs: Iterable[str]) -> dict[str, Network]:
             log.warning("bundled default model missing at %s; serving a seeded zoo TinyVGG instead", DEFAULT_MODEL)
             network = zoo_network("tinyvgg")
         else:
-            network = resolve_model(spec)
+            network = resolve_model(spec, classes=classes)
         key, n = model_id_for(spec), 2
         while key in models:  # two files with the same stem stay distinguishable
             key, n = f"{model_id_for(spec)}-{n}", n + 1
