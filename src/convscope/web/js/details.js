@@ -120,8 +120,14 @@ export function createDetails(main, handlers) {
 
   function renderActions(state) {
     actions.replaceChildren();
+    if (state.view !== "overview") return;
     const layer = app && app.model && app.model.layers.find((l) => l.name === state.layer);
-    if (!layer || state.view !== "overview") return;
+    if (!layer) {
+      const button = el("button", "explorer-open-button", { type: "button" }, "Hyperparameter explorer");
+      button.addEventListener("click", () => handlers.navigate({ view: "explorer" }));
+      actions.append(button);
+      return;
+    }
     const name = viewForLayer(layer);
     if (name) {
       const button = el("button", "detail-open-button", { type: "button" }, `Explain ${layer.name} step by step`);
@@ -191,7 +197,8 @@ export function createDetails(main, handlers) {
       if (!app.model) return;
       makeFocusable();
       renderActions(state);
-      if (state.view === "overview") close();
+      // A detail view needs a layer (a model switch clears it); the explorer does not.
+      if (state.view === "overview" || (!state.layer && state.view !== "explorer")) close();
       else open(state);
     },
     escape,

@@ -79,6 +79,7 @@ export function open(root, ctx) {
       stage.replaceChildren();
       steps.replaceChildren();
       root.dataset.valid = "impossible";
+      player.node.hidden = true; // nothing to animate
       message(verdict, `No output at all: ${error.message}`);
     }
   }
@@ -98,6 +99,7 @@ export function open(root, ctx) {
       rule("Strict rule", [el("p", "rule-size", {}, strict.valid ? `${out.height}×${out.width}` : "invalid"), el("p", strict.valid ? "hint" : "rule-reason", {}, strict.valid ? "the windows tile the padded input exactly" : strict.reason)], strict.valid),
     );
     root.dataset.valid = strict.valid ? "valid" : "strict-invalid";
+    player.node.hidden = false;
     steps.replaceChildren(...report.steps.map((s) => el("li", "", {}, s)));
     const pad = report.padding;
     const input = cellGrid(padded[0], padded[1], pad, "explorer-input");

@@ -13,9 +13,9 @@ export function domainOf(values, scheme = "diverging") {
   return scheme === "diverging" ? { scheme, lo: -m, hi: m } : { scheme, lo: 0, hi: m };
 }
 
-/** A number with 2 decimals; its full value in the title. */
-export function num(v, className = "num") {
-  const node = el("span", className, {}, fixed2(v));
+/** A number with 2 decimals (or `format`, e.g. formatValue for tiny values); its full value in the title. */
+export function num(v, className = "num", format = fixed2) {
+  const node = el("span", className, {}, format(v));
   node.title = fullText(v);
   node.dataset.value = fullText(v);
   return node;

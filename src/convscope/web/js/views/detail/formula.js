@@ -34,7 +34,7 @@ export async function open(root, ctx) {
   let timer = null;
 
   const inputFig = mapFigure(pad.values, pad.height, pad.width, domainOf(mapValues(input, 0)), {
-    label: `${inputName} · channel ${ic}${sides.some((s) => s) ? ` padded with zeros (P ${sides.join(", ")})` : ""}`,
+    label: `${ctx.byName.get(inputName).kind === "input" ? (ctx.model.input_spec.channel_names[ic] ?? `input · channel ${ic}`) : `${inputName} · channel ${ic}`}${sides.some((s) => s) ? ` padded with zeros (P ${sides.join(", ")})` : ""}`,
     size: 260,
   });
   const frame = inputFig.node.querySelector(".dmap-frame");

@@ -3,6 +3,7 @@
 // size, the largest contributions, the bias and the sum; then on to the softmax.
 import { detailApi } from "../../detailapi.js";
 import { activeOrder, pageOf, wrapCell, wrapIndex } from "../../core/detail.js";
+import { formatValue } from "../../core/format.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
@@ -84,7 +85,7 @@ export async function open(root, ctx) {
   const step = await detailApi.explain(ctx.info, ctx.layer.name, { index });
   const flattenInput = ctx.byName.get(step.input_layer)?.kind === "flatten";
   const sources = step.source_layer && flattenInput ? await sourceMaps(ctx, step) : null;
-  const hoverLine = el("p", "dworked hover-line", { "aria-live": "polite" }, "Hover a unit of the strips below.");
+  const hoverLine = el("p", "dworked hover-line", { "aria-live": "polite" }, "Hover a unit of the strips below or a row of the table.");
   let hoverToken = 0;
 
   async function hover(i) {
@@ -124,7 +125,7 @@ export async function open(root, ctx) {
     tr.append(el("td", "", {}, String(c.input_index)), el("td", "", {}, c.source ? c.source.join(", ") : "–"));
     for (const v of [c.input, c.weight, c.product]) {
       const td = el("td");
-      td.append(num(v));
+      td.append(num(v, "num", formatValue)); // products of small weights vanish at 2 decimals
       tr.append(td);
     }
     tr.addEventListener("mouseenter", () => hover(c.input_index));

@@ -107,5 +107,6 @@ async function openVectorStep(root, ctx, spec) {
   const numbers = el("div", "dnumbers");
   root.append(el("p", "hint", {}, `Unit ${index} of ${ctx.layer.output_shape[0]}.`), numbers);
   spec.render(step, numbers, { sources: [], output: null });
+  numbers.dataset.position = String(index);
   return {};
 }
