@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import socket
 import threading
 import time
 import webbrowser
@@ -56,8 +57,30 @@ def url_of(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail with one line before uvicorn starts when the address is taken.
+
+    uvicorn answers a busy port by exiting from inside its event loop, which
+    leaves a half-closed loop behind; a plain bind first gives a clean error.
+    """
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConvScopeError(f"cannot listen on {host}: {exc.strerror}; use an address of this machine") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError:
+            raise ConvScopeError(
+                f"could not listen on {host}:{port}; is another program using the port? try --port"
+            ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     server = build_server(args)
+    check_port_free(args.host, args.port)
     url = url_of(args.host, args.port)
     models = server.config.app.state.service.models.ids
     if args.json:
