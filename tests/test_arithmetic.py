@@ -412,3 +412,20 @@ def test_report_refuses_filters_without_input_channels():
 def test_docstring_examples_hold():
     result = doctest.testmod(ar, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 10 and result.failed == 0
+
+
+def test_window_taps_are_the_input_indices_unfold_reads():
+    import torch
+    import torch.nn.functional as F
+
+    from convscope.arithmetic import conv_output_size, window_taps
+
+    size, kernel, stride, padding, dilation = 11, 3, 2, 2, 2
+    positions = torch.arange(size, dtype=torch.float32).reshape(1, 1, 1, size)  # each pixel holds its index
+    padded = F.pad(positions + 1, (padding, padding))  # 0 marks padding
+    cols = F.unfold(padded, (1, kernel), dilation=(1, dilation), stride=(1, stride))[0]  # (K, out)
+    out = conv_output_size(size, kernel, stride, padding, dilation)
+    for o in range(out):
+        expected = [int(v) - 1 if v > 0 else None for v in cols[:, o].tolist()]
+        got = [t if 0 <= t < size else None for t in window_taps(o, kernel, stride, padding, dilation)]
+        assert got == expected

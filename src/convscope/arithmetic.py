@@ -522,6 +522,28 @@ def _hw_text(pair: Pair) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
 
 
+# ------------------------------------------------------------------- windows
+
+
+def window_taps(position: int, kernel: int, stride: int = 1, before: int = 0, dilation: int = 1) -> list[int]:
+    """Input indices one window reads along an axis; indices outside ``0…size−1`` are padding.
+
+    Window ``o`` starts at ``S·o − P_before`` and its ``K`` taps are ``D`` apart —
+    the rule convolution and pooling share, and the explanations and views use.
+
+    Args:
+        position: the output index ``o`` along the axis.
+        kernel, stride, dilation: K, S, D along the axis.
+        before: padding before the first pixel (top or left).
+
+    Example:
+        >>> window_taps(1, 3, stride=2, before=1)
+        [1, 2, 3]
+    """
+    start = position * stride - before
+    return [start + i * dilation for i in range(kernel)]
+
+
 # ---------------------------------------------------------------------- counts
 
 

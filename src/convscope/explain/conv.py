@@ -101,8 +101,8 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
     top, _, left, _ = padding_sides(module)
     group, channels = _group_channels(module, k)
 
-    rows = y * sh - top + dh * torch.arange(kh)  # (K_h,)
-    cols = x * sw - left + dw * torch.arange(kw)  # (K_w,)
+    rows = torch.tensor(arithmetic.window_taps(y, kh, sh, top, dh))  # (K_h,)
+    cols = torch.tensor(arithmetic.window_taps(x, kw, sw, left, dw))  # (K_w,)
     padding_mask = ((rows < 0) | (rows >= h))[:, None] | ((cols < 0) | (cols >= w))[None, :]  # (K_h, K_w)
     mode = module.padding_mode
     cells = inp[channels.start : channels.stop]  # (C_in/groups, H, W)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from convscope import arithmetic
 from convscope.explain.base import Position, input_of, module_as, single_input, value_at
 from convscope.explain.steps import PoolStep
 from convscope.layer_facts import pair
@@ -116,8 +117,8 @@ def _sliding(layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str) -> tu
     """Taps, window, mask and parts for max/avg pooling with a fixed kernel."""
     s = PoolSettings.of(layer)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = s.kernel, s.stride, s.padding, s.dilation
-    rows = y * sh - ph + dh * torch.arange(kh)  # (K_h,)
-    cols = x * sw - pw + dw * torch.arange(kw)  # (K_w,)
+    rows = torch.tensor(arithmetic.window_taps(y, kh, sh, ph, dh))  # (K_h,)
+    cols = torch.tensor(arithmetic.window_taps(x, kw, sw, pw, dw))  # (K_w,)
     window, mask = _cells(plane, rows, cols)
     if pool == "max":
         parts = _max_parts(window, mask, rows.tolist(), cols.tolist())

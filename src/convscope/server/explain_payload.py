@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from convscope import arithmetic
 from convscope.arithmetic import arithmetic_report
 from convscope.errors import ConvScopeError
 from convscope.explain import intermediate_maps
@@ -23,21 +24,13 @@ MAX_PADDING = 64
 
 
 def window_taps(out: int, kernel: int, stride: int, before: int, dilation: int) -> list[list[int]]:
-    """Input index of each tap of each window along one axis (outside ``0…size−1`` is padding).
-
-    Window ``o`` starts at ``S·o − P_before`` and its taps are ``D`` apart, as in
-    :mod:`convscope.explain.conv`.
-
-    Args:
-        out: output size along the axis (windows).
-        kernel, stride, dilation: K, S, D along the axis.
-        before: padding before the first pixel (top or left).
+    """Input index of each tap of each of ``out`` windows along one axis (see :func:`arithmetic.window_taps`).
 
     Example:
         >>> window_taps(3, 3, 2, 1, 1)
         [[-1, 0, 1], [1, 2, 3], [3, 4, 5]]
     """
-    return [[o * stride - before + i * dilation for i in range(kernel)] for o in range(out)]
+    return [arithmetic.window_taps(o, kernel, stride, before, dilation) for o in range(out)]
 
 
 def layer_windows(layer: Layer) -> dict[str, list[list[int]]]:
