@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 from PIL import Image
 
 from convscope.errors import ConvScopeError, NotFoundError
@@ -38,8 +39,17 @@ def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, 
     layers = []
     for layer in network.layers:
         lo, hi = trace.value_range(layer.name)
-        ranges = trace.channel_ranges(layer.name).tolist()
-        layers.append({"name": layer.name, "shape": list(layer.output_shape), "min": lo, "max": hi, "channel_ranges": ranges})
+        ranges = trace.channel_ranges(layer.name)  # (C, 2)
+        layers.append(
+            {
+                "name": layer.name,
+                "shape": list(layer.output_shape),
+                "min": lo,
+                "max": hi,
+                "channel_ranges": ranges.tolist(),
+                "channel_order": activity_order(ranges),
+            }
+        )
     return {
         "model": model_id,
         "image": image_id,
@@ -49,6 +59,25 @@ def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, 
         "logits": trace.logits[0].tolist(),
         "layers": layers,
     }
+
+
+def activity_order(channel_ranges: torch.Tensor) -> list[int]:
+    """Channel indices, most active first: largest max |value| of the channel, ties by index.
+
+    Max |value| rather than the mean: it is the brightest cell the map shows on screen,
+    it needs no pass over the activations beyond ``Trace.channel_ranges``, and a mean
+    of a signed (pre-ReLU) map cancels out. The detail views page channels by the
+    same rule, so a channel near the top in the overview is near the top there too.
+
+    Args:
+        channel_ranges: ``(C, 2)`` per-channel (min, max), as ``Trace.channel_ranges`` gives.
+
+    Example:
+        >>> activity_order(torch.tensor([[0.0, 1.0], [-5.0, 2.0], [0.0, 5.0]]))
+        [1, 2, 0]
+    """
+    size = channel_ranges.abs().amax(dim=1)  # (C,)
+    return torch.argsort(size, descending=True, stable=True).tolist()
 
 
 def parse_channels(text: str | None, count: int) -> list[int] | None:
@@ -75,20 +104,33 @@ def parse_channels(text: str | None, count: int) -> list[int] | None:
     return picked
 
 
-def layer_frames(trace: Trace, names: str, *, dtype: Dtype = "float32", first: int | None = None) -> bytes:
+def layer_frames(
+    trace: Trace, names: str, *, dtype: Dtype = "float32", first: int | None = None, channels: str | None = None
+) -> bytes:
     """Several layers in one response (small models: one request instead of one per layer).
 
     Args:
         names: comma-separated layer names.
         first: send at most this many channels of each (C, H, W) layer.
+        channels: the channels to send of each layer, one list per name separated by
+            ``;`` (``"0-15;3,9,1;"``); an empty list falls back to ``first`` (or all).
+            The overview sends the page it draws, so a 64-channel layer costs 16 maps.
+
+    Example:
+        >>> layer_frames(trace, "conv_1_1,relu_1_1", channels="4,0;0-1")  # doctest: +SKIP
     """
-    messages = []
-    for name in (n.strip() for n in names.split(",") if n.strip()):
-        count = trace.network.layer(name).output_shape[0]
-        channels = f"0-{min(first, count) - 1}" if first is not None and trace.network.layer(name).is_spatial else None
-        messages.append(layer_message(trace, name, dtype=dtype, channels=channels))
-    if not messages:
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    if not wanted:
         raise ConvScopeError("names is empty; list layer names separated by commas")
+    lists = [None] * len(wanted) if channels is None else [c.strip() or None for c in channels.split(";")]
+    if len(lists) != len(wanted):
+        raise ConvScopeError(f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'")
+    messages = []
+    for name, picked in zip(wanted, lists):
+        layer = trace.network.layer(name)
+        if picked is None and first is not None and layer.is_spatial:
+            picked = f"0-{min(first, layer.output_shape[0]) - 1}"
+        messages.append(layer_message(trace, name, dtype=dtype, channels=picked))
     return encode_frames(messages)
 
 

@@ -78,6 +78,7 @@ class LayerRange(BaseModel):
     min: float
     max: float
     channel_ranges: list[list[float]] = Field(description="(min, max) per channel; one pair for (F,) layers")
+    channel_order: list[int] = Field(description="Channel indices, most active (largest max |value|) first; ties by index")
 
 
 class TraceInfo(BaseModel):

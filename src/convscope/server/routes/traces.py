@@ -61,11 +61,14 @@ async def get_layers(
     names: str = Query(description="Layer names separated by commas"),
     dtype: Literal["float32", "float16"] = "float32",
     first: int | None = Query(None, ge=1, description="At most this many channels of each (C, H, W) layer"),
+    channels: str | None = Query(
+        None, description="Channels of each layer, one list per name separated by ';', e.g. 0-15;7,3,12 (empty: first or all)"
+    ),
     svc: TraceService = Depends(service),
 ) -> Response:
     """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    body = layer_frames(entry.trace, names, dtype=dtype, first=first)
+    body = layer_frames(entry.trace, names, dtype=dtype, first=first, channels=channels)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 

@@ -41,9 +41,13 @@ export const api = {
     body.append("file", file, file.name || "upload");
     return (await check(await fetch(`api/models/${enc(model)}/traces`, { method: "POST", body }))).json();
   },
-  /** Several layers in one request; `first` caps the channels of each (C, H, W) layer. */
-  async layers(info, names, first, dtype) {
+  /**
+   * Several layers in one request; `first` caps the channels of each (C, H, W) layer.
+   * channels (optional): one list per name ([] for the default), e.g. a page of the most active.
+   */
+  async layers(info, names, first, dtype, channels = null) {
     const params = new URLSearchParams({ names: names.join(","), dtype, first: String(first) });
+    if (channels && channels.some((c) => c.length)) params.set("channels", channels.map((c) => (c.length ? channelsParam(c) : "")).join(";"));
     const response = await check(await fetch(`${info.layers_url.replace(/\/$/, "")}?${params}`));
     return decodeFrames(await response.arrayBuffer());
   },

@@ -2,7 +2,8 @@
 // Views register in VIEWS; the overview is always drawn, detail views (later)
 // open over it when state.view names them.
 import { api } from "./api.js";
-import { fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
+import { columnsKey, fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
+import { ordersOf } from "./core/paging.js";
 import { chooseDtype } from "./core/tensor.js";
 import { legendsFor, scaleContext } from "./core/scales.js";
 import { decodeState, encodeState, isNavigation } from "./core/urlstate.js";
@@ -18,7 +19,8 @@ import { createDetails } from "./details.js";
 // Up to this many values, all layers come in one request.
 const BATCH_VALUES = 1 << 20;
 const $ = (id) => document.getElementById(id);
-const app = { state: null, models: [], samples: [], model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0 };
+// pages: layer name -> page of its most-active-first channel order (per model, kept across images).
+const app = { state: null, models: [], samples: [], model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0, pages: new Map() };
 
 const tooltip = createTooltip();
 const controls = createControls($("controls"), {
@@ -27,7 +29,7 @@ const controls = createControls($("controls"), {
   onDetails: (details) => navigate({ details }),
 });
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
-const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, tooltip });
+const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, tooltip });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
 
 function toggleLayer(name) {
@@ -56,8 +58,37 @@ async function upload(file) {
   }
 }
 
-function columnsFor(model) {
-  return overviewColumns(model);
+/** Build the overview when the maps it shows changed (model, details, order or page); true when it did. */
+function ensureBuilt(state, info) {
+  const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages });
+  const key = `${app.model.id}|${state.details}|${columnsKey(columns)}`;
+  if (key === app.built) return false;
+  const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80;
+  overview.build(app.model, columns, { details: state.details, mapSize: fitMapSize(columns, available) });
+  overview.select(state.layer);
+  app.built = key;
+  return true;
+}
+
+/** Show another page of a big layer's channels: rebuild its column, then fetch just those maps. */
+async function turnPage(name, page) {
+  app.pages.set(name, page);
+  if (!ensureBuilt(app.state, app.info)) return;
+  if (app.info) redraw();
+  details.update(app.state, app); // the new maps become keyboard reachable
+  const col = overview.columns.find((c) => c.name === name);
+  const info = app.info;
+  if (!info || !col) return;
+  try {
+    const tensor = await api.layer(info, name, col.shape, col.channels);
+    const now = overview.columns.find((c) => c.name === name);
+    // A later page (or image) may have replaced this one while it loaded.
+    if (app.info !== info || !now || now.channels.join() !== tensor.header.channels.join()) return;
+    app.tensors.set(name, tensor);
+    overview.setTensor(name, tensor);
+  } catch (error) {
+    inputs.showError(error.message);
+  }
 }
 
 async function apply(next, loaded = null) {
@@ -68,16 +99,15 @@ async function apply(next, loaded = null) {
     if (!app.model || app.model.id !== next.model) {
       app.model = { ...(await api.model(next.model)), id: next.model };
       app.info = null;
+      app.pages = new Map();
     }
-    const shape = `${app.model.id}|${next.details}`;
-    if (app.built !== shape) {
-      const columns = columnsFor(app.model);
-      const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80;
-      overview.build(app.model, columns, { details: next.details, mapSize: fitMapSize(columns, available) });
-      app.built = shape;
-      if (app.info && app.info.model === next.model) redraw();
+    const current = app.info && app.info.model === next.model && app.info.image === next.image ? app.info : null;
+    // A trace on its way builds the overview in its own channel order; build now only if nothing fits yet.
+    const loading = Boolean(next.image) && !current;
+    if (!loading || !app.built.startsWith(`${next.model}|${next.details}|`)) {
+      if (ensureBuilt(next, current) && current) redraw();
     }
-    if (next.image && (!app.info || app.info.model !== next.model || app.info.image !== next.image)) {
+    if (loading) {
       await loadTrace(next, loaded);
     } else if (prev.scale !== next.scale && app.ctx) {
       overview.repaint(app.ctx, next.scale);
@@ -104,9 +134,10 @@ async function loadTrace(state, loaded) {
   try {
     const info = loaded ?? (await api.trace(state.model, state.image));
     if (token !== app.token) return;
+    app.info = info;
+    ensureBuilt(state, info); // big layers show their most active channels first
     const columns = overview.columns.filter((c) => c.type !== "classes");
     const ranges = new Map(info.layers.map((l) => [l.name, l]));
-    app.info = info;
     app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name));
     app.tensors = new Map();
     overview.setTrace(info, app.ctx, state.scale);
@@ -119,9 +150,10 @@ async function loadTrace(state, loaded) {
       overview.setTensor(name, tensor);
     };
     if (valueCount(columns) <= BATCH_VALUES) {
-      // Small networks: one request for every layer (per-request overhead dominates).
+      // Small networks: one request for every layer (per-request overhead dominates), each with the channels drawn.
       const first = Math.max(...columns.map((c) => c.channels.length));
-      const tensors = await api.layers(info, columns.map((c) => c.name), first, chooseDtype(valueCount(columns), 4 << 20));
+      const picked = columns.map((c) => (c.type === "maps" && c.channels.length < c.total ? c.channels : []));
+      const tensors = await api.layers(info, columns.map((c) => c.name), first, chooseDtype(valueCount(columns), 4 << 20), picked);
       if (token !== app.token) return;
       tensors.forEach((tensor) => show(tensor.header.layer, tensor));
     } else {

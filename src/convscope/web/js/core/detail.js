@@ -55,24 +55,8 @@ export function fullText(v) {
   return v === null || v === undefined ? "–" : String(v);
 }
 
-/**
- * Channel indices ordered most active first: largest |value| in the channel, ties by index.
- * channelRanges: [[min, max], ...] as the trace info sends them.
- */
-export function activeOrder(channelRanges) {
-  const size = (r) => Math.max(Math.abs(r[0] ?? 0), Math.abs(r[1] ?? 0));
-  return channelRanges.map((r, i) => [size(r), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
-}
-
-/**
- * One page of an ordered channel list.
- * Example: pageOf([5, 2, 9], 1, 2) -> {channels: [9], page: 1, pages: 2}
- */
-export function pageOf(order, page, perPage = 16) {
-  const pages = Math.max(1, Math.ceil(order.length / perPage));
-  const p = Math.max(0, Math.min(pages - 1, page));
-  return { channels: order.slice(p * perPage, (p + 1) * perPage), page: p, pages };
-}
+// Channel paging is shared with the overview; the detail views keep importing it from here.
+export { activeOrder, pageOf } from "./paging.js";
 
 /**
  * Output positions the animated sweep visits, row by row, at most about `maxFrames`

@@ -1,5 +1,6 @@
 // Which layers become overview columns, which maps they show, where every map
 // sits, and which maps feed which. Pure geometry: views only draw it.
+import { pageOf } from "./paging.js";
 
 /** Layers that add nothing to look at (CNN Explainer hides flatten too). */
 export const HIDDEN_KINDS = new Set(["flatten", "identity"]);
@@ -10,7 +11,7 @@ const ELEMENTWISE_KINDS = new Set([
   "dropout", "zeropad2d", "identity", "add",
 ]);
 
-/** Channels shown for a layer: the first `limit` (paging comes with the detail views). */
+/** The first `limit` channels of a layer (the order before a trace says which are most active). */
 export function shownChannels(shape, limit = 16) {
   if (shape.length !== 3) return [0];
   return Array.from({ length: Math.min(shape[0], limit) }, (_, i) => i);
@@ -32,19 +33,32 @@ export function classLayers(model) {
 
 /**
  * The overview's columns, left to right.
- * Each: {name, kind, type: "maps" | "vector" | "classes", shape, channels, total}.
+ * Each: {name, kind, type: "maps" | "vector" | "classes", shape, channels, total, page, pages, slots}.
+ * A (C, H, W) layer with more than `limit` channels shows page `pages.get(name)` of its
+ * order (`orders.get(name)`: the trace's channel_order, most active first; index order
+ * without a trace); `slots` is the maps' room in the column, equal on every page.
  */
-export function overviewColumns(model, limit = 16) {
+export function overviewColumns(model, { limit = 16, orders = new Map(), pages = new Map() } = {}) {
   const classes = classLayers(model);
   const columns = [];
   for (const layer of model.layers) {
     if (HIDDEN_KINDS.has(layer.kind) || classes.has(layer.name)) continue;
     const shape = layer.output_shape;
     const type = shape.length === 3 ? "maps" : "vector";
-    columns.push({ name: layer.name, kind: layer.kind, type, shape, channels: shownChannels(shape, limit), total: shape.length === 3 ? shape[0] : 1 });
+    const total = shape.length === 3 ? shape[0] : 1;
+    const order = orders.get(layer.name) ?? shownChannels(shape, Infinity);
+    const paged = type === "maps" && total > limit ? pageOf(order, pages.get(layer.name) ?? 0, limit) : null;
+    const channels = paged ? paged.channels : shownChannels(shape, limit);
+    columns.push({ name: layer.name, kind: layer.kind, type, shape, channels, total, page: paged ? paged.page : 0, pages: paged ? paged.pages : 1, slots: paged ? limit : channels.length });
   }
-  columns.push({ name: model.output_layer, kind: "classes", type: "classes", shape: [model.classes.length], channels: model.classes.map((_, i) => i), total: model.classes.length });
+  const all = model.classes.map((_, i) => i);
+  columns.push({ name: model.output_layer, kind: "classes", type: "classes", shape: [model.classes.length], channels: all, total: all.length, page: 0, pages: 1, slots: all.length });
   return columns;
+}
+
+/** "name:c,c,…|…": equal keys mean the same maps in the same places (no rebuild needed). */
+export function columnsKey(columns) {
+  return columns.map((c) => `${c.name}:${c.channels.join(",")}`).join("|");
 }
 
 /** The visible layers feeding `name`, looking through hidden ones (flatten). */
@@ -107,16 +121,24 @@ export function incomingEdges(name, channel, model, columns) {
 }
 
 /**
- * Pixel positions of every map: {width, height, columns: [{name, x, width, label, maps: [{channel, x, y, w, h}]}]}.
- * dims: {mapSize, gap, columnGap, top, classRow, classWidth, vectorWidth, margin}.
+ * Pixel positions of every map: {width, height, columns: [{name, x, width, maps: [{channel, x, y, w, h}], pager}]}.
+ * pager: {x, y, w, h, compact} under a column with more than one page, else null; a compact
+ * pager (narrower than pagerWide) puts its text over its buttons and needs pagerRowCompact.
+ * dims: {mapSize, gap, columnGap, top, classRow, classWidth, vectorWidth, margin, pagerWidth, pagerWide, pagerRow, pagerRowCompact}.
  */
 export function overviewLayout(columns, dims) {
-  const d = { mapSize: 48, gap: 6, columnGap: 44, top: 34, classRow: 26, classWidth: 170, vectorWidth: 14, margin: 12, ...dims };
+  const d = { mapSize: 48, gap: 6, columnGap: 44, top: 34, classRow: 26, classWidth: 170, vectorWidth: 14, margin: 12, pagerWidth: 88, pagerWide: 84, pagerRow: 26, pagerRowCompact: 42, ...dims };
+  const slotsOf = (col) => col.slots ?? col.channels.length;
   const heightOf = (col) => {
-    if (col.type === "classes") return col.channels.length * d.classRow;
-    if (col.type === "vector") return col.channels.length * (d.mapSize * 2 + d.gap) - d.gap;
-    return col.channels.length * (d.mapSize + d.gap) - d.gap;
+    if (col.type === "classes") return slotsOf(col) * d.classRow;
+    if (col.type === "vector") return slotsOf(col) * (d.mapSize * 2 + d.gap) - d.gap;
+    return slotsOf(col) * (d.mapSize + d.gap) - d.gap;
   };
+  // Pagers sit under map columns, wider than a map but clear of the next column's pager.
+  const pw = Math.max(d.mapSize, Math.min(d.pagerWidth, d.mapSize + d.columnGap - 6));
+  const compact = pw < d.pagerWide;
+  const row = compact ? d.pagerRowCompact : d.pagerRow;
+  const pagerRow = columns.some((c) => (c.pages ?? 1) > 1) ? row : 0;
   const body = Math.max(...columns.map(heightOf));
   let x = d.margin;
   const placed = columns.map((col) => {
@@ -127,15 +149,24 @@ export function overviewLayout(columns, dims) {
       const h = col.type === "vector" ? d.mapSize * 2 : d.mapSize;
       return { channel, x, y: y0 + i * (h + d.gap), w, h };
     });
-    const out = { name: col.name, x, width: w, maps };
+    const pager = (col.pages ?? 1) > 1 ? { x: x + w / 2 - pw / 2, y: y0 + heightOf(col) + 4, w: pw, h: row - 6, compact } : null;
+    const out = { name: col.name, x, width: w, maps, pager };
     x += w + d.columnGap;
     return out;
   });
-  return { width: x - d.columnGap + d.margin, height: d.top + body + d.margin, columns: placed };
+  const left = Math.min(0, ...placed.filter((c) => c.pager).map((c) => c.pager.x));
+  if (left < 0) placed.forEach((c) => shiftColumn(c, -left)); // a wide pager on the first column stays on the stage
+  return { width: x - d.columnGap + d.margin - left, height: d.top + body + pagerRow + d.margin, columns: placed };
+}
+
+function shiftColumn(column, dx) {
+  column.x += dx;
+  column.maps.forEach((m) => (m.x += dx));
+  if (column.pager) column.pager.x += dx;
 }
 
 /** Map size that fits the tallest column of maps into `available` pixels, clamped. */
 export function fitMapSize(columns, available, { gap = 6, min = 22, max = 64 } = {}) {
-  const most = Math.max(1, ...columns.filter((c) => c.type !== "classes").map((c) => c.channels.length));
+  const most = Math.max(1, ...columns.filter((c) => c.type !== "classes").map((c) => c.slots ?? c.channels.length));
   return Math.max(min, Math.min(max, Math.floor((available - gap * (most - 1)) / most)));
 }

@@ -2,6 +2,7 @@
 // class column; hover shows incoming connections, value ranges and pixel values.
 import { formatValue, shapeText } from "../core/format.js";
 import { incomingEdges, overviewLayout } from "../core/layout.js";
+import { pageText } from "../core/paging.js";
 import { domainFor } from "../core/scales.js";
 import { mapValues } from "../core/tensor.js";
 import { createClasses } from "./classes.js";
@@ -12,7 +13,7 @@ import { cellAt, mapCanvas, paintMap } from "./maps.js";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const key = (name, channel) => `${name}#${channel}`;
 
-/** handlers: {onSelectLayer(name), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
+/** handlers: {onSelectLayer(name), onPage(name, page), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
 export function createOverview(root, handlers) {
   const scroller = el("div", "overview-scroll");
   const stage = el("div", "stage");
@@ -31,6 +32,8 @@ export function createOverview(root, handlers) {
   }
 
   function build(model, columns, { details, mapSize }) {
+    const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
+    const refocus = focused && focused.dataset.pager ? `.map-pager button[data-layer="${CSS.escape(focused.dataset.layer)}"][data-pager="${focused.dataset.pager}"]` : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
     const layout = overviewLayout(columns, { mapSize, top: details ? 58 : 30 });
     s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])) };
@@ -42,6 +45,25 @@ export function createOverview(root, handlers) {
     for (const col of columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
     edges.draw(pairs);
     edges.highlight([]);
+    // Paging rebuilds the stage; the keyboard stays on the pager button it pressed.
+    if (refocus) stage.querySelector(refocus)?.focus({ preventScroll: true });
+  }
+
+  function buildPager(col, box) {
+    const pager = el("div", box.compact ? "map-pager compact" : "map-pager", { role: "group", "aria-label": `${col.name}: channels by activity` });
+    pager.dataset.layer = col.name;
+    const step = (dir, glyph, words) => {
+      const to = col.page + dir;
+      const button = el("button", "pager-step", { type: "button", "aria-label": `${words} ${col.slots} channels of ${col.name}` }, glyph);
+      Object.assign(button.dataset, { layer: col.name, pager: dir < 0 ? "prev" : "next" });
+      // aria-disabled keeps the button focusable at either end, so the keyboard is never dropped.
+      if (to < 0 || to >= col.pages) button.setAttribute("aria-disabled", "true");
+      else button.addEventListener("click", () => handlers.onPage(col.name, to));
+      return button;
+    };
+    const text = el("span", "pager-text", { title: `most active channels first: ranks ${pageText(col)}` }, pageText(col, box.compact));
+    pager.append(step(-1, "‹", "Previous"), text, step(1, "›", "Next"));
+    stage.append(place(pager, box));
   }
 
   function buildColumn(col, placed, details) {
@@ -51,7 +73,7 @@ export function createOverview(root, handlers) {
     const title = col.type === "classes" ? "classes" : col.name;
     label.append(el("span", "layer-name", {}, title));
     if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape)));
-    if (col.type === "maps" && col.total > col.channels.length) label.append(el("span", "layer-more", {}, `first ${col.channels.length} of ${col.total}`));
+    if (col.pages > 1) label.append(el("span", "layer-more", {}, "most active first"));
     label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape)}`;
     const wide = Math.max(placed.width, 84);
     place(label, { x: placed.x + placed.width / 2 - wide / 2, y: 2, w: wide, h: details ? 54 : 26 });
@@ -65,6 +87,7 @@ export function createOverview(root, handlers) {
       placed.maps.forEach((box) => s.boxes.set(key(col.name, box.channel), box));
       return;
     }
+    if (placed.pager) buildPager(col, placed.pager);
     const names = s.model.input_spec.channel_names;
     for (const box of placed.maps) {
       s.boxes.set(key(col.name, box.channel), box);
@@ -120,7 +143,7 @@ export function createOverview(root, handlers) {
       if (tensor) {
         const i = tensor.header.channels.indexOf(channel);
         const [, , w] = tensor.shape;
-        lines.push(`value at (y ${y}, x ${x}): ${formatValue(mapValues(tensor, i)[y * w + x])}`);
+        if (i >= 0) lines.push(`value at (y ${y}, x ${x}): ${formatValue(mapValues(tensor, i)[y * w + x])}`); // -1: a new page still loading
       }
       if (range) lines.push(`map range: ${formatValue(range.channel_ranges[channel][0])} … ${formatValue(range.channel_ranges[channel][1])}`);
     } else {
