@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from convscope.explain import explain, explain_probabilities
 from convscope.server.explain_payload import arith_payload, finite, intermediate_message
 from convscope.server.routes.common import errors, service
-from convscope.server.schemas_explain import ArithInfo, StepInfo
+from convscope.server.schemas import ArithInfo, StepInfo
 from convscope.server.tracing import TraceService
 
 router = APIRouter(tags=["explain"])
