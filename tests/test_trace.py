@@ -95,3 +95,10 @@ def test_final_softmax_layer_is_used_as_probabilities():
     trace = network.run(torch.randn(1, 1, 6, 6))
     torch.testing.assert_close(trace.probabilities, trace.output("3"))
     torch.testing.assert_close(trace.logits, trace.output("2"))
+
+
+def test_first_non_finite_names_the_layer_that_broke(tinyvgg_network):
+    assert tinyvgg_network.run(torch.rand(1, 3, 64, 64)).first_non_finite() is None
+    with torch.no_grad():
+        tinyvgg_network.module.conv_2_1.bias[3] = float("inf")
+    assert tinyvgg_network.run(torch.rand(1, 3, 64, 64)).first_non_finite() == "conv_2_1"

@@ -62,6 +62,13 @@ class Trace:
         values, indices = probs.topk(min(k, probs.numel()))
         return [(self.network.class_names[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
 
+    def first_non_finite(self) -> str | None:
+        """The first layer (in graph order) whose output holds NaN or ±infinity, if any."""
+        for layer in self.network.layers:
+            if not bool(torch.isfinite(self.outputs[layer.name]).all()):
+                return layer.name
+        return None
+
     def value_range(self, name: str) -> tuple[float, float]:
         """(min, max) over the whole output of layer ``name``."""
         if name not in self._ranges:

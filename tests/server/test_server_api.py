@@ -212,3 +212,17 @@ def test_the_page_and_its_local_assets_are_served(client: httpx.Client) -> None:
     assert client.get("static/vendor/d3.min.js").text.startswith("// https://d3js.org v7")
     assert "ISC" in client.get("static/vendor/d3-LICENSE").text or "Permission to use" in client.get("static/vendor/d3-LICENSE").text
     assert client.get("static/js/app.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_a_model_producing_nan_answers_422_naming_the_layer() -> None:
+    from convscope.formats import zoo_network
+    from convscope.server import create_app
+    from tests.server.live import live_server
+
+    network = zoo_network("tinyvgg", in_channels=1, input_size=28)
+    with torch.no_grad():
+        network.module.conv_1_2.weight[0, 0, 0, 0] = float("nan")
+    with live_server(create_app({"broken": network}, samples_dir=None)) as url:
+        response = httpx.post(url + "api/models/broken/traces", files={"file": ("a.png", images.png(28, 28, seed=1), "image/png")}, timeout=30)
+    assert response.status_code == 422
+    assert "layer 'conv_1_2'" in response.json()["detail"]

@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 from PIL import Image
 
-from convscope.errors import NotFoundError
+from convscope.errors import ModelError, NotFoundError
 from convscope.inputs import decode_image
 from convscope.server.cache import LRUCache
 from convscope.server.images import ImageStore, image_id_of
@@ -95,6 +95,12 @@ class TraceService:
         image = decode_image(data)
         x = spec.preprocess(image)  # (1, C, H, W)
         trace = network.run(x)
+        broken = trace.first_non_finite()
+        if broken is not None:  # JSON cannot carry NaN, and a view of it would explain nothing
+            raise ModelError(
+                f"layer '{broken}' of model '{model_id}' produced NaN or infinite values for this image; "
+                "the model's weights or input scaling are broken"
+            )
         source = {
             "width": image.size[0],
             "height": image.size[1],
