@@ -226,3 +226,27 @@ def test_arith_refuses_impossible_combinations_with_a_reason(api, params, status
     answer = api.get("api/arith", params=params)
     assert answer.status_code == status, answer.text
     assert words in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 0), (6, 2, 2, 1)])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_arith_pool_sizes_match_maxpool2d_in_both_ceil_modes(api, size, kernel, stride, padding, ceil_mode) -> None:  # noqa: ANN001
+    params = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "pool": "true", "ceil_mode": str(ceil_mode).lower()}
+    body = api.get("api/arith", params=params).json()
+    out = nn.MaxPool2d(kernel, stride, padding, ceil_mode=ceil_mode)(torch.zeros(1, 1, size, size))
+    assert [body["report"]["output"]["height"], body["report"]["output"]["width"]] == list(out.shape[2:])
+    assert body["report"]["ceil_mode"] is ceil_mode and body["report"]["operation"] == "maxpool"
+    assert [len(body["windows"]["rows"]), len(body["windows"]["cols"])] == list(out.shape[2:])
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"size": 8, "kernel": 3, "ceil_mode": "true"}, "ceil mode is an option of pooling layers"),
+        ({"size": 8, "kernel": 3, "stride": 1, "padding": 2, "pool": "true"}, "more than half the kernel size"),
+    ],
+)
+def test_arith_refuses_pool_only_options_and_over_padded_pools_in_words(api, params, words) -> None:  # noqa: ANN001
+    answer = api.get("api/arith", params=params)
+    assert answer.status_code == 400, answer.text
+    assert words in answer.json()["detail"] and "\n" not in answer.json()["detail"]

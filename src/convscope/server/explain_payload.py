@@ -97,7 +97,9 @@ def _padding_arg(padding: str) -> int | str:
     return value
 
 
-def arith_payload(*, size: int, kernel: int, stride: int | None, padding: str, dilation: int, pool: bool) -> dict[str, Any]:
+def arith_payload(
+    *, size: int, kernel: int, stride: int | None, padding: str, dilation: int, pool: bool, ceil_mode: bool = False
+) -> dict[str, Any]:
     """The explorer's answer: the arithmetic report, the padded size and every window's taps.
 
     Args:
@@ -105,12 +107,13 @@ def arith_payload(*, size: int, kernel: int, stride: int | None, padding: str, d
         kernel, stride, dilation: K, S (None: 1 for a conv, K for a pool), D.
         padding: a number, ``same`` or ``valid``.
         pool: describe max pooling instead of a convolution.
+        ceil_mode: the pool rounds up (PyTorch's ``ceil_mode``); the windows then include the last, partial one.
 
     Example:
         >>> arith_payload(size=5, kernel=3, stride=2, padding="1", dilation=1, pool=False)["report"]["output"]["height"]
         3
     """
-    report = arithmetic_report(size, kernel, stride, _padding_arg(padding), dilation, pool=pool)
+    report = arithmetic_report(size, kernel, stride, _padding_arg(padding), dilation, pool=pool, ceil_mode=ceil_mode)
     top, bottom, left, right = report.padding
     (h_out, w_out), (kh, kw), (sh, sw), (dh, dw) = report.output, report.kernel, report.stride, report.dilation
     return {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  activeOrder, backFrom, fixed2, pageOf, positionOf, sweepPositions, tapBox, viewForLayer, wrapCell, wrapIndex,
+  backFrom, fixed2, pageOf, positionOf, sweepPositions, tapBox, viewForLayer, wrapCell, wrapIndex,
 } from "../../../src/convscope/web/js/core/detail.js";
 import { tinyvgg } from "./fixtures.mjs";
 
@@ -32,10 +32,6 @@ test("two decimals with a true minus sign, never a negative zero", () => {
   assert.equal(fixed2(-0.001), "0.00");
   assert.equal(fixed2(0.125), "0.13");
   assert.equal(fixed2(null), "–");
-});
-
-test("most active channels come first, ties in index order", () => {
-  assert.deepEqual(activeOrder([[0, 1], [-5, 2], [0, 5], [0, 0.5]]), [1, 2, 0, 3]);
 });
 
 test("pages cover every channel once and clamp out-of-range pages", () => {

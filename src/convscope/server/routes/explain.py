@@ -80,6 +80,9 @@ def get_arith(
     padding: str = Query("0", description="Padding P: a number, 'same' or 'valid'", max_length=8),
     dilation: int = Query(1, description="Dilation D", ge=1, le=64),
     pool: bool = Query(False, description="Max pooling instead of a convolution"),
+    ceil_mode: bool = Query(False, description="The pool rounds up (PyTorch's ceil_mode); pooling only"),
 ) -> dict[str, Any]:
     """Output size by the floor rule (PyTorch) and the strict rule, in words, with every window's taps."""
-    return arith_payload(size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation, pool=pool)
+    return arith_payload(
+        size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation, pool=pool, ceil_mode=ceil_mode
+    )

@@ -3,6 +3,7 @@
 // Views are modules with open(container, ctx) -> {position(state)?, destroy()?}.
 import { backFrom, viewForLayer } from "./core/detail.js";
 import { classLayers } from "./core/layout.js";
+import { stateOfSettings } from "./core/explorer.js";
 import { decodeTensor } from "./core/tensor.js";
 import { el } from "./views/dom.js";
 import { cellAt } from "./views/maps.js";
@@ -124,7 +125,7 @@ export function createDetails(main, handlers) {
     const layer = app && app.model && app.model.layers.find((l) => l.name === state.layer);
     if (!layer) {
       const button = el("button", "explorer-open-button", { type: "button" }, "Hyperparameter explorer");
-      button.addEventListener("click", () => handlers.navigate({ view: "explorer" }));
+      button.addEventListener("click", () => handlers.navigate({ view: "explorer", ...stateOfSettings(null) }));
       actions.append(button);
       return;
     }
@@ -136,7 +137,7 @@ export function createDetails(main, handlers) {
     }
     if (layer.kind === "conv2d") {
       const button = el("button", "explorer-open-button", { type: "button" }, "Open the explorer with this layer's settings");
-      button.addEventListener("click", () => handlers.navigate({ view: "explorer" }));
+      button.addEventListener("click", () => handlers.navigate({ view: "explorer", ...stateOfSettings(null) }));
       actions.append(button);
     }
   }
@@ -145,7 +146,8 @@ export function createDetails(main, handlers) {
   function escape(state) {
     const patch = backFrom(state);
     if (!patch) return false;
-    handlers.navigate(patch);
+    // Leaving the explorer drops its settings from the URL (back brings them again).
+    handlers.navigate(state.view === "explorer" ? { ...patch, ...stateOfSettings(null) } : patch);
     return true;
   }
 

@@ -56,7 +56,7 @@ export function fullText(v) {
 }
 
 // Channel paging is shared with the overview; the detail views keep importing it from here.
-export { activeOrder, pageOf } from "./paging.js";
+export { pageOf } from "./paging.js";
 
 /**
  * Output positions the animated sweep visits, row by row, at most about `maxFrames`

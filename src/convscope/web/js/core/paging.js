@@ -2,16 +2,6 @@
 // channel order (most active first); these helpers only cut it into pages.
 
 /**
- * Channel indices ordered most active first: largest |value| in the channel, ties by index.
- * channelRanges: [[min, max], ...] as the trace info sends them. The overview uses the
- * server's `channel_order` (the same rule, computed in Python) instead.
- */
-export function activeOrder(channelRanges) {
-  const size = (r) => Math.max(Math.abs(r[0] ?? 0), Math.abs(r[1] ?? 0));
-  return channelRanges.map((r, i) => [size(r), i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
-}
-
-/**
  * One page of an ordered channel list; out-of-range pages clamp to the nearest one.
  * Example: pageOf([5, 2, 9], 1, 2) -> {channels: [9], page: 1, pages: 2}
  */

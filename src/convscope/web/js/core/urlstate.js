@@ -12,10 +12,18 @@ export const FIELDS = [
   { key: "input", type: "int", fallback: null }, // the conv formula view's input channel
   { key: "scale", type: "enum", values: ["unit", "block", "global"], fallback: "block" },
   { key: "details", type: "bool", fallback: false },
+  // The hyperparameter explorer's settings (core/explorer.js URL_KEYS): input size H,
+  // kernel K, stride S, padding P, dilation D and the mode; absent: from the layer or defaults.
+  { key: "H", type: "int", fallback: null },
+  { key: "K", type: "int", fallback: null },
+  { key: "S", type: "int", fallback: null },
+  { key: "P", type: "int", fallback: null },
+  { key: "D", type: "int", fallback: null },
+  { key: "op", type: "enum", values: ["conv", "pool"], fallback: "conv" },
 ];
 
 /** Fields that make a new history entry when they change (the rest replace the current one). */
-export const NAVIGATION_KEYS = ["model", "image", "view", "layer", "channel", "y", "x", "input"];
+export const NAVIGATION_KEYS = ["model", "image", "view", "layer", "channel", "y", "x", "input", "H", "K", "S", "P", "D", "op"];
 
 function read(field, text) {
   if (text === null) return field.fallback;

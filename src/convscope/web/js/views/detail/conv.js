@@ -2,7 +2,7 @@
 // paged), one kernel per input channel, each channel's intermediate map, "add
 // them up and add the bias", the output map; an animated sweep over the output.
 import { detailApi } from "../../detailapi.js";
-import { activeOrder, pageOf, sweepPositions } from "../../core/detail.js";
+import { pageOf, sweepPositions } from "../../core/detail.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
@@ -30,8 +30,9 @@ export async function open(root, ctx) {
   const first = await detailApi.explain(info, layer.name, { channel, y: 0, x: 0 });
   const group = first.terms.map((t) => t.input_channel);
   const kernels = new Map(first.terms.map((t) => [t.input_channel, t.kernel]));
-  const ranges = info.layers.find((l) => l.name === inputName).channel_ranges;
-  const order = activeOrder(group.map((c) => ranges[c])).map((i) => group[i]);
+  // The server's most-active-first order of the input layer, kept to this channel's group.
+  const feeds = new Set(group);
+  const order = info.layers.find((l) => l.name === inputName).channel_order.filter((c) => feeds.has(c));
   const out = await ctx.tensor(layer.name, [channel]);
   const outValues = mapValues(out, 0);
 

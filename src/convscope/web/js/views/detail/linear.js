@@ -2,7 +2,7 @@
 // unit to see its source pixel), inputs, weights and products coloured by sign and
 // size, the largest contributions, the bias and the sum; then on to the softmax.
 import { detailApi } from "../../detailapi.js";
-import { activeOrder, pageOf, wrapCell, wrapIndex } from "../../core/detail.js";
+import { pageOf, wrapCell, wrapIndex } from "../../core/detail.js";
 import { formatValue } from "../../core/format.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
@@ -64,8 +64,8 @@ function unitPicker(ctx, step) {
 
 async function sourceMaps(ctx, step) {
   const name = step.source_layer;
-  const ranges = ctx.info.layers.find((l) => l.name === name).channel_ranges;
-  const { channels } = pageOf(activeOrder(ranges), 0, SOURCE_MAPS);
+  const order = ctx.info.layers.find((l) => l.name === name).channel_order; // most active first, from the server
+  const { channels } = pageOf(order, 0, SOURCE_MAPS);
   const tensor = await ctx.tensor(name, channels);
   const box = panel(`${name}: the maps that were flattened${channels.length < step.source_shape[0] ? ` (${channels.length} most active of ${step.source_shape[0]})` : ""}`, "flatten-sources");
   const figs = new Map();
