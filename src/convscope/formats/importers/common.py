@@ -107,3 +107,18 @@ def keep_ancestors(spec: list[dict[str, Any]], output: str, label: str) -> list[
             needed.update(layer["inputs"])
     kept = [layer for layer in spec if layer["name"] in needed and layer["name"] != output]
     return [*kept, by_name[output]]
+
+
+def fresh_name(base: str, used: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``… whichever is not in ``used`` yet; records it.
+
+    Example:
+        >>> fresh_name("conv_pad", {"conv_pad"})
+        'conv_pad_2'
+    """
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{base}_{n}"
+    used.add(candidate)
+    return candidate

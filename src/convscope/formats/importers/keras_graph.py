@@ -28,7 +28,7 @@ from convscope.formats.importers.channels_last import (
     pool_same_padding,
     same_padding,
 )
-from convscope.formats.importers.common import keep_ancestors
+from convscope.formats.importers.common import fresh_name, keep_ancestors
 from convscope.formats.layerlist import (
     INPUT,
     layer_output_shape,
@@ -332,14 +332,6 @@ class _Converter:
 
     # -- helpers -----------------------------------------------------------------
 
-    def _fresh(self, base: str) -> str:
-        candidate, n = base, 1
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}_{n}"
-        self.used.add(candidate)
-        return candidate
-
     def _add(self, entry: dict[str, Any], perm: np.ndarray | None = None) -> str:
         """Append a layer, track its shape and the order of its flattened features."""
         try:
@@ -382,7 +374,7 @@ class _Converter:
             self.out_of[layer.name] = source
             return
         entry: dict[str, Any] = {"type": kind, "inputs": [source]}
-        entry["name"] = self.safe[layer.name] if keep_name else self._fresh(f"{source}_{name}")
+        entry["name"] = self.safe[layer.name] if keep_name else fresh_name(f"{source}_{name}", self.used)
         if kind == "leaky_relu":
             entry["negative_slope"] = 0.2  # keras.activations.leaky_relu's default
         self.out_of[layer.name] = self._add(entry, self.perms[source])
@@ -420,7 +412,7 @@ class _Converter:
             else:  # TensorFlow pads the extra row/column at the bottom/right
                 source = self._add(
                     {
-                        "name": self._fresh(f"{self.safe[layer.name]}_pad"),
+                        "name": fresh_name(f"{self.safe[layer.name]}_pad", self.used),
                         "type": "zeropad2d",
                         "inputs": [source],
                         "padding": [*pads[0], *pads[1]],
@@ -536,7 +528,7 @@ class _Converter:
         self._simple(layer, sources[0], kind)
         if not layer.config.get("keepdims", False):  # Keras drops the 1x1 by default
             pooled = self.out_of[layer.name]
-            flat = self._fresh(f"{pooled}_flatten")
+            flat = fresh_name(f"{pooled}_flatten", self.used)
             self.out_of[layer.name] = self._add({"name": flat, "type": "flatten", "inputs": [pooled]})
 
     def _GlobalAveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802

@@ -23,7 +23,7 @@ from onnx.reference import ReferenceEvaluator
 
 from convscope.errors import ModelError
 from convscope.formats.importers.channels_last import same_padding
-from convscope.formats.importers.common import ImportedModel, assemble, keep_ancestors
+from convscope.formats.importers.common import ImportedModel, assemble, fresh_name, keep_ancestors
 from convscope.formats.layerlist import INPUT, layer_output_shape, normalize_layer, safe_names
 from convscope.inputs import InputSpec
 
@@ -184,14 +184,6 @@ class _Converter:
         for name, value in zip(node.output, values):
             self.constants[name] = np.asarray(value)
 
-    def _fresh(self, base: str) -> str:
-        candidate, n = base, 1
-        while candidate in self.used:
-            n += 1
-            candidate = f"{base}_{n}"
-        self.used.add(candidate)
-        return candidate
-
     def _add(self, entry: dict[str, Any], output: str | None = None) -> str:
         try:
             layer = normalize_layer(entry, known=self.shapes)
@@ -278,7 +270,7 @@ class _Converter:
         padding = [pads[0][0], pads[1][0]]
         if any(before != after for before, after in pads):
             pad = {
-                "name": self._fresh(f"{name}_pad"),
+                "name": fresh_name(f"{name}_pad", self.used),
                 "type": "zeropad2d",
                 "inputs": [source],
                 "padding": [*pads[0], *pads[1]],

@@ -11,7 +11,8 @@ export class ApiError extends Error {
 
 const enc = encodeURIComponent;
 
-async function check(response) {
+/** Resolve to `response` when it is OK; otherwise reject with the server's one-line message. */
+export async function check(response) {
   if (response.ok) return response;
   let message = `${response.status} ${response.statusText}`;
   try {

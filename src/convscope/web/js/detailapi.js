@@ -1,7 +1,7 @@
 // The detail views' requests: step explanations, intermediate conv maps and the
 // explorer's arithmetic. Explanations are cached per URL: hovering back and forth
 // never asks twice. Failures reject with ApiError carrying the server's message.
-import { ApiError } from "./api.js";
+import { check } from "./api.js";
 import { decodeTensor } from "./core/tensor.js";
 
 const enc = encodeURIComponent;
@@ -9,16 +9,7 @@ const CACHE_LIMIT = 256;
 const cache = new Map();
 
 async function fetchChecked(url) {
-  const response = await fetch(url);
-  if (response.ok) return response;
-  let message = `${response.status} ${response.statusText}`;
-  try {
-    const body = await response.json();
-    if (typeof body.detail === "string") message = body.detail;
-  } catch {
-    // not JSON: keep the status line
-  }
-  throw new ApiError(response.status, message);
+  return check(await fetch(url));
 }
 
 async function cachedJson(url) {
