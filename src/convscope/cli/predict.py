@@ -1,0 +1,54 @@
+"""``convscope predict MODEL IMAGE…``: the top classes with their probabilities."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from convscope.cli import print_json
+from convscope.cli.options import add_model_argument, model_from_args
+from convscope.errors import ConvScopeError
+from convscope.inputs import load_image
+from convscope.network import Network
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("predict", help="classify images: top classes with probabilities")
+    add_model_argument(parser)
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP)")
+    parser.add_argument("--top", type=int, default=3, metavar="K", help="how many classes to show (default 3)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.set_defaults(run=run)
+
+
+def top_classes(network: Network, path: str, k: int) -> list[dict[str, Any]]:
+    """The ``k`` most probable classes for one image file, most probable first.
+
+    Example:
+        >>> top_classes(resolve_model("default"), "boot.png", 1)  # doctest: +SKIP
+        [{'class': 'Ankle boot', 'index': 9, 'probability': 0.98}]
+    """
+    x = network.input_spec.preprocess(load_image(path))  # (1, C, H, W)
+    probabilities = network.predict(x)[0]  # (K,)
+    values, indices = probabilities.topk(min(k, len(probabilities)))
+    return [
+        {"class": network.class_names[i], "index": int(i), "probability": float(p)}
+        for p, i in zip(values.tolist(), indices.tolist(), strict=True)
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise ConvScopeError(f"--top must be at least 1, got {args.top}")
+    network = model_from_args(args)
+    # Read every image before printing anything, so a bad file fails the whole command cleanly.
+    results = [{"image": path, "top": top_classes(network, path, args.top)} for path in args.images]
+    if args.json:
+        print_json({"model": args.model, "predictions": results})
+        return 0
+    for result in results:
+        print(result["image"])
+        width = max(len(row["class"]) for row in result["top"])
+        for row in result["top"]:
+            print(f"  {row['class']:<{width}}  {row['probability']:7.2%}")
+    return 0

@@ -1,0 +1,84 @@
+"""Everything one training run depends on, in one dataclass.
+
+A run folder stores this as ``config.json``; ``--resume`` reads it back so the
+continued run is the run that was started.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from convscope.data.augment import Augmentation
+from convscope.errors import ConvScopeError
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("onecycle", "cosine", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run.
+
+    Example:
+        >>> TrainConfig(arch="tinyvgg", data="fashion-mnist", epochs=15).optimizer
+        'adamw'
+    """
+
+    # --- what to train on what
+    arch: str  # zoo architecture name, e.g. "tinyvgg"
+    data: str  # "fashion-mnist", a folder of IDX files, or a class-per-folder image set
+    arch_options: dict[str, Any] = field(default_factory=dict)  # builder options, e.g. {"filters": 16}
+    val_fraction: float = 0.1  # share of the training images held out (per class) for validation; 0 = none
+    limit_train: int | None = None  # use only the first N training images (quick experiments, tests)
+    limit_test: int | None = None  # evaluate on only the first N test images
+    augment: tuple[str, ...] = ()  # augmentations as NAME[=VALUE], see convscope.data.augment
+    # --- optimisation
+    epochs: int = 10  # passes over the training images
+    batch_size: int = 128  # images per optimiser step (per process under torchrun)
+    optimizer: str = "adamw"  # sgd (with momentum), adam or adamw
+    lr: float = 0.003  # peak learning rate (the one-cycle maximum, the cosine start)
+    momentum: float = 0.9  # SGD momentum; Adam's beta1 is left at its default
+    weight_decay: float = 0.0001  # L2 for sgd/adam, decoupled decay for adamw
+    schedule: str = "onecycle"  # onecycle (warm up then anneal), cosine or constant
+    warmup: float = 0.25  # share of all steps spent warming up (onecycle, cosine)
+    label_smoothing: float = 0.0  # cross-entropy target smoothing (Szegedy et al. 2016)
+    # --- when to stop
+    patience: int = 0  # stop after this many epochs without a better validation loss; 0 = never
+    min_delta: float = 0.0  # an improvement smaller than this does not count
+    # --- reproducibility and hardware
+    seed: int = 0  # seeds weights, the split, shuffling, augmentation and dropout
+    device: str = "auto"  # auto (CUDA when present), cpu or cuda
+    threads: int = 0  # CPU threads for PyTorch; 0 = PyTorch's default
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConvScopeError(f"unknown optimizer '{self.optimizer}'; choose {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ConvScopeError(f"unknown schedule '{self.schedule}'; choose {', '.join(SCHEDULES)}")
+        checks = (
+            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (self.lr > 0, f"--lr must be positive, got {self.lr}"),
+            (0 <= self.val_fraction < 1, f"--val-fraction must be in [0, 1), got {self.val_fraction}"),
+            (0 <= self.label_smoothing < 1, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
+            (0 <= self.warmup < 1, f"--warmup must be in [0, 1), got {self.warmup}"),
+            (self.patience >= 0, f"--patience must not be negative, got {self.patience}"),
+            (self.weight_decay >= 0, f"--weight-decay must not be negative, got {self.weight_decay}"),
+            (self.device in ("auto", "cpu", "cuda"), f"unknown device '{self.device}'; choose auto, cpu or cuda"),
+        )
+        for ok, message in checks:
+            if not ok:
+                raise ConvScopeError(message)
+        object.__setattr__(self, "augment", tuple(self.augment))
+        Augmentation.parse(self.augment)  # a bad name fails here, before any data is read
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["augment"] = list(self.augment)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
