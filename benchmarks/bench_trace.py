@@ -18,23 +18,17 @@ import torch
 from convscope.formats import zoo_network
 
 # ---- config ------------------------------------------------------------------
-MODELS = {"tinyvgg": 200, "resnet18": 10, "vgg16": 5}  # name → measured repeats
+MODELS = {"tinyvgg": 2000, "resnet18": 40, "vgg16": 15}  # name → measured pairs of calls
 WARMUP = 3
 # -------------------------------------------------------------------------------
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def measure(name: str, repeats: int) -> tuple[float, float]:
+    """Median seconds of a plain forward pass and of a full trace, taken in turns.
+
+    Alternating call by call (rather than in blocks) lets drifting machine load
+    and allocator state hit both sides alike.
+    """
     network = zoo_network(name)
     module = network.module.eval()
     x = torch.rand(1, *network.input_spec.shape)
@@ -46,11 +40,15 @@ def measure(name: str, repeats: int) -> tuple[float, float]:
     def trace() -> None:
         network.run(x)
 
-    # Interleave the two so drifting machine load hits both alike.
+    for _ in range(WARMUP):
+        plain()
+        trace()
     plain_t, trace_t = [], []
-    for _ in range(3):
-        plain_t.append(_median_seconds(plain, max(1, repeats // 3)))
-        trace_t.append(_median_seconds(trace, max(1, repeats // 3)))
+    for _ in range(repeats):
+        for fn, times in ((plain, plain_t), (trace, trace_t)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
     return statistics.median(plain_t), statistics.median(trace_t)
 
 
