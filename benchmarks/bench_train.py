@@ -39,7 +39,7 @@ from convscope.data import load_fashion_mnist  # noqa: E402
 from convscope.formats import DEFAULT_MODEL  # noqa: E402
 from convscope.training import distributed  # noqa: E402
 from convscope.training.config import TrainConfig  # noqa: E402
-from convscope.training.loop import LoopState, make_optimizer, train_epoch  # noqa: E402
+from convscope.training.loop import LoopState, make_optimizer, place_module, train_epoch  # noqa: E402
 from convscope.zoo import get_entry  # noqa: E402
 
 
@@ -93,9 +93,9 @@ def time_to_accuracy(options: dict) -> None:
     config = TrainConfig(arch=ARCH, data="fashion-mnist", arch_options=options, epochs=18, batch_size=64, lr=0.004,
                          weight_decay=0.01, label_smoothing=0.1, val_fraction=0.05)  # fmt: skip
     prepared = prepare(config)
-    model = build_model(config, prepared)
-    optimizer = make_optimizer(model, config)
     ctx = distributed.setup("cpu")
+    model = place_module(build_model(config, prepared), ctx.device)
+    optimizer = make_optimizer(model, config)
     clock = {"training": 0.0, "since": time.perf_counter(), "reached": None}
 
     def check(state: LoopState) -> None:
@@ -131,6 +131,9 @@ def main() -> None:
     for round_ in range(ROUNDS):
         for name in ("plain", "convscope") if round_ % 2 == 0 else ("convscope", "plain"):
             model, optimizer = fresh(config, options)
+            if name == "convscope":  # as convscope train lays it out (channels-last)
+                model = place_module(model, ctx.device)
+                optimizer = make_optimizer(model, config)
             if name == "plain":
                 plain_pass(model, optimizer, data, spec, warmup)
                 rate = plain_pass(model, optimizer, data, spec, batches)

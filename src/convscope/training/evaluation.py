@@ -108,7 +108,8 @@ def evaluate(
         for start in range(0, len(mine), EVAL_BATCH):
             index = mine[start : start + EVAL_BATCH]
             labels = data.labels[index]
-            logits = module(normalize(data.images[index].to(device), spec)).float().cpu()  # (N, K)
+            images = data.images[index].to(device).contiguous(memory_format=torch.channels_last)
+            logits = module(normalize(images, spec)).float().cpu()  # (N, K)
             loss_sum += F.cross_entropy(logits, labels, reduction="sum", label_smoothing=label_smoothing).double()
             confusion += torch.bincount(labels * k + logits.argmax(dim=1), minlength=k * k)
     finally:

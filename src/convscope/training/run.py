@@ -27,7 +27,7 @@ from convscope.training import distributed
 from convscope.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint, write_json
 from convscope.training.config import TrainConfig
 from convscope.training.evaluation import Evaluation, evaluate, write_confusion_png
-from convscope.training.loop import LoopState, fit, make_optimizer, unwrap
+from convscope.training.loop import LoopState, fit, make_optimizer, place_module, unwrap
 from convscope.training.metrics import EpochMetrics, write_metrics
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def train(
             torch.set_num_threads(config.threads)
         prepared = prepare(config)
         checkpoint = _check_run_folder(out, config, resume)
-        module = build_model(config, prepared).to(ctx.device)
+        module = place_module(build_model(config, prepared), ctx.device)
         optimizer = make_optimizer(module, config)
         state = LoopState()
         if checkpoint is not None:
