@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from convscope.cli import main
-from convscope.formats import DEFAULT_MODEL
 from convscope.inputs import decode_image
 from convscope.types import LayerKind
 from tests.browser.conftest import ARTIFACTS, LABELS, wait_drawn
@@ -91,9 +90,8 @@ def test_input_maps_show_the_image_as_the_network_sees_it(page, server_url: str,
 
 def _cli_predictions(paths: list, capsys: pytest.CaptureFixture[str]) -> list[str]:
     """Top class of each file from ``convscope predict --json`` with the model the server shows as "default"."""
-    spec = "default" if DEFAULT_MODEL.is_dir() else "tinyvgg"  # the server's logged fallback is the seeded zoo TinyVGG
     capsys.readouterr()
-    assert main(["predict", spec, *map(str, paths), "--top", "1", "--json"]) == 0
+    assert main(["predict", "default", *map(str, paths), "--top", "1", "--json"]) == 0
     return [p["top"][0]["class"] for p in json.loads(capsys.readouterr().out)["predictions"]]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
@@ -12,7 +11,6 @@ import pytest
 
 from convscope.cli import build_parser, main
 from convscope.cli.serve import build_server, url_of
-from convscope.formats import DEFAULT_MODEL
 from convscope.server.registry import load_models, model_id_for
 from tests.server.live import free_port
 
@@ -57,14 +55,10 @@ def test_serve_answers_with_the_models_it_was_given() -> None:
         thread.join(10)
 
 
-def test_default_model_is_the_bundled_one_or_a_logged_fallback(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="convscope.server.registry"):
-        network = load_models(["default"])["default"]
-    if DEFAULT_MODEL.is_dir():
-        assert network.input_spec.shape == (1, 28, 28) and network.num_classes == 10
-    else:
-        assert "serving a seeded zoo TinyVGG" in caplog.text
-        assert network.architecture == {"zoo": "tinyvgg", "options": {}}
+def test_default_model_is_the_bundled_fashion_mnist_tinyvgg() -> None:
+    network = load_models(["default"])["default"]
+    assert network.input_spec.shape == (1, 28, 28) and network.num_classes == 10
+    assert network.class_names[0] == "T-shirt/top" and network.provenance["dataset"] == "fashion-mnist"
 
 
 def test_model_ids_are_url_safe_and_unique() -> None:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,7 +13,6 @@ from pathlib import Path
 from convscope.errors import NotFoundError
 from convscope.network import Network
 
-log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -62,16 +60,12 @@ def model_id_for(spec: str) -> str:
 
 
 def load_models(specs: Iterable[str], *, classes: list[str] | None = None) -> dict[str, Network]:
-    """Resolve ``MODEL`` specs; ``default`` falls back to a seeded zoo TinyVGG while the bundled model is missing."""
-    from convscope.formats import DEFAULT_MODEL, resolve_model, zoo_network
+    """Resolve ``MODEL`` specs (see :func:`convscope.formats.resolve_model`) under unique ids."""
+    from convscope.formats import resolve_model
 
     models: dict[str, Network] = {}
     for spec in specs:
-        if str(spec) == "default" and not DEFAULT_MODEL.is_dir():
-            log.warning("bundled default model missing at %s; serving a seeded zoo TinyVGG instead", DEFAULT_MODEL)
-            network = zoo_network("tinyvgg")
-        else:
-            network = resolve_model(spec, classes=classes)
+        network = resolve_model(spec, classes=classes)
         key, n = model_id_for(spec), 2
         while key in models:  # two files with the same stem stay distinguishable
             key, n = f"{model_id_for(spec)}-{n}", n + 1
