@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from convscope.errors import ModelError
-from convscope.formats.layerlist import INPUT, build_from_layers, infer_shapes, normalize_layers
+from convscope.formats.layerlist import INPUT, build_from_layers, infer_shapes, layer_output_shape, normalize_layer, normalize_layers
 from convscope.inputs import InputSpec
 
 
@@ -122,3 +122,17 @@ def fresh_name(base: str, used: set[str]) -> str:
         candidate = f"{base}_{n}"
     used.add(candidate)
     return candidate
+
+
+def append_layer(spec: list[dict[str, Any]], shapes: dict[str, tuple[int, ...]], entry: dict[str, Any], label: str) -> dict[str, Any]:
+    """Check ``entry``, record its output shape in ``shapes`` and append it to ``spec``.
+
+    Errors name the file being imported (``label``).
+    """
+    try:
+        layer = normalize_layer(entry, known=shapes)
+        shapes[layer["name"]] = layer_output_shape(layer, [shapes[i] for i in layer["inputs"]])
+    except ModelError as exc:
+        raise ModelError(f"{label}: {exc}") from None
+    spec.append(layer)
+    return layer

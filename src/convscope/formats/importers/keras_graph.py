@@ -28,13 +28,8 @@ from convscope.formats.importers.channels_last import (
     pool_same_padding,
     same_padding,
 )
-from convscope.formats.importers.common import fresh_name, keep_ancestors
-from convscope.formats.layerlist import (
-    INPUT,
-    layer_output_shape,
-    normalize_layer,
-    safe_names,
-)
+from convscope.formats.importers.common import append_layer, fresh_name, keep_ancestors
+from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
 
 #: Keras layer classes the importer understands.
@@ -334,12 +329,7 @@ class _Converter:
 
     def _add(self, entry: dict[str, Any], perm: np.ndarray | None = None) -> str:
         """Append a layer, track its shape and the order of its flattened features."""
-        try:
-            layer = normalize_layer(entry, known=self.shapes)
-            self.shapes[layer["name"]] = layer_output_shape(layer, [self.shapes[i] for i in layer["inputs"]])
-        except ModelError as exc:
-            raise ModelError(f"{self.label}: {exc}") from None
-        self.spec.append(layer)
+        layer = append_layer(self.spec, self.shapes, entry, self.label)
         self.perms[layer["name"]] = perm
         return layer["name"]
 

@@ -23,8 +23,8 @@ from onnx.reference import ReferenceEvaluator
 
 from convscope.errors import ModelError
 from convscope.formats.importers.channels_last import same_padding
-from convscope.formats.importers.common import ImportedModel, assemble, fresh_name, keep_ancestors
-from convscope.formats.layerlist import INPUT, layer_output_shape, normalize_layer, safe_names
+from convscope.formats.importers.common import append_layer, ImportedModel, assemble, fresh_name, keep_ancestors
+from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
 
 FORMAT = "onnx"
@@ -185,12 +185,7 @@ class _Converter:
             self.constants[name] = np.asarray(value)
 
     def _add(self, entry: dict[str, Any], output: str | None = None) -> str:
-        try:
-            layer = normalize_layer(entry, known=self.shapes)
-            self.shapes[layer["name"]] = layer_output_shape(layer, [self.shapes[i] for i in layer["inputs"]])
-        except ModelError as exc:
-            raise ModelError(f"{self.label}: {exc}") from None
-        self.spec.append(layer)
+        layer = append_layer(self.spec, self.shapes, entry, self.label)
         if output is not None:
             self.layer_of[output] = layer["name"]
         return layer["name"]
