@@ -237,6 +237,11 @@ class Network:
             out = _first_tensor(self.module(x))
         return probabilities_from(self, out)
 
+    def ranked_classes(self, probabilities: torch.Tensor, k: int) -> list[tuple[int, str, float]]:
+        """The ``k`` most probable classes of one ``(K,)`` probability vector as (index, name, probability)."""
+        values, indices = probabilities.topk(min(k, probabilities.numel()))
+        return [(i, self.class_names[i], v) for v, i in zip(values.tolist(), indices.tolist())]
+
     def describe(self) -> dict[str, Any]:
         """JSON-able metadata: spec, classes, layers and totals."""
         return {

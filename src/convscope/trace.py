@@ -58,9 +58,7 @@ class Trace:
 
     def top_classes(self, k: int = 5, index: int = 0) -> list[tuple[str, float]]:
         """The ``k`` most probable classes of batch item ``index`` as (name, probability)."""
-        probs = self.probabilities[index]
-        values, indices = probs.topk(min(k, probs.numel()))
-        return [(self.network.class_names[i], float(v)) for v, i in zip(values.tolist(), indices.tolist())]
+        return [(name, p) for _, name, p in self.network.ranked_classes(self.probabilities[index], k)]
 
     def first_non_finite(self) -> str | None:
         """The first layer (in graph order) whose output holds NaN or ±infinity, if any."""

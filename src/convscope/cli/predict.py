@@ -29,12 +29,8 @@ def top_classes(network: Network, path: str, k: int) -> list[dict[str, Any]]:
         [{'class': 'Ankle boot', 'index': 9, 'probability': 0.98}]
     """
     x = network.input_spec.preprocess(load_image(path))  # (1, C, H, W)
-    probabilities = network.predict(x)[0]  # (K,)
-    values, indices = probabilities.topk(min(k, len(probabilities)))
-    return [
-        {"class": network.class_names[i], "index": int(i), "probability": float(p)}
-        for p, i in zip(values.tolist(), indices.tolist(), strict=True)
-    ]
+    ranked = network.ranked_classes(network.predict(x)[0], k)
+    return [{"class": name, "index": i, "probability": p} for i, name, p in ranked]
 
 
 def run(args: argparse.Namespace) -> int:
