@@ -4,8 +4,9 @@ Both loops train the same architecture from the same initial weights on the
 same Fashion-MNIST images, batch size and optimiser, in this process, taking
 turns so background load hits both alike. Prints images per second for each,
 their ratio (goal ≥ 0.95), and seconds per epoch of the default model (goal ≤ 6.5 s
-on 2 cores). ``--to-accuracy`` also trains the default recipe until the test
-accuracy reaches 91 % and prints the wall time.
+on 2 cores), with the share of that epoch spent inside the convolution ops
+themselves (profiled). ``--to-accuracy`` also trains the default recipe until the
+test accuracy reaches 91 % and prints the wall time.
 
     python benchmarks/bench_train.py [--to-accuracy]
 """
@@ -87,6 +88,27 @@ def our_pass(model, optimizer, data, spec, batches, config) -> tuple[float, floa
     return seen / (time.perf_counter() - started), seen / (time.process_time() - cpu)
 
 
+#: The ATen ops that run the convolutions (oneDNN on CPU), forward and backward.
+CONV_OPS = ("aten::mkldnn_convolution", "aten::convolution_backward")
+
+
+def conv_share(model, optimizer, data, spec, batches, config) -> tuple[float, float]:
+    """One profiled pass of our loop: (seconds in convolution ops, seconds in all) per image.
+
+    The convolutions alone bound any training loop built on PyTorch's CPU
+    convolutions from below; this says how much of an epoch they are.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        started = time.perf_counter()
+        our_pass(model, optimizer, data, spec, batches, config)
+        total = time.perf_counter() - started
+    images = sum(len(b) for b in batches)
+    conv_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in CONV_OPS)
+    return conv_us / 1e6 / images, total / images
+
+
 def time_to_accuracy(options: dict) -> None:
     """Train the default recipe, checking the test accuracy after every epoch (untimed)."""
     from convscope.training.evaluation import evaluate
@@ -154,6 +176,13 @@ def main() -> None:
     print(f"convscope loop  {wall['convscope']:8,.0f} images/s wall  {cpu['convscope']:8,.0f} images/CPU-s (medians)")
     print(f"ratio convscope / plain = {wall['convscope'] / wall['plain']:.3f} wall, {cpu['convscope'] / cpu['plain']:.3f} CPU (goal >= 0.95)")
     print(f"default model: {EPOCH_IMAGES / wall['convscope']:.1f} s per epoch of {EPOCH_IMAGES:,} images (goal <= 6.5 s)")
+    model, optimizer = fresh(config, options)
+    model = place_module(model, ctx.device)
+    optimizer = make_optimizer(model, config)
+    our_pass(model, optimizer, data, spec, warmup, config)
+    conv, total = conv_share(model, optimizer, data, spec, batches, config)
+    print(f"  of which convolution ops (profiled pass): {EPOCH_IMAGES * conv:.1f} s of {EPOCH_IMAGES * total:.1f} s "
+          f"({conv / total:.0%}), a floor no loop on PyTorch's CPU convolutions goes below")
     if args.to_accuracy:
         time_to_accuracy(options)
 
