@@ -118,7 +118,7 @@ def time_to_accuracy(options: dict) -> None:
     # The bundled default's own recipe, as its model.json provenance records it.
     recorded = default_record().get("provenance", {}).get("config")
     config = (TrainConfig.from_dict(recorded) if recorded
-              else TrainConfig(arch=ARCH, data="fashion-mnist", arch_options=options, epochs=10, lr=0.005,
+              else TrainConfig(arch=ARCH, data="fashion-mnist", arch_options=options, epochs=9, lr=0.005,
                                weight_decay=0.01, label_smoothing=0.1, val_fraction=0.05))  # fmt: skip
     prepared = prepare(config)
     ctx = distributed.setup("cpu")
