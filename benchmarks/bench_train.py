@@ -50,14 +50,12 @@ def default_record() -> dict:
     return json.loads(meta.read_text()) if meta.exists() else {}
 
 
-def default_options() -> dict:
-    record = default_record()
-    return dict(record["architecture"]["options"]) if record else dict(FALLBACK_OPTIONS)
-
-
-def fresh(config: TrainConfig, options: dict):
+def fresh(config: TrainConfig, options: dict, *, ours: bool):
+    """The same initial weights every time; ``ours`` lays them out as ``convscope train`` does (channels-last)."""
     torch.manual_seed(0)
     model = get_entry(ARCH).build(**options)
+    if ours:
+        model = place_module(model, torch.device("cpu"))
     return model, make_optimizer(model, config)
 
 
@@ -109,14 +107,14 @@ def conv_share(model, optimizer, data, spec, batches, config) -> tuple[float, fl
     return conv_us / 1e6 / images, total / images
 
 
-def time_to_accuracy(options: dict) -> None:
+def time_to_accuracy(options: dict, record: dict) -> None:
     """Train the default recipe, checking the test accuracy after every epoch (untimed)."""
     from convscope.training.evaluation import evaluate
     from convscope.training.loop import fit
     from convscope.training.run import build_model, prepare
 
     # The bundled default's own recipe, as its model.json provenance records it.
-    recorded = default_record().get("provenance", {}).get("config")
+    recorded = record.get("provenance", {}).get("config")
     config = (TrainConfig.from_dict(recorded) if recorded
               else TrainConfig(arch=ARCH, data="fashion-mnist", arch_options=options, epochs=9, lr=0.005,
                                weight_decay=0.01, label_smoothing=0.1, val_fraction=0.05))  # fmt: skip
@@ -147,7 +145,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    options = default_options()
+    record = default_record()
+    options = dict(record["architecture"]["options"]) if record else dict(FALLBACK_OPTIONS)
     config = TrainConfig(arch=ARCH, data="fashion-mnist", arch_options=options, lr=LR, schedule="constant")
     spec = get_entry(ARCH).input_spec(**options)
     data = load_fashion_mnist("train").head(MEASURED_IMAGES + WARMUP_BATCHES * BATCH_SIZE)
@@ -158,10 +157,7 @@ def main() -> None:
     rates: dict[str, list[tuple[float, float]]] = {"plain": [], "convscope": []}
     for round_ in range(ROUNDS):
         for name in ("plain", "convscope") if round_ % 2 == 0 else ("convscope", "plain"):
-            model, optimizer = fresh(config, options)
-            if name == "convscope":  # as convscope train lays it out (channels-last)
-                model = place_module(model, ctx.device)
-                optimizer = make_optimizer(model, config)
+            model, optimizer = fresh(config, options, ours=name == "convscope")
             if name == "plain":
                 plain_pass(model, optimizer, data, spec, warmup)
                 rate = plain_pass(model, optimizer, data, spec, batches)
@@ -176,15 +172,13 @@ def main() -> None:
     print(f"convscope loop  {wall['convscope']:8,.0f} images/s wall  {cpu['convscope']:8,.0f} images/CPU-s (medians)")
     print(f"ratio convscope / plain = {wall['convscope'] / wall['plain']:.3f} wall, {cpu['convscope'] / cpu['plain']:.3f} CPU (goal >= 0.95)")
     print(f"default model: {EPOCH_IMAGES / wall['convscope']:.1f} s per epoch of {EPOCH_IMAGES:,} images (goal <= 6.5 s)")
-    model, optimizer = fresh(config, options)
-    model = place_module(model, ctx.device)
-    optimizer = make_optimizer(model, config)
+    model, optimizer = fresh(config, options, ours=True)
     our_pass(model, optimizer, data, spec, warmup, config)
     conv, total = conv_share(model, optimizer, data, spec, batches, config)
     print(f"  of which convolution ops (profiled pass): {EPOCH_IMAGES * conv:.1f} s of {EPOCH_IMAGES * total:.1f} s "
           f"({conv / total:.0%}), a floor no loop on PyTorch's CPU convolutions goes below")
     if args.to_accuracy:
-        time_to_accuracy(options)
+        time_to_accuracy(options, record)
 
 
 if __name__ == "__main__":

@@ -37,9 +37,15 @@ export function message(container, text, kind = "error") {
 
 const pct = (v, n) => `${(v / n) * 100}%`;
 
+/** How long the cursor rests before its value is explained: a sweeping mouse asks for none of the cells it crosses. */
+export const HOVER_DELAY_MS = 60;
+
+const ARROWS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
 /**
  * A map at its own resolution, scaled by CSS, with overlays placed in map cells.
- * options: {label, size (px), onHover(y, x), onClick(y, x), className}.
+ * options: {label, size (px), onHover(y, x), onClick(y, x), keyPosition() -> {y, x} (the cell Enter
+ * clicks), arrows (arrow keys click the neighbouring cell), className}.
  * Returns {node, canvas, cursor(y, x), box(rows, cols), mark(y, x), clear()}.
  */
 export function mapFigure(values, height, width, domain, options = {}) {
@@ -66,9 +72,14 @@ export function mapFigure(values, height, width, domain, options = {}) {
     canvas.setAttribute("role", "button");
     canvas.setAttribute("aria-label", options.label ?? "map");
     canvas.addEventListener("keydown", (e) => {
+      const at = options.keyPosition?.() ?? { y: 0, x: 0 };
+      const step = options.arrows ? ARROWS[e.key] : null;
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
-        options.onClick(options.keyPosition?.().y ?? 0, options.keyPosition?.().x ?? 0);
+        options.onClick(at.y, at.x);
+      } else if (step) {
+        e.preventDefault();
+        options.onClick(Math.max(0, Math.min(height - 1, at.y + step[0])), Math.max(0, Math.min(width - 1, at.x + step[1])));
       }
     });
   }
@@ -101,6 +112,62 @@ export function mapFigure(values, height, width, domain, options = {}) {
     },
     clear() {
       cursorNode.hidden = boxNode.hidden = markNode.hidden = true;
+    },
+  };
+}
+
+/**
+ * The cursor of a view that explains one output position at a time. Hovering moves
+ * it and asks for the explanation after HOVER_DELAY_MS; a click or an arrow key pins
+ * it (and the address); only the newest answer is drawn, so a slow reply never
+ * overwrites a later one.
+ * opts: {start: {y, x}, draw(pos) (cursor overlays), explain(pos) -> Promise<step>,
+ * render(step, pos), numbers (where an error is shown), navigate(pos)}.
+ * Returns {at() -> pos, hover(y, x), pin(y, x), show() (explain where it stands; call it
+ * once the figures exist), view: {position(next), destroy()} (what a detail view returns)}.
+ */
+export function explainedCursor(opts) {
+  let pos = opts.start;
+  let timer = null;
+  let token = 0;
+
+  async function show() {
+    const mine = ++token;
+    const at = pos;
+    try {
+      const step = await opts.explain(at);
+      if (mine === token) opts.render(step, at);
+    } catch (error) {
+      if (mine !== token) return;
+      opts.numbers.replaceChildren();
+      message(opts.numbers, error.message);
+    }
+  }
+
+  function move(y, x, now) {
+    pos = { y, x };
+    opts.draw(pos);
+    clearTimeout(timer);
+    if (now) show();
+    else timer = setTimeout(show, HOVER_DELAY_MS);
+  }
+
+  return {
+    at: () => pos,
+    hover: (y, x) => move(y, x, false),
+    show: () => move(pos.y, pos.x, true),
+    pin(y, x) {
+      move(y, x, true);
+      opts.navigate({ y, x });
+    },
+    view: {
+      position(next) {
+        if (next.y !== null && next.x !== null && (next.y !== pos.y || next.x !== pos.x)) move(next.y, next.x, true);
+      },
+      destroy() {
+        clearTimeout(timer);
+        token += 1;
+      },
     },
   };
 }

@@ -6,7 +6,7 @@ import { pageOf, sweepPositions } from "../../core/detail.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
-import { domainOf, mapFigure, message, num, panel, playerControls } from "./common.js";
+import { HOVER_DELAY_MS, domainOf, mapFigure, message, num, panel, playerControls } from "./common.js";
 
 const FRAME_MS = 45;
 const PER_PAGE = 16;
@@ -61,6 +61,7 @@ export async function open(root, ctx) {
     onHover: (y, x) => hoverAt(y, x),
     onClick: (y, x) => pin(y, x),
     keyPosition: () => pos,
+    arrows: true,
   });
   sumCol.append(sumBody, output.node);
   grid.append(channelsCol, sumCol);
@@ -201,7 +202,7 @@ export async function open(root, ctx) {
     pos = { y, x };
     draw();
     clearTimeout(hoverAt.timer);
-    hoverAt.timer = setTimeout(explainAt, 60);
+    hoverAt.timer = setTimeout(explainAt, HOVER_DELAY_MS);
   }
 
   function pin(y, x) {
@@ -211,14 +212,6 @@ export async function open(root, ctx) {
     explainAt();
     ctx.navigate({ y, x });
   }
-
-  output.canvas.addEventListener("keydown", (event) => {
-    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-    const d = moves[event.key];
-    if (!d) return;
-    event.preventDefault();
-    pin(Math.max(0, Math.min(height - 1, pos.y + d[0])), Math.max(0, Math.min(width - 1, pos.x + d[1])));
-  });
 
   await loadPage(0);
   if (state.y === null || state.x === null) play();

@@ -5,7 +5,7 @@
 import { detailApi } from "../../detailapi.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
-import { domainOf, mapFigure, message, num, numberGrid, panel } from "./common.js";
+import { domainOf, explainedCursor, mapFigure, message, num, numberGrid, panel } from "./common.js";
 
 const pct = (v, n) => `${(v / n) * 100}%`;
 
@@ -29,9 +29,16 @@ export async function open(root, ctx) {
   const [, h, w] = input.shape;
   const pad = padded(mapValues(input, 0), h, w, sides);
   const interValues = mapValues(inter, 0);
-  let pos = { y: Math.min(state.y ?? 0, height - 1), x: Math.min(state.x ?? 0, width - 1) };
-  let token = 0;
-  let timer = null;
+  const numbers = el("div", "dnumbers formula-numbers", { "aria-live": "polite" });
+  let outFig = null;
+  const cursor = explainedCursor({
+    start: { y: Math.min(state.y ?? 0, height - 1), x: Math.min(state.x ?? 0, width - 1) },
+    draw: ({ y, x }) => outFig.cursor(y, x),
+    explain: ({ y, x }) => detailApi.explain(info, layer.name, { channel, y, x }),
+    render,
+    numbers,
+    navigate: ctx.navigate,
+  });
 
   const inputFig = mapFigure(pad.values, pad.height, pad.width, domainOf(mapValues(input, 0)), {
     label: `${ctx.byName.get(inputName).kind === "input" ? (ctx.model.input_spec.channel_names[ic] ?? `input · channel ${ic}`) : `${inputName} · channel ${ic}`}${sides.some((s) => s) ? ` padded with zeros (P ${sides.join(", ")})` : ""}`,
@@ -45,13 +52,14 @@ export async function open(root, ctx) {
   }
   const taps = el("div", "dmap-taps");
   frame.append(taps);
-  const outFig = mapFigure(interValues, height, width, domainOf(interValues), {
+  outFig = mapFigure(interValues, height, width, domainOf(interValues), {
     label: `intermediate map: channel ${ic} under its kernel`,
     size: 260,
     className: "doutput",
-    onHover: (y, x) => move(y, x, false),
-    onClick: (y, x) => pin(y, x),
-    keyPosition: () => pos,
+    onHover: cursor.hover,
+    onClick: cursor.pin,
+    keyPosition: cursor.at,
+    arrows: true,
   });
   const row = el("div", "drow");
   const left = panel("input channel", "dsource");
@@ -59,7 +67,6 @@ export async function open(root, ctx) {
   const right = panel("output", "doutput-panel");
   right.append(outFig.node, el("p", "hint", {}, "Hover or click a position; arrow keys move when the map has focus."));
   row.append(left, el("div", "darrow", { "aria-hidden": "true" }, "→"), right);
-  const numbers = el("div", "dnumbers formula-numbers", { "aria-live": "polite" });
   root.append(row, numbers);
 
   function drawTaps(step) {
@@ -99,46 +106,6 @@ export async function open(root, ctx) {
     numbers.dataset.position = `${channel},${step.position.y},${step.position.x}`;
   }
 
-  async function show() {
-    const mine = ++token;
-    try {
-      const step = await detailApi.explain(info, layer.name, { channel, y: pos.y, x: pos.x });
-      if (mine === token) render(step);
-    } catch (error) {
-      if (mine !== token) return;
-      numbers.replaceChildren();
-      message(numbers, error.message);
-    }
-  }
-
-  function move(y, x, now) {
-    pos = { y, x };
-    outFig.cursor(y, x);
-    clearTimeout(timer);
-    if (now) show();
-    else timer = setTimeout(show, 60);
-  }
-
-  function pin(y, x) {
-    move(y, x, true);
-    ctx.navigate({ y, x });
-  }
-
-  outFig.canvas.addEventListener("keydown", (event) => {
-    const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
-    if (!d) return;
-    event.preventDefault();
-    pin(Math.max(0, Math.min(height - 1, pos.y + d[0])), Math.max(0, Math.min(width - 1, pos.x + d[1])));
-  });
-
-  move(pos.y, pos.x, true);
-  return {
-    position(next) {
-      if (next.y !== null && next.x !== null && (next.y !== pos.y || next.x !== pos.x)) move(next.y, next.x, true);
-    },
-    destroy() {
-      clearTimeout(timer);
-      token += 1;
-    },
-  };
+  cursor.show();
+  return cursor.view;
 }
