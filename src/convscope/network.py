@@ -205,6 +205,18 @@ class Network:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def logits_layer(self) -> str:
+        """The layer whose output is the class scores before any softmax.
+
+        The output layer itself, or its input when the model ends in its own
+        softmax / log-softmax (the scores are what that layer normalises).
+        """
+        out = self.layer(self.output_layer)
+        if out.kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and out.inputs:
+            return out.inputs[0]
+        return out.name
+
     # ----- running ---------------------------------------------------------
 
     def check_input(self, x: torch.Tensor) -> None:
@@ -249,6 +261,7 @@ class Network:
             "input_spec": self.input_spec.to_dict(),
             "classes": list(self.class_names),
             "output_layer": self.output_layer,
+            "logits_layer": self.logits_layer,
             "provenance": self.provenance,
             "traced_with": self.traced_with,
             "fallback_reason": self.fallback_reason,

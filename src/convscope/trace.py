@@ -42,12 +42,7 @@ class Trace:
     @cached_property
     def logits(self) -> torch.Tensor:
         """Class scores before softmax ``(N, K)``."""
-        from convscope.types import LayerKind
-
-        out_layer = self.network.layer(self.network.output_layer)
-        if out_layer.kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and out_layer.inputs:
-            return self.outputs[out_layer.inputs[0]]
-        return self.outputs[out_layer.name]
+        return self.outputs[self.network.logits_layer]
 
     @cached_property
     def probabilities(self) -> torch.Tensor:

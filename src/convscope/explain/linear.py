@@ -9,7 +9,6 @@ from torch import nn
 from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, value_at
 from convscope.explain.flatten import flat_to_chw, flattened_source
 from convscope.explain.steps import Contribution, LinearStep
-from convscope.types import LayerKind
 
 if TYPE_CHECKING:
     from convscope.network import Layer, Network
@@ -21,10 +20,7 @@ TOP_CONTRIBUTIONS = 10
 
 def class_label(network: Network, layer: Layer, index: int) -> str | None:
     """The class name when ``layer``'s units are the class scores, else None."""
-    out = network.layer(network.output_layer)
-    if out.kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and out.inputs:
-        out = network.layer(out.inputs[0])
-    return network.class_names[index] if out.name == layer.name else None
+    return network.class_names[index] if network.logits_layer == layer.name else None
 
 
 def explain_linear(trace: Trace, layer: Layer, position: Position, *, top: int = TOP_CONTRIBUTIONS) -> LinearStep:

@@ -63,10 +63,7 @@ def _axis(layer: Layer) -> int:
 
 
 def _labels(network: Network, logits_layer: str, size: int) -> list[str] | None:
-    out = network.layer(network.output_layer)
-    if out.kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and out.inputs:
-        out = network.layer(out.inputs[0])
-    return list(network.class_names) if out.name == logits_layer and len(network.class_names) == size else None
+    return list(network.class_names) if network.logits_layer == logits_layer and len(network.class_names) == size else None
 
 
 def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxStep:
@@ -122,7 +119,7 @@ def explain_probabilities(trace: Trace, *, index: int | None = None) -> SoftmaxS
         index = int(trace.probabilities[0].argmax())
     out = network.layer(network.output_layer)
     index = in_range(index, "index", logits.numel(), out, "classes")
-    logits_layer = out.inputs[0] if out.kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and out.inputs else out.name
+    logits_layer = network.logits_layer
     return SoftmaxStep(
         layer=out.name,
         kind=str(LayerKind.SOFTMAX),

@@ -47,6 +47,7 @@ class LayerInfo(BaseModel):
 
 class ModelDetail(ModelSummary):
     output_layer: str
+    logits_layer: str = Field(description="The layer whose output is the class scores before softmax")
     traced_with: str
     fallback_reason: str | None
     layers: list[LayerInfo]
