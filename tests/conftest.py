@@ -9,11 +9,18 @@ import torch
 
 from convscope.inputs import InputSpec
 from convscope.network import Network
+from tests import requirements
 from tests.models import InceptionNet, ResidualNet
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures"
 CNN_EXPLAINER = FIXTURES / "cnn-explainer-tinyvgg"
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist() -> Path:
+    """Debian's Fashion-MNIST folder; skips the test (fails it under CI) when it is missing."""
+    return requirements.fashion_mnist()
 
 
 @pytest.fixture(autouse=True)

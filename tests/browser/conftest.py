@@ -1,6 +1,7 @@
 """Debian's Chromium driven by Playwright against a live ConvScope server.
 
-Never downloads a browser: tests skip when /usr/bin/chromium or Playwright is missing.
+Never downloads a browser. When /usr/bin/chromium or Playwright is missing every
+browser test is still collected and then skipped, or failed under CI (``tests/requirements.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import pytest
 from convscope.formats import zoo_network
 from convscope.server import create_app
 from convscope.server.registry import load_models
+from tests import requirements
 from tests.server.images import write_samples
 from tests.server.live import live_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -29,9 +30,12 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress"]
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (pip install -e .[test])")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> Path:
+    """Checked before any browser test builds its server: Playwright, then Debian's Chromium."""
+    requirements.playwright_sync_api()
+    return requirements.chromium()
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +53,11 @@ def server_url(browser_app) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium: Path) -> Iterator[object]:
+    with requirements.playwright_sync_api().sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

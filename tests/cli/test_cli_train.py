@@ -5,8 +5,6 @@ import pytest
 from convscope.cli import main
 from tests.training.helpers import needs_fashion_mnist, tiny_cli_args
 
-pytestmark = needs_fashion_mnist
-
 
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip()
@@ -14,6 +12,7 @@ def one_line_error(capsys) -> str:
     return err
 
 
+@needs_fashion_mnist
 def test_train_prints_a_line_per_epoch_and_the_test_accuracy(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(tiny_cli_args(str(out))) == 0
@@ -25,6 +24,7 @@ def test_train_prints_a_line_per_epoch_and_the_test_accuracy(tmp_path, capsys):
     assert f"{provenance['test_accuracy']:.2%}" in text
 
 
+@needs_fashion_mnist
 def test_train_json_reports_history_and_accuracy(tmp_path, capsys):
     assert main([*tiny_cli_args(str(tmp_path / "run"), "--epochs", "1"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -32,6 +32,7 @@ def test_train_json_reports_history_and_accuracy(tmp_path, capsys):
     assert 0 <= report["test_accuracy"] <= 1 and report["test_images"] == 200
 
 
+@needs_fashion_mnist
 def test_resume_continues_a_run_with_only_its_out_folder(tmp_path, capsys):
     out = tmp_path / "run"
     assert main([*tiny_cli_args(str(out)), "--epochs", "1"]) == 0
@@ -63,6 +64,7 @@ def test_arch_is_required_for_a_new_run(tmp_path, capsys):
     assert "--arch" in one_line_error(capsys)
 
 
+@needs_fashion_mnist
 def test_an_existing_run_needs_resume(tmp_path, capsys):
     out = tmp_path / "run"
     assert main([*tiny_cli_args(str(out)), "--epochs", "1"]) == 0

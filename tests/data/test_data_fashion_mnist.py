@@ -6,11 +6,9 @@ import pytest
 import torch
 
 from convscope.data import FASHION_MNIST_CLASSES, load_dataset, load_fashion_mnist
-from convscope.data.fashion_mnist import DEFAULT_ROOT
 from convscope.errors import ConvScopeError
 from convscope.inputs import InputSpec
-
-needs_debian = pytest.mark.skipif(not DEFAULT_ROOT.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+from tests.requirements import needs_fashion_mnist
 
 
 def write_idx(path, array: np.ndarray, *, packed: bool) -> None:
@@ -50,7 +48,7 @@ def test_an_unknown_dataset_name_is_a_user_error():
         load_dataset("no-such-dataset", split="train")
 
 
-@needs_debian
+@needs_fashion_mnist
 def test_debian_test_split_has_10000_images_of_28_by_28():
     data = load_fashion_mnist("test")
     assert data.images.shape == (10000, 1, 28, 28)

@@ -4,7 +4,6 @@ import struct
 import numpy as np
 import pytest
 
-from convscope.data.fashion_mnist import DEFAULT_ROOT
 from convscope.data.idx import parse_idx, read_idx
 from convscope.errors import ConvScopeError
 
@@ -46,8 +45,7 @@ def test_parse_idx_rejects_damaged_files_with_one_line(raw):
     assert "\n" not in str(info.value)
 
 
-@pytest.mark.skipif(not DEFAULT_ROOT.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
-def test_fashion_mnist_test_labels_hold_1000_of_each_class():
-    labels = read_idx(DEFAULT_ROOT / "t10k-labels-idx1-ubyte.gz")
+def test_fashion_mnist_test_labels_hold_1000_of_each_class(fashion_mnist):
+    labels = read_idx(fashion_mnist / "t10k-labels-idx1-ubyte.gz")
     assert labels.shape == (10000,)
     assert np.bincount(labels).tolist() == [1000] * 10

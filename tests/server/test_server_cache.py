@@ -47,14 +47,23 @@ def test_concurrent_requests_for_one_key_compute_it_once() -> None:
 
 
 def test_different_keys_compute_in_parallel() -> None:
+    # Each computation waits until the other has started: that can only happen if the two
+    # keys compute at the same time (a cache that serialised them would break the barrier).
     cache: LRUCache[int] = LRUCache(maxsize=4)
-    begin = time.perf_counter()
-    threads = [threading.Thread(target=cache.get_or_compute, args=(k, lambda: time.sleep(0.2) or 1)) for k in "ab"]
+    both_running = threading.Barrier(2, timeout=30)
+    overlapped = []
+
+    def compute() -> int:
+        both_running.wait()
+        overlapped.append(1)
+        return 1
+
+    threads = [threading.Thread(target=cache.get_or_compute, args=(k, compute)) for k in "ab"]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert time.perf_counter() - begin < 0.35
+    assert overlapped == [1, 1] and not both_running.broken
     assert cache.misses == 2
 
 

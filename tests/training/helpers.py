@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from convscope.data.fashion_mnist import DEFAULT_ROOT
 from convscope.training.config import TrainConfig
+from tests.requirements import needs_fashion_mnist
 
-needs_fashion_mnist = pytest.mark.skipif(
-    not DEFAULT_ROOT.is_dir(), reason="Debian's dataset-fashion-mnist is not installed"
-)
+__all__ = ["TINY_ARCH", "needs_fashion_mnist", "tiny_cli_args", "tiny_config"]
 
 #: A TinyVGG with 4 filters on 28×28 grayscale: a few milliseconds per batch.
 TINY_ARCH = {"in_channels": 1, "input_size": 28, "filters": 4, "padding": 1}

@@ -1,6 +1,9 @@
 """The bundled default model, the trained LeNet-5 and the sample images."""
 
+import contextlib
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +35,11 @@ def test_the_default_is_a_tinyvgg_of_two_blocks_with_at_most_16_filters():
     assert network.class_names[0] == "T-shirt/top" and network.class_names[9] == "Ankle boot"
 
 
-def test_the_default_records_how_it_was_trained_and_meets_the_accuracy_goal():
+def test_the_default_records_how_it_was_trained():
     record = provenance("default")
-    filters = json.loads((MODELS["default"] / "model.json").read_text())["architecture"]["options"]["filters"]
     assert record["command"].startswith("convscope train --arch tinyvgg")
     assert record["dataset"] == "fashion-mnist" and record["test_images"] == 10_000
-    assert record["test_accuracy"] >= (0.915 if filters <= 10 else 0.92)
-    assert {"seed", "epochs"} <= record.keys()
+    assert {"seed", "epochs", "test_accuracy"} <= record.keys()
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -48,14 +49,34 @@ def test_bundled_weights_are_small_safetensors(name):
     assert not list(MODELS[name].glob("*.pt")) and not list(MODELS[name].glob("*.pkl"))
 
 
-@needs_fashion_mnist
+@pytest.fixture(scope="module")
+def evaluated(fashion_mnist, tmp_path_factory) -> Callable[[str], dict]:
+    """``convscope evaluate MODEL --data fashion-mnist --json``'s report, run once per bundled model."""
+    reports: dict[str, dict] = {}
+
+    def report(name: str) -> dict:
+        if name not in reports:
+            model = "default" if name == "default" else str(MODELS[name])
+            out, printed = tmp_path_factory.mktemp(f"evaluate-{name}"), io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                assert main(["evaluate", model, "--data", "fashion-mnist", "--out", str(out), "--json"]) == 0
+            reports[name] = json.loads(printed.getvalue())
+        return reports[name]
+
+    return report
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_evaluate_reproduces_the_recorded_test_accuracy_exactly(name, tmp_path, capsys):
-    model = "default" if name == "default" else str(MODELS[name])
-    assert main(["evaluate", model, "--data", "fashion-mnist", "--out", str(tmp_path), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+def test_evaluate_reproduces_the_recorded_test_accuracy_exactly(name, evaluated):
+    report = evaluated(name)
     assert report["images"] == 10_000
     assert report["accuracy"] == provenance(name)["test_accuracy"]
+
+
+def test_the_default_meets_the_accuracy_goal_on_the_fashion_mnist_test_set(evaluated):
+    # Measured here on the 10,000 test images, not read from the number its own training wrote.
+    filters = json.loads((MODELS["default"] / "model.json").read_text())["architecture"]["options"]["filters"]
+    assert evaluated("default")["accuracy"] >= (0.915 if filters <= 10 else 0.92)
 
 
 def test_the_trained_lenet5_is_the_28_by_28_variant():

@@ -11,11 +11,9 @@ from convscope.training.loop import make_optimizer
 from convscope.training.run import train
 from tests.training.helpers import needs_fashion_mnist, tiny_config
 
-pytestmark = needs_fashion_mnist
-
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
+def finished(fashion_mnist, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "tiny"
     return train(tiny_config(), out, command="convscope train (test)"), out
 
@@ -103,6 +101,7 @@ def test_resume_after_an_interruption_ends_exactly_like_an_uninterrupted_run(fin
     assert resumed.history[1].train_loss == result.history[1].train_loss
 
 
+@needs_fashion_mnist
 def test_early_stopping_halts_after_patience_and_keeps_the_best_epoch(tmp_path):
     # A min_delta no loss drop can meet: epoch 1 sets the best, epoch 2 fails to beat it.
     result = train(tiny_config(epochs=5, patience=1, min_delta=100.0), tmp_path / "early")
@@ -111,6 +110,7 @@ def test_early_stopping_halts_after_patience_and_keeps_the_best_epoch(tmp_path):
     assert meta["provenance"]["weights_from_epoch"] == 1 and meta["provenance"]["stopped_early"] is True
 
 
+@needs_fashion_mnist
 def test_without_a_validation_split_there_is_no_early_stopping_and_val_metrics_are_null(tmp_path):
     result = train(tiny_config(epochs=1, val_fraction=0.0, patience=1), tmp_path / "noval")
     assert math.isnan(result.history[0].val_loss)
@@ -118,6 +118,7 @@ def test_without_a_validation_split_there_is_no_early_stopping_and_val_metrics_a
 
 
 @pytest.mark.slow
+@needs_fashion_mnist
 def test_dropout_and_augmentation_change_training_but_stay_reproducible(tmp_path):
     options = {"in_channels": 1, "input_size": 28, "filters": 4, "padding": 1, "dropout": 0.5}
     config = tiny_config(epochs=1, arch_options=options, augment=("flip", "crop=2"))
@@ -143,6 +144,7 @@ def test_an_unknown_arch_option_fails_before_anything_is_written(tmp_path):
     assert "\n" not in str(info.value) and not (tmp_path / "bad").exists()
 
 
+@needs_fashion_mnist
 def test_num_classes_that_disagree_with_the_data_fail(tmp_path):
     with pytest.raises(ConvScopeError, match="10 classes"):
         train(tiny_config(arch_options={"in_channels": 1, "input_size": 28, "num_classes": 5}), tmp_path / "bad")
@@ -163,6 +165,7 @@ def test_resume_with_different_settings_is_refused(finished):
         train(tiny_config(lr=0.5), out, resume=True)
 
 
+@needs_fashion_mnist
 def test_resume_without_a_run_is_refused(tmp_path):
     with pytest.raises(ConvScopeError, match="no training run"):
         train(tiny_config(), tmp_path / "none", resume=True)
@@ -197,6 +200,7 @@ def test_a_class_folder_dataset_trains_with_a_seeded_split_and_counts_skipped_fi
     assert result.test.accuracy == 1.0
 
 
+@needs_fashion_mnist
 def test_progress_bars_go_to_stderr_when_asked(tmp_path, capsys):
     train(tiny_config(epochs=1, limit_train=64), tmp_path / "bars", progress=True)
     err = capsys.readouterr().err
@@ -204,6 +208,7 @@ def test_progress_bars_go_to_stderr_when_asked(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@needs_fashion_mnist
 def test_a_killed_training_process_resumes_from_its_last_finished_epoch(tmp_path):
     import os
     import signal

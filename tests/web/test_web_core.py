@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,34 +11,50 @@ import numpy as np
 import pytest
 
 from convscope.server.tensor_codec import encode_tensor
+from tests import requirements
 
 REPO = Path(__file__).resolve().parents[2]
 CORE = REPO / "src" / "convscope" / "web" / "js" / "core"
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="Node.js is not installed; the JS core tests need `node --test`")
+JS_TESTS = Path(__file__).resolve().parent  # node --test is pointed at this folder
+#: A top-level ``test(`` call in a ``*.test.mjs`` file: each is one test node --test must run.
+JS_TEST_CALL = re.compile(r"^test\(", re.MULTILINE)
 
 
-def _node_eval(script: str) -> str:
-    done = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO)
+@pytest.fixture(scope="module")
+def node() -> str:
+    return requirements.node()
+
+
+def _node_eval(node: str, script: str) -> str:
+    done = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-@needs_node
-def test_js_core_passes_its_node_tests() -> None:
-    done = subprocess.run([NODE, "--test", "tests/web/"], capture_output=True, text=True, timeout=120, cwd=REPO)
+def _tap_count(stdout: str, name: str) -> int:
+    """A total from node --test's TAP summary (``# tests 65``); missing means node ran nothing."""
+    found = re.search(rf"^# {name} (\d+)$", stdout, re.MULTILINE)
+    assert found, f"node --test printed no '# {name}' total:\n{stdout[-2000:]}"
+    return int(found.group(1))
+
+
+def test_js_core_passes_every_node_test_its_files_define(node: str) -> None:
+    # "# fail 0" alone also reads true when no test ran, so the totals are checked against the files.
+    defined = sum(len(JS_TEST_CALL.findall(f.read_text())) for f in JS_TESTS.rglob("*.test.mjs"))
+    done = subprocess.run([node, "--test", "--test-reporter=tap", str(JS_TESTS)], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "# fail 0" in done.stdout
+    assert _tap_count(done.stdout, "fail") == 0
+    assert _tap_count(done.stdout, "tests") == _tap_count(done.stdout, "pass") == defined > 0
 
 
-@needs_node
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_js_decoder_reads_what_the_python_encoder_writes(tmp_path: Path, dtype: str) -> None:
+def test_js_decoder_reads_what_the_python_encoder_writes(node: str, tmp_path: Path, dtype: str) -> None:
     rng = np.random.default_rng(3)
     values = (rng.standard_normal((3, 5, 7)) * 10).astype(np.float32)
     blob_path = tmp_path / "layer.bin"
     blob_path.write_bytes(encode_tensor(values, dtype=dtype, header={"layer": "conv_1_1", "channels": [0, 4, 9]}))
     out = _node_eval(
+        node,
         f"""
         import {{ readFileSync }} from "node:fs";
         import {{ decodeTensor }} from "{(CORE / 'tensor.js').as_uri()}";
@@ -54,14 +70,14 @@ def test_js_decoder_reads_what_the_python_encoder_writes(tmp_path: Path, dtype: 
     np.testing.assert_array_equal(np.asarray(decoded["data"], dtype=np.float32), expected.ravel())
 
 
-@needs_node
 @pytest.mark.parametrize("fixture", ["residual_network", "inception_network", "tinyvgg_network"])
-def test_js_layout_connects_every_real_layer_graph(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Every drawn map of a real network (residual add, concat, flatten) gets incoming edges from drawn maps."""
     network = request.getfixturevalue(fixture)
     described = tmp_path / "model.json"
     described.write_text(json.dumps(network.describe()))
     out = _node_eval(
+        node,
         f"""
         import {{ readFileSync }} from "node:fs";
         import {{ overviewColumns, incomingEdges }} from "{(CORE / 'layout.js').as_uri()}";

@@ -3,7 +3,7 @@
 Example:
     >>> from convscope.formats import zoo_network
     >>> app = create_app({"tiny": zoo_network("tinyvgg")})
-    >>> sorted(r.path for r in app.routes if r.path.startswith("/api/models"))[:2]
+    >>> sorted(p for p in app.openapi()["paths"] if p.startswith("/api/models"))[:2]
     ['/api/models', '/api/models/{model_id}']
 """
 
