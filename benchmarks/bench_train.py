@@ -22,6 +22,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from convscope.data import load_fashion_mnist
+from convscope.formats import DEFAULT_MODEL
+from convscope.training import distributed
+from convscope.training.config import TrainConfig
+from convscope.training.loop import LoopState, make_optimizer, place_module, train_epoch
+from convscope.zoo import get_entry
+
 # ----- configuration -------------------------------------------------------------
 ARCH = "tinyvgg"
 #: Used when the bundled default model is missing; otherwise its own options are read.
@@ -35,13 +42,6 @@ EPOCH_IMAGES = 57_000  # the default recipe trains on 60,000 minus a 5 % validat
 TARGET_ACCURACY = 0.91
 THREADS = 0  # 0 = PyTorch's default; --threads overrides
 # ----------------------------------------------------------------------------------
-
-from convscope.data import load_fashion_mnist  # noqa: E402
-from convscope.formats import DEFAULT_MODEL  # noqa: E402
-from convscope.training import distributed  # noqa: E402
-from convscope.training.config import TrainConfig  # noqa: E402
-from convscope.training.loop import LoopState, make_optimizer, place_module, train_epoch  # noqa: E402
-from convscope.zoo import get_entry  # noqa: E402
 
 
 def default_record() -> dict:

@@ -66,7 +66,7 @@ def _samples_dir() -> Path:
     return folder
 
 
-def _serve(app):  # noqa: ANN001, ANN202
+def _serve(app):
     import uvicorn
 
     with socket.socket() as sock:
@@ -79,7 +79,7 @@ def _serve(app):  # noqa: ANN001, ANN202
     return server, f"http://127.0.0.1:{port}/"
 
 
-def server_ratio(service, model_id: str, sample_ids: list[str], repeats: int) -> tuple[float, float]:  # noqa: ANN001
+def server_ratio(service, model_id: str, sample_ids: list[str], repeats: int) -> tuple[float, float]:
     """Median trace and plain-forward seconds, interleaved so machine load hits both alike."""
     from convscope.inputs import decode_image
 
@@ -99,7 +99,7 @@ def server_ratio(service, model_id: str, sample_ids: list[str], repeats: int) ->
     return statistics.median(trace_t), statistics.median(plain_t)
 
 
-def browser_times(url: str, service, sample_ids: list[str], repeats: int, *, cold: bool) -> list[dict]:  # noqa: ANN001
+def browser_times(url: str, service, sample_ids: list[str], repeats: int, *, cold: bool) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     results = []

@@ -213,7 +213,7 @@ def test_same_padding_gives_ceil_of_size_over_stride(size, kernel, stride, dilat
     same = ar.same_padding(kernel, stride, dilation, size)
     x = F.pad(torch.zeros(1, 1, *size), same.pad)
     out = F.conv2d(x, torch.zeros(1, 1, *kernel), stride=stride, dilation=dilation)
-    expected = tuple(math.ceil(n / s) for n, s in zip(size, stride))
+    expected = tuple(math.ceil(n / s) for n, s in zip(size, stride, strict=True))
     assert tuple(out.shape[-2:]) == expected == same.output
     assert ar.conv_output_hw(size, kernel, stride, same, dilation) == expected
     assert same.symmetric == (same.padding is not None) == (same.reason is None)

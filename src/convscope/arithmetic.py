@@ -490,7 +490,7 @@ def same_padding(
         axes.append((probe, out, total))
     (_, h_out, h_total), (_, w_out, w_total) = axes
     labels = (None, None) if axes[0] == axes[1] else ("height", "width")  # a square says it once
-    reasons = [_same_reason(*axis, label) for axis, label in zip(axes, labels) if axis[2] % 2]
+    reasons = [_same_reason(*axis, label) for axis, label in zip(axes, labels, strict=True) if axis[2] % 2]
     return SamePadding(
         top=h_total // 2,
         bottom=h_total - h_total // 2,
@@ -915,7 +915,7 @@ def _with_steps(report: ArithmeticReport, height: _Axis, width: _Axis) -> Arithm
     if report.same is not None:
         steps.append(_same_step(report.same))
     labels = (None,) if height == width else ("height", "width")
-    for axis, label, out in zip((height, width), labels, report.output):
+    for axis, label, out in zip((height, width), labels, report.output, strict=False):
         steps.extend(_axis_steps(axis, label, out, report.pool and report.ceil_mode))
     steps.append(_strict_step(report))
     steps.append(_output_step(report))

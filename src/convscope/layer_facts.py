@@ -8,7 +8,7 @@ shapes around it; they do not format anything. Counting formulas come from
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 from torch import nn
 
@@ -34,7 +34,7 @@ def conv_hyper(module: nn.Conv2d) -> dict[str, Any]:
         if module.padding == "valid":
             sides = (0, 0, 0, 0)
         else:
-            same = arithmetic.same_padding(module.kernel_size, 1, module.dilation)
+            same = arithmetic.same_padding(pair(module.kernel_size), 1, pair(module.dilation))
             sides = (same.top, same.bottom, same.left, same.right)
     else:
         ph, pw = pair(module.padding)
@@ -71,9 +71,9 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
     if kind is LayerKind.LINEAR:
         return {"in_features": module.in_features, "out_features": module.out_features, "bias": module.bias is not None}
     if kind is LayerKind.MAXPOOL2D:
-        return pool_hyper(kind, module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+        return pool_hyper(kind, module.kernel_size, module.stride, module.padding, module.dilation, bool(module.ceil_mode))
     if kind is LayerKind.AVGPOOL2D:
-        hyper = pool_hyper(kind, module.kernel_size, module.stride, module.padding, 1, module.ceil_mode)
+        hyper = pool_hyper(kind, module.kernel_size, module.stride, module.padding, 1, bool(module.ceil_mode))
         return {**hyper, "count_include_pad": module.count_include_pad, "divisor_override": module.divisor_override}
     if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
         return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
@@ -90,7 +90,7 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
     if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
         return {"dim": module.dim}
     if kind is LayerKind.ZEROPAD2D:
-        return {"padding": list(module.padding)}
+        return {"padding": list(cast(nn.ZeroPad2d, module).padding)}
     if kind is LayerKind.FLATTEN:
         return {"start_dim": module.start_dim, "end_dim": module.end_dim}
     if kind is LayerKind.OTHER:

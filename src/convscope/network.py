@@ -19,9 +19,9 @@ Example:
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.fx as fx
@@ -237,7 +237,7 @@ class Network:
         with _eval_mode(self.module, self._submodules), torch.no_grad():
             if self._capture is not None:
                 values = self._capture(x)
-                outputs = dict(zip((layer.name for layer in self.layers), values))
+                outputs = dict(zip((layer.name for layer in self.layers), values, strict=True))
             else:
                 outputs = _run_with_hooks(self.module, x, self.layers)
         return Trace(self, x, outputs)
@@ -252,7 +252,7 @@ class Network:
     def ranked_classes(self, probabilities: torch.Tensor, k: int) -> list[tuple[int, str, float]]:
         """The ``k`` most probable classes of one ``(K,)`` probability vector as (index, name, probability)."""
         values, indices = probabilities.topk(min(k, probabilities.numel()))
-        return [(i, self.class_names[i], v) for v, i in zip(values.tolist(), indices.tolist())]
+        return [(i, self.class_names[i], v) for v, i in zip(values.tolist(), indices.tolist(), strict=True)]
 
     def describe(self) -> dict[str, Any]:
         """JSON-able metadata: spec, classes, layers and totals."""
@@ -299,7 +299,7 @@ def probabilities_from(network: Network, out: torch.Tensor) -> torch.Tensor:
 # ----- graph building helpers ---------------------------------------------------
 
 
-class _eval_mode:
+class _eval_mode:  # noqa: N801 - a context manager named like the call it reads as, as contextlib's are
     """Put a module in eval mode and restore each submodule's mode afterwards.
 
     Switching only when some submodule is training keeps the common case (an
@@ -365,7 +365,7 @@ def _node_kind(node: fx.Node, graph_module: fx.GraphModule) -> tuple[LayerKind, 
         module = graph_module.get_submodule(str(node.target))
         return module_kind(module), module, str(node.target)
     if node.op == "call_function":
-        return function_kind(node.target), None, node.name
+        return function_kind(cast(Callable[..., Any], node.target)), None, node.name
     if node.op == "call_method":
         return method_kind(str(node.target)), None, node.name
     return LayerKind.OTHER, None, node.name
@@ -399,7 +399,7 @@ def _propagate(graph_module: fx.GraphModule, spec: InputSpec) -> tuple[list[_Nod
                 args, kwargs = interpreter.fetch_args_kwargs_from_env(node)
                 try:
                     env[node] = getattr(interpreter, node.op)(node.target, args, kwargs)
-                except Exception as exc:  # noqa: BLE001 - report which layer failed
+                except Exception as exc:  # any failure: report which layer failed
                     c, h, w = spec.shape
                     raise ModelError(
                         f"the input spec {c}×{h}×{w} does not fit the model: layer '{node.target if node.op == 'call_module' else node.name}' "
@@ -507,7 +507,7 @@ def _capture_module(module: nn.Module, graph: fx.Graph, layer_names: list[str]) 
 
 def _copy_without_inplace(module: nn.Module) -> nn.Module:
     twin = copy.copy(module)
-    twin.inplace = False
+    twin.inplace = False  # type: ignore[assignment]  # the stubs type Module attributes as Tensor | Module
     return twin
 
 
@@ -533,7 +533,7 @@ def _record_with_hooks(module: nn.Module, x: torch.Tensor) -> tuple[list[tuple[s
     calls: list[tuple[str, nn.Module, list[torch.Tensor], torch.Tensor]] = []
     handles = []
 
-    def make_hook(name: str):
+    def make_hook(name: str) -> Callable[[nn.Module, tuple[Any, ...], Any], None]:
         def hook(mod: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
             if isinstance(output, torch.Tensor):
                 tensors = [t for t in inputs if isinstance(t, torch.Tensor)]
@@ -556,7 +556,7 @@ def _layers_from_hooks(module: nn.Module, spec: InputSpec) -> list[Layer]:
     x = torch.zeros((1, *spec.shape))
     try:
         calls, result = _record_with_hooks(module, x)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         c, h, w = spec.shape
         raise ModelError(
             f"the model cannot run on a {c}×{h}×{w} input ({_first_line(exc)}); check the input spec"
@@ -594,6 +594,6 @@ def _run_with_hooks(module: nn.Module, x: torch.Tensor, layers: list[Layer]) -> 
             "the model ran a different set of layers for this input than when it was loaded "
             "(data-dependent control flow); ConvScope cannot line the layers up"
         )
-    for name, (_, _, _, output) in zip(names, calls):
+    for name, (_, _, _, output) in zip(names, calls, strict=True):
         outputs[name] = output
     return outputs

@@ -39,7 +39,7 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def browser_app(tmp_path_factory: pytest.TempPathFactory):
     samples = tmp_path_factory.mktemp("browser-samples")
     write_samples(samples, LABELS)
     models = {**load_models(["default"]), "gray": zoo_network("tinyvgg", in_channels=1, input_size=28, seed=3)}
@@ -47,7 +47,7 @@ def browser_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture(scope="session")
-def server_url(browser_app) -> Iterator[str]:  # noqa: ANN001
+def server_url(browser_app) -> Iterator[str]:
     with live_server(browser_app) as url:
         yield url
 
@@ -61,7 +61,7 @@ def browser(chromium: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: ANN001
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh page; console errors and page errors are collected in ``page.errors``."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     p = context.new_page()
@@ -74,7 +74,7 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: 
     context.close()
 
 
-def wait_drawn(page, key: str | None = None, timeout: float = 20_000) -> str:  # noqa: ANN001
+def wait_drawn(page, key: str | None = None, timeout: float = 20_000) -> str:
     """Wait until the overview reports every map drawn (for ``key`` = "model/image" when given)."""
     if key is None:
         page.wait_for_function("document.body.dataset.drawn && document.body.dataset.drawn.length > 0", timeout=timeout)

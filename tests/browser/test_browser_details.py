@@ -41,12 +41,12 @@ def api(details_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _open(page, url: str, query: str) -> None:  # noqa: ANN001
+def _open(page, url: str, query: str) -> None:
     page.goto(url + query)
     page.wait_for_function("document.body.dataset.drawn && document.body.dataset.drawn.length > 0", timeout=20_000)
 
 
-def _view(page, name: str) -> None:  # noqa: ANN001
+def _view(page, name: str) -> None:
     page.wait_for_selector(f".detail[data-view='{name}'][data-ready='true']:not([hidden])", timeout=10_000)
 
 
@@ -56,22 +56,22 @@ def _explain(api: httpx.Client, model: str, image: str, layer: str, **params: in
     return answer.json()
 
 
-def _shown(page, selector: str) -> float:  # noqa: ANN001
+def _shown(page, selector: str) -> float:
     """The full-precision value a displayed number carries in its title."""
     return float(page.locator(selector).first.get_attribute("title"))
 
 
-def _position(page, scope: str) -> list[int]:  # noqa: ANN001
+def _position(page, scope: str) -> list[int]:
     page.wait_for_selector(f"{scope} [data-position], {scope}[data-position]", timeout=10_000)
     node = page.locator(f"{scope}[data-position], {scope} [data-position]").first
     return [int(v) for v in node.get_attribute("data-position").split(",")]
 
 
-def _query(page) -> dict[str, str]:  # noqa: ANN001
+def _query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
-def _esc_to(page, view: str | None, shot: str | None = "") -> None:  # noqa: ANN001
+def _esc_to(page, view: str | None, shot: str | None = "") -> None:
     """Screenshot the open view as the user sees it, then press Esc and wait for the level above."""
     ARTIFACTS.mkdir(exist_ok=True)
     name = shot or f"detail_{page.locator('.detail').get_attribute('data-view')}"
@@ -84,11 +84,11 @@ def _esc_to(page, view: str | None, shot: str | None = "") -> None:  # noqa: ANN
         _view(page, view)
 
 
-def _no_errors(page) -> None:  # noqa: ANN001
+def _no_errors(page) -> None:
     assert page.errors == [], page.errors
 
 
-def test_conv_elastic_view_sweeps_then_shows_the_api_sum(page, details_url, api) -> None:  # noqa: ANN001
+def test_conv_elastic_view_sweeps_then_shows_the_api_sum(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_1")
     page.click("canvas.map[data-layer='conv_1_2'][data-channel='2']")
     _view(page, "conv")
@@ -111,7 +111,7 @@ def test_conv_elastic_view_sweeps_then_shows_the_api_sum(page, details_url, api)
     _no_errors(page)
 
 
-def test_conv_formula_view_shows_the_window_products_and_sum_of_one_channel(page, details_url, api) -> None:  # noqa: ANN001
+def test_conv_formula_view_shows_the_window_products_and_sum_of_one_channel(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_2&view=detail&layer=conv_1_1&channel=4&y=10&x=20")
     _view(page, "conv")
     page.click("canvas.intermediate[data-input-channel='1']")
@@ -138,7 +138,7 @@ def test_conv_formula_view_shows_the_window_products_and_sum_of_one_channel(page
     _no_errors(page)
 
 
-def test_relu_view_opens_from_a_map_and_shows_the_worked_formula(page, details_url, api) -> None:  # noqa: ANN001
+def test_relu_view_opens_from_a_map_and_shows_the_worked_formula(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_0")
     page.click("canvas.map[data-layer='relu_2_1'][data-channel='5']", position={"x": 5, "y": 5})
     _view(page, "activation")
@@ -152,7 +152,7 @@ def test_relu_view_opens_from_a_map_and_shows_the_worked_formula(page, details_u
     _no_errors(page)
 
 
-def test_pool_view_shows_the_window_and_its_winner(page, details_url, api) -> None:  # noqa: ANN001
+def test_pool_view_shows_the_window_and_its_winner(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_1")
     page.click("canvas.map[data-layer='max_pool_2'][data-channel='3']", position={"x": 20, "y": 12})
     _view(page, "pool")
@@ -167,7 +167,7 @@ def test_pool_view_shows_the_window_and_its_winner(page, details_url, api) -> No
     _no_errors(page)
 
 
-def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, details_url, api) -> None:  # noqa: ANN001
+def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_2")
     page.click(".class-row[data-channel='6']")
     _view(page, "linear")
@@ -192,7 +192,7 @@ def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, detai
     _no_errors(page)
 
 
-def test_batchnorm_and_residual_add_views(page, details_url, api) -> None:  # noqa: ANN001
+def test_batchnorm_and_residual_add_views(page, details_url, api) -> None:
     _open(page, details_url, "?model=residual&image=sample_0")
     page.click("canvas.map[data-layer='bn'][data-channel='3']", position={"x": 10, "y": 10})
     _view(page, "batchnorm")
@@ -210,7 +210,7 @@ def test_batchnorm_and_residual_add_views(page, details_url, api) -> None:  # no
     _no_errors(page)
 
 
-def test_explorer_opens_with_a_layers_settings_and_explains_invalid_combinations(page, details_url) -> None:  # noqa: ANN001
+def test_explorer_opens_with_a_layers_settings_and_explains_invalid_combinations(page, details_url) -> None:
     _open(page, details_url, "?model=rgb&image=sample_0")
     page.click(".layer-label[data-layer='conv_2_1']")
     page.click(".explorer-open-button")
@@ -234,7 +234,7 @@ def test_explorer_opens_with_a_layers_settings_and_explains_invalid_combinations
     assert [e for e in page.errors if e != known] == [], page.errors
 
 
-def test_views_open_by_keyboard_and_state_lives_in_the_url(page, details_url, api) -> None:  # noqa: ANN001
+def test_views_open_by_keyboard_and_state_lives_in_the_url(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_1")
     page.focus("canvas.map[data-layer='relu_1_1'][data-channel='0']")
     page.keyboard.press("Enter")
@@ -254,7 +254,7 @@ def test_views_open_by_keyboard_and_state_lives_in_the_url(page, details_url, ap
     _no_errors(page)
 
 
-def test_layers_with_no_explanation_show_a_message_not_a_blank_page(page, details_url) -> None:  # noqa: ANN001
+def test_layers_with_no_explanation_show_a_message_not_a_blank_page(page, details_url) -> None:
     _open(page, details_url, "?model=custom&image=sample_0&view=detail&layer=act&channel=0")
     page.wait_for_selector(".detail-message")
     assert "no step-by-step explanation" in page.locator(".detail-message").inner_text()

@@ -38,22 +38,22 @@ def api(wide: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _query(page) -> dict[str, str]:  # noqa: ANN001
+def _query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
-def _open_explorer(page, url: str, query: str = "") -> None:  # noqa: ANN001
+def _open_explorer(page, url: str, query: str = "") -> None:
     page.goto(f"{url}?model=wide&image=sample_0&view=explorer{query}")
     page.wait_for_selector(".detail[data-view='explorer'][data-ready='true']:not([hidden])", timeout=20_000)
 
 
-def _settings(page) -> dict[str, str]:  # noqa: ANN001
+def _settings(page) -> dict[str, str]:
     values = {k: page.input_value(f".explorer-form input[name='{k}']") for k in ("size", "kernel", "stride", "padding", "dilation")}
     values["mode"] = page.eval_on_selector(".explorer-form input[name='mode']:checked", "r => r.value")
     return values
 
 
-def _drawn_for(page, params: dict) -> None:  # noqa: ANN001
+def _drawn_for(page, params: dict) -> None:
     """Wait until the explorer has drawn the API's answer for exactly these settings."""
     query = "&".join(f"{k}={params[k]}" for k in ("size", "kernel", "stride", "padding", "dilation"))
     query += "&pool=true" if params.get("pool") else ""
@@ -72,12 +72,12 @@ def _api_size(api: httpx.Client, **params: object) -> str:
     return f"{out['height']}×{out['width']}"
 
 
-def _fill(page, **values: int) -> None:  # noqa: ANN001
+def _fill(page, **values: int) -> None:
     for key, value in values.items():
         page.fill(f".explorer-form input[name='{key}']", str(value))
 
 
-def test_explorer_settings_survive_reload_and_back_restores_the_previous_ones(page, wide, api) -> None:  # noqa: ANN001
+def test_explorer_settings_survive_reload_and_back_restores_the_previous_ones(page, wide, api) -> None:
     _open_explorer(page, wide)
     _fill(page, stride=2)
     page.wait_for_function("() => new URLSearchParams(location.search).get('S') === '2'")
@@ -116,7 +116,7 @@ def test_explorer_settings_survive_reload_and_back_restores_the_previous_ones(pa
     assert page.errors == [], page.errors
 
 
-def test_explorer_pool_mode_shows_the_api_floor_and_ceil_sizes_and_explains_bad_pools(page, wide, api) -> None:  # noqa: ANN001
+def test_explorer_pool_mode_shows_the_api_floor_and_ceil_sizes_and_explains_bad_pools(page, wide, api) -> None:
     _open_explorer(page, wide)
     page.check(".explorer-form input[name='mode'][value='pool']")
     _fill(page, kernel=2, stride=2)
@@ -150,7 +150,7 @@ def test_explorer_pool_mode_shows_the_api_floor_and_ceil_sizes_and_explains_bad_
     assert [e for e in page.errors if e != KNOWN_400] == [], page.errors
 
 
-def test_conv_view_pages_input_channels_in_the_servers_channel_order(page, wide, api) -> None:  # noqa: ANN001
+def test_conv_view_pages_input_channels_in_the_servers_channel_order(page, wide, api) -> None:
     model = api.get("api/models/wide").json()
     conv = next(layer for layer in model["layers"] if layer["name"] == "conv_1_2")
     source = conv["inputs"][0]
@@ -159,7 +159,10 @@ def test_conv_view_pages_input_channels_in_the_servers_channel_order(page, wide,
     assert len(order) == 20 and order != sorted(order)  # an order that index order would not pass
     page.goto(f"{wide}?model=wide&image=sample_0&view=detail&layer=conv_1_2&channel=3")
     page.wait_for_selector(".detail[data-view='conv'][data-ready='true']:not([hidden])", timeout=20_000)
-    rows = lambda: page.eval_on_selector_all(".elastic-row", "rs => rs.map(r => +r.dataset.inputChannel)")  # noqa: E731
+
+    def rows():
+        return page.eval_on_selector_all(".elastic-row", "rs => rs.map(r => +r.dataset.inputChannel)")
+
     assert rows() == order[:16]
     page.click(".pager-next")
     page.wait_for_function("n => document.querySelectorAll('.elastic-row').length === n", arg=4)
@@ -167,7 +170,7 @@ def test_conv_view_pages_input_channels_in_the_servers_channel_order(page, wide,
     assert page.errors == [], page.errors
 
 
-def test_flatten_view_shows_the_most_active_source_maps_in_the_servers_order(page, wide, api) -> None:  # noqa: ANN001
+def test_flatten_view_shows_the_most_active_source_maps_in_the_servers_order(page, wide, api) -> None:
     info = api.get("api/models/wide/traces/sample_0").json()
     logits = info["layers"][-1]["name"]
     step = api.get(f"api/models/wide/traces/sample_0/layers/{logits}/explain", params={"index": 1}).json()

@@ -19,11 +19,11 @@ from tests.server import images
 pytestmark = pytest.mark.browser
 
 
-def _network(app, model_id: str = "default"):  # noqa: ANN001, ANN202
+def _network(app, model_id: str = "default"):
     return app.state.service.models.get(model_id)
 
 
-def _expected_map_count(network) -> int:  # noqa: ANN001
+def _expected_map_count(network) -> int:
     """Maps the overview should draw, counted from the layer graph independently of the JS layout."""
     hidden = {LayerKind.FLATTEN, LayerKind.IDENTITY}
     out = network.layer(network.output_layer)
@@ -36,16 +36,16 @@ def _expected_map_count(network) -> int:  # noqa: ANN001
     return count
 
 
-def _predicted_label(network, data: bytes) -> str:  # noqa: ANN001
+def _predicted_label(network, data: bytes) -> str:
     probs = network.predict(network.input_spec.preprocess(decode_image(data)))[0]
     return network.class_names[int(probs.argmax())]
 
 
-def _traces_shown(page) -> set[str]:  # noqa: ANN001
+def _traces_shown(page) -> set[str]:
     return set(page.eval_on_selector_all("canvas.map", "cs => cs.map(c => c.dataset.trace || '')"))
 
 
-def test_page_loads_with_every_map_drawn_and_no_console_errors(page, server_url: str, browser_app) -> None:  # noqa: ANN001
+def test_page_loads_with_every_map_drawn_and_no_console_errors(page, server_url: str, browser_app) -> None:
     page.goto(server_url)
     assert wait_drawn(page, "default/sample_0") == "default/sample_0"
     network = _network(browser_app)
@@ -58,7 +58,7 @@ def test_page_loads_with_every_map_drawn_and_no_console_errors(page, server_url:
     assert page.errors == []
 
 
-def test_choosing_a_sample_redraws_every_map(page, server_url: str, browser_app, tmp_path) -> None:  # noqa: ANN001
+def test_choosing_a_sample_redraws_every_map(page, server_url: str, browser_app, tmp_path) -> None:
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
     before = page.eval_on_selector("canvas.map[data-layer='input']", "c => c.toDataURL()")
@@ -74,7 +74,7 @@ def test_choosing_a_sample_redraws_every_map(page, server_url: str, browser_app,
     assert page.errors == []
 
 
-def test_input_maps_show_the_image_as_the_network_sees_it(page, server_url: str, browser_app) -> None:  # noqa: ANN001
+def test_input_maps_show_the_image_as_the_network_sees_it(page, server_url: str, browser_app) -> None:
     page.goto(server_url + "?model=gray&image=sample_1&scale=unit")
     wait_drawn(page, "gray/sample_1")
     shown = page.eval_on_selector(
@@ -95,7 +95,7 @@ def _cli_predictions(paths: list, capsys: pytest.CaptureFixture[str]) -> list[st
     return [p["top"][0]["class"] for p in json.loads(capsys.readouterr().out)["predictions"]]
 
 
-def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(page, server_url: str, browser_app, tmp_path, capsys) -> None:  # noqa: ANN001
+def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(page, server_url: str, browser_app, tmp_path, capsys) -> None:
     network = _network(browser_app)
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
@@ -121,7 +121,7 @@ def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(page, server_
     assert page.errors == []
 
 
-def test_colour_scale_switch_changes_the_legend(page, server_url: str, browser_app) -> None:  # noqa: ANN001
+def test_colour_scale_switch_changes_the_legend(page, server_url: str, browser_app) -> None:
     page.goto(server_url + "?model=gray&image=sample_3")
     wait_drawn(page, "gray/sample_3")
     block = page.inner_text("#legends")
@@ -143,7 +143,7 @@ def test_colour_scale_switch_changes_the_legend(page, server_url: str, browser_a
     assert "each map its own range" in page.inner_text("#legends")
 
 
-def test_url_state_round_trips_through_reload_and_back(page, server_url: str) -> None:  # noqa: ANN001
+def test_url_state_round_trips_through_reload_and_back(page, server_url: str) -> None:
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
     page.click(".sample[data-sample='sample_1']")
@@ -169,7 +169,7 @@ def test_url_state_round_trips_through_reload_and_back(page, server_url: str) ->
     ("name", "data", "words"),
     [("notes.png", b"just some text, not pixels\n" * 10, "not an image"), ("empty.png", b"", "empty")],
 )
-def test_bad_upload_shows_the_message_and_keeps_the_previous_image(page, server_url: str, name: str, data: bytes, words: str) -> None:  # noqa: ANN001
+def test_bad_upload_shows_the_message_and_keeps_the_previous_image(page, server_url: str, name: str, data: bytes, words: str) -> None:
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
     prediction, url = page.inner_text("#prediction"), page.url
@@ -187,7 +187,7 @@ def test_bad_upload_shows_the_message_and_keeps_the_previous_image(page, server_
     assert page.inner_text("#upload-error") == ""
 
 
-def test_details_show_kind_and_shape_and_the_selected_layer_its_facts(page, server_url: str, browser_app) -> None:  # noqa: ANN001
+def test_details_show_kind_and_shape_and_the_selected_layer_its_facts(page, server_url: str, browser_app) -> None:
     page.goto(server_url + "?model=gray&image=sample_2&layer=conv_2_1&details=1")
     wait_drawn(page, "gray/sample_2")
     layer = _network(browser_app, "gray").layer("conv_2_1")
@@ -203,7 +203,7 @@ def test_details_show_kind_and_shape_and_the_selected_layer_its_facts(page, serv
     assert _traces_shown(page) == {"gray/sample_2"}  # rebuilt columns are repainted from the same trace
 
 
-def test_every_control_is_reachable_by_keyboard(page, server_url: str) -> None:  # noqa: ANN001
+def test_every_control_is_reachable_by_keyboard(page, server_url: str) -> None:
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
     reached = []
@@ -225,7 +225,7 @@ def test_every_control_is_reachable_by_keyboard(page, server_url: str) -> None: 
     page.wait_for_function("document.querySelector('#legends').dataset.mode === 'global'")
 
 
-def test_hovering_a_map_shows_its_connections_and_values(page, server_url: str, browser_app) -> None:  # noqa: ANN001
+def test_hovering_a_map_shows_its_connections_and_values(page, server_url: str, browser_app) -> None:
     page.goto(server_url + "?model=gray&image=sample_0")
     wait_drawn(page, "gray/sample_0")
     canvas = page.locator("canvas.map[data-layer='conv_1_2'][data-channel='3']")
@@ -259,7 +259,7 @@ def _three_digits(v: float) -> str:
     return text
 
 
-def test_narrow_screens_scroll_the_columns_instead_of_overlapping(browser, server_url: str) -> None:  # noqa: ANN001
+def test_narrow_screens_scroll_the_columns_instead_of_overlapping(browser, server_url: str) -> None:
     context = browser.new_context(viewport={"width": 420, "height": 800})
     page = context.new_page()
     try:

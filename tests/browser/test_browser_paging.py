@@ -31,7 +31,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
         yield url, network, samples
 
 
-def _most_active(network, samples: Path, image: str, layer: str) -> list[int]:  # noqa: ANN001
+def _most_active(network, samples: Path, image: str, layer: str) -> list[int]:
     """Channels of ``layer`` by largest |value|, ties by index, from a hooked plain forward pass."""
     seen: dict[str, torch.Tensor] = {}
     handle = network.module.get_submodule(layer).register_forward_hook(lambda _m, _i, out: seen.__setitem__("out", out.detach().clone()))
@@ -44,7 +44,7 @@ def _most_active(network, samples: Path, image: str, layer: str) -> list[int]:  
     return sorted(range(len(size)), key=lambda c: (-size[c], c))
 
 
-def _shown(page, layer: str) -> list[int]:  # noqa: ANN001
+def _shown(page, layer: str) -> list[int]:
     """Channels of the maps drawn for ``layer``, top to bottom; waits until each is painted."""
     page.wait_for_function(
         "l => [...document.querySelectorAll(`canvas.map[data-layer='${l}']`)].every((c) => c.dataset.trace)", arg=layer, timeout=10_000
@@ -55,7 +55,7 @@ def _shown(page, layer: str) -> list[int]:  # noqa: ANN001
     return [channel for _, channel in sorted(boxes)]
 
 
-def test_big_layers_show_the_most_active_channels_first_and_page_by_keyboard(page, wide) -> None:  # noqa: ANN001
+def test_big_layers_show_the_most_active_channels_first_and_page_by_keyboard(page, wide) -> None:
     url, network, samples = wide
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if "/layers" in r.url else None)
@@ -70,7 +70,7 @@ def test_big_layers_show_the_most_active_channels_first_and_page_by_keyboard(pag
 
     # Only the drawn channels travel: the batched request lists the first page of each big layer.
     batch = parse_qs(urlparse(next(r for r in requests if "/layers?" in r)).query)
-    lists = dict(zip(batch["names"][0].split(","), batch["channels"][0].split(";")))
+    lists = dict(zip(batch["names"][0].split(","), batch["channels"][0].split(";"), strict=True))
     assert lists[LAYER] == ",".join(map(str, order[:16]))
 
     # Keyboard: Tab from the (inactive) previous button reaches the next one; Enter pages on.
@@ -102,7 +102,7 @@ def test_big_layers_show_the_most_active_channels_first_and_page_by_keyboard(pag
     assert page.errors == []
 
 
-def test_clicking_a_map_on_a_later_page_explains_that_channel(page, wide) -> None:  # noqa: ANN001
+def test_clicking_a_map_on_a_later_page_explains_that_channel(page, wide) -> None:
     url, network, samples = wide
     page.goto(url + "?model=wide&image=sample_2")
     page.wait_for_function("document.body.dataset.drawn === 'wide/sample_2'", timeout=20_000)

@@ -73,7 +73,10 @@ def test_color_shift_of_zero_strength_is_the_identity_and_stays_in_range():
 
 def test_hue_rotation_keeps_luma_and_changes_colour():
     x = batch(c=3)
-    luma = lambda t: 0.299 * t[:, 0] + 0.587 * t[:, 1] + 0.114 * t[:, 2]  # noqa: E731
+
+    def luma(t):
+        return 0.299 * t[:, 0] + 0.587 * t[:, 1] + 0.114 * t[:, 2]
+
     from convscope.data.augment import _rotate_hue
 
     rotated = _rotate_hue(x, torch.full((x.shape[0],), 1.0))

@@ -70,7 +70,7 @@ def conv_cases(draw: st.DrawFn) -> tuple[nn.Conv2d, int, int, tuple[int, int, in
         bias=draw(st.booleans()),
     )
     h, w = draw(st.integers(3, 11)), draw(st.integers(3, 11))
-    for size, k, p, d in zip((h, w), conv["kernel_size"], conv["padding"], conv["dilation"]):
+    for size, k, p, d in zip((h, w), conv["kernel_size"], conv["padding"], conv["dilation"], strict=True):
         assume(d * (k - 1) + 1 <= size + 2 * p)
     torch.manual_seed(draw(st.integers(0, 2**16)))
     module = nn.Conv2d(**conv)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from convscope.formats.importers import import_file
 from convscope.errors import ModelError
+from convscope.formats.importers import import_file
 
 
 def assert_import_refused(path: Path, *needles: str) -> str:

@@ -41,12 +41,12 @@ def samples_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(samples_dir: Path):  # noqa: ANN201
+def app(samples_dir: Path):
     return create_app(server_networks(), samples_dir=samples_dir, cache_size=8)
 
 
 @pytest.fixture(scope="session")
-def base_url(app) -> Iterator[str]:  # noqa: ANN001
+def base_url(app) -> Iterator[str]:
     with live_server(app) as url:
         yield url
 

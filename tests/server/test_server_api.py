@@ -18,11 +18,11 @@ from tests.server import images
 from tests.server.conftest import LABELS
 
 
-def _network(app, model_id: str):  # noqa: ANN001, ANN202
+def _network(app, model_id: str):
     return app.state.service.models.get(model_id)
 
 
-def test_models_are_listed_in_order_with_their_input_specs(client: httpx.Client, app) -> None:  # noqa: ANN001
+def test_models_are_listed_in_order_with_their_input_specs(client: httpx.Client, app) -> None:
     listed = client.get("api/models").json()
     assert [m["id"] for m in listed] == ["gray", "rgb", "residual", "inception"]
     for entry in listed:
@@ -32,7 +32,7 @@ def test_models_are_listed_in_order_with_their_input_specs(client: httpx.Client,
         assert entry["total_params"] == sum(p.numel() for p in network.module.parameters())
 
 
-def test_model_detail_carries_the_layer_graph(client: httpx.Client, app) -> None:  # noqa: ANN001
+def test_model_detail_carries_the_layer_graph(client: httpx.Client, app) -> None:
     detail = client.get("api/models/residual").json()
     network = _network(app, "residual")
     assert [layer["name"] for layer in detail["layers"]] == [layer.name for layer in network.layers]
@@ -40,7 +40,7 @@ def test_model_detail_carries_the_layer_graph(client: httpx.Client, app) -> None
     assert detail["output_layer"] == network.output_layer
 
 
-def test_samples_are_listed_with_true_labels_and_served(client: httpx.Client, samples_dir) -> None:  # noqa: ANN001
+def test_samples_are_listed_with_true_labels_and_served(client: httpx.Client, samples_dir) -> None:
     listed = client.get("api/samples").json()
     assert [s["label"] for s in listed] == LABELS
     assert [s["class_index"] for s in listed] == list(range(len(LABELS)))
@@ -48,7 +48,7 @@ def test_samples_are_listed_with_true_labels_and_served(client: httpx.Client, sa
     assert body == (samples_dir / "sample_1.png").read_bytes()
 
 
-def test_sample_trace_matches_a_plain_forward_pass(client: httpx.Client, app, samples_dir) -> None:  # noqa: ANN001
+def test_sample_trace_matches_a_plain_forward_pass(client: httpx.Client, app, samples_dir) -> None:
     info = client.get("api/models/gray/traces/sample_2").json()
     network = _network(app, "gray")
     x = network.input_spec.preprocess(Image.open(samples_dir / "sample_2.png"))
@@ -65,7 +65,7 @@ def test_sample_trace_matches_a_plain_forward_pass(client: httpx.Client, app, sa
     np.testing.assert_allclose(ranges["channel_ranges"], torch.stack((per_channel.min(1)[0], per_channel.max(1)[0]), 1).numpy(), rtol=1e-6)
 
 
-def test_layer_activations_arrive_as_exact_float32_or_rounded_float16(client: httpx.Client, app, samples_dir) -> None:  # noqa: ANN001
+def test_layer_activations_arrive_as_exact_float32_or_rounded_float16(client: httpx.Client, app, samples_dir) -> None:
     info = client.get("api/models/gray/traces/sample_0").json()
     network = _network(app, "gray")
     x = network.input_spec.preprocess(Image.open(samples_dir / "sample_0.png"))
@@ -79,7 +79,7 @@ def test_layer_activations_arrive_as_exact_float32_or_rounded_float16(client: ht
     np.testing.assert_array_equal(values, expected[[2, 3, 4, 7]].astype(np.float16))
 
 
-def test_many_layers_arrive_in_one_framed_response(client: httpx.Client, app) -> None:  # noqa: ANN001
+def test_many_layers_arrive_in_one_framed_response(client: httpx.Client, app) -> None:
     from convscope.server.tensor_codec import decode_frames
 
     info = client.get("api/models/residual/traces/sample_1").json()
@@ -97,7 +97,7 @@ def test_many_layers_arrive_in_one_framed_response(client: httpx.Client, app) ->
     assert client.get(info["layers_url"].rstrip("/"), params={"names": " , "}).status_code == 400
 
 
-def test_flat_layers_arrive_whole(client: httpx.Client, app) -> None:  # noqa: ANN001
+def test_flat_layers_arrive_whole(client: httpx.Client, app) -> None:
     info = client.get("api/models/gray/traces/sample_0").json()
     header, values = decode_tensor(client.get(info["layers_url"] + "output").content)
     assert header["shape"] == [10]
@@ -105,7 +105,7 @@ def test_flat_layers_arrive_whole(client: httpx.Client, app) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("model_id", ["residual", "inception", "rgb"])
-def test_every_layer_of_branching_networks_is_served_with_its_shape(client: httpx.Client, app, model_id: str) -> None:  # noqa: ANN001
+def test_every_layer_of_branching_networks_is_served_with_its_shape(client: httpx.Client, app, model_id: str) -> None:
     info = client.post(f"api/models/{model_id}/traces", files={"file": ("x.png", images.png(20, 20, seed=3))}).json()
     for layer in _network(app, model_id).layers:
         header, values = decode_tensor(client.get(info["layers_url"] + layer.name).content)
@@ -113,7 +113,7 @@ def test_every_layer_of_branching_networks_is_served_with_its_shape(client: http
 
 
 @pytest.mark.parametrize(("maker", "size"), [(images.png, (100, 60)), (images.jpeg, (45, 130))])
-def test_uploads_of_other_sizes_are_converted_resized_and_cropped(client: httpx.Client, app, maker, size) -> None:  # noqa: ANN001
+def test_uploads_of_other_sizes_are_converted_resized_and_cropped(client: httpx.Client, app, maker, size) -> None:
     data = maker(*size, seed=4)
     info = client.post("api/models/gray/traces", files={"file": ("photo", data)}).json()
     network = _network(app, "gray")
@@ -141,7 +141,7 @@ def test_uploads_of_other_sizes_are_converted_resized_and_cropped(client: httpx.
         ("RGBA PNG", lambda: images.png(30, 30, mode="RGBA"), "converted from RGBA"),
     ],
 )
-def test_unusual_image_modes_are_converted_not_refused(client: httpx.Client, name: str, maker, note: str) -> None:  # noqa: ANN001
+def test_unusual_image_modes_are_converted_not_refused(client: httpx.Client, name: str, maker, note: str) -> None:
     response = client.post("api/models/rgb/traces", files={"file": ("img", maker())})
     assert response.status_code == 200, (name, response.text)
     assert note in " ".join(response.json()["source"]["notes"])
@@ -192,7 +192,7 @@ def test_an_upload_without_a_file_is_a_422_with_one_message(client: httpx.Client
     assert response.json() == {"detail": "invalid request: file: Field required"}
 
 
-def test_a_trace_is_computed_once_however_often_it_is_read(client: httpx.Client, app) -> None:  # noqa: ANN001
+def test_a_trace_is_computed_once_however_often_it_is_read(client: httpx.Client, app) -> None:
     cache = app.state.service.cache
     data = images.png(31, 29, seed=9)
     info = client.post("api/models/inception/traces", files={"file": ("a.png", data)}).json()

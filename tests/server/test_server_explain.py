@@ -51,19 +51,19 @@ def _networks() -> dict[str, Network]:
 
 
 @pytest.fixture(scope="module")
-def explain_app(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def explain_app(tmp_path_factory: pytest.TempPathFactory):
     samples = tmp_path_factory.mktemp("explain-samples")
     write_samples(samples, LABELS, size=(40, 40), mode="RGB")
     return create_app(_networks(), samples_dir=samples, cache_size=8)
 
 
 @pytest.fixture(scope="module")
-def api(explain_app) -> Iterator[httpx.Client]:  # noqa: ANN001
+def api(explain_app) -> Iterator[httpx.Client]:
     with live_server(explain_app) as url, httpx.Client(base_url=url, timeout=30) as client:
         yield client
 
 
-def _trace(app, model_id: str, image_id: str = "sample_1"):  # noqa: ANN001, ANN202
+def _trace(app, model_id: str, image_id: str = "sample_1"):
     """The trace of a sample computed here, independently of the server's cache."""
     network = app.state.service.models.get(model_id)
     path = app.state.service.samples.get(image_id).path
@@ -90,7 +90,7 @@ def _url(model_id: str, layer: str, what: str = "explain", image_id: str = "samp
         ("residual", "fc", {"index": 2}),
     ],
 )
-def test_explanation_equals_the_library_and_readds_to_the_traced_value(api, explain_app, model_id, layer, params) -> None:  # noqa: ANN001
+def test_explanation_equals_the_library_and_readds_to_the_traced_value(api, explain_app, model_id, layer, params) -> None:
     answer = api.get(_url(model_id, layer), params=params)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -105,7 +105,7 @@ def test_explanation_equals_the_library_and_readds_to_the_traced_value(api, expl
     assert body["computed"] == pytest.approx(traced, rel=1e-4, abs=1e-5 * (body["scale"] or 1))
 
 
-def test_conv_explanation_products_and_bias_readd_to_the_output(api, explain_app) -> None:  # noqa: ANN001
+def test_conv_explanation_products_and_bias_readd_to_the_output(api, explain_app) -> None:
     body = api.get(_url("strided", "conv"), params={"channel": 2, "y": 3, "x": 1}).json()
     trace = _trace(explain_app, "strided")
     conv = explain_app.state.service.models.get("strided").module.conv
@@ -123,7 +123,7 @@ def test_conv_explanation_products_and_bias_readd_to_the_output(api, explain_app
     assert body["rows"] == window_taps(conv_output_size(15, 3, 2, 2, 2), 3, 2, 2, 2)[3]
 
 
-def test_softmax_explanation_reproduces_the_probabilities(api, explain_app) -> None:  # noqa: ANN001
+def test_softmax_explanation_reproduces_the_probabilities(api, explain_app) -> None:
     body = api.get("api/models/rgb/traces/sample_2/probabilities", params={"index": 4}).json()
     trace = _trace(explain_app, "rgb", "sample_2")
     expected = explain_probabilities(trace, index=4).to_dict()
@@ -135,12 +135,12 @@ def test_softmax_explanation_reproduces_the_probabilities(api, explain_app) -> N
     assert body["labels"] == list(explain_app.state.service.models.get("rgb").class_names)
 
 
-def test_predicted_class_is_singled_out_when_no_index_is_given(api, explain_app) -> None:  # noqa: ANN001
+def test_predicted_class_is_singled_out_when_no_index_is_given(api, explain_app) -> None:
     body = api.get("api/models/rgb/traces/sample_0/probabilities").json()
     assert body["position"] == {"index": int(_trace(explain_app, "rgb", "sample_0").probabilities[0].argmax())}
 
 
-def test_intermediate_maps_plus_bias_add_up_to_the_output_map(api, explain_app) -> None:  # noqa: ANN001
+def test_intermediate_maps_plus_bias_add_up_to_the_output_map(api, explain_app) -> None:
     answer = api.get(_url("strided", "conv", "intermediate"), params={"channel": 3})
     assert answer.status_code == 200, answer.text
     header, maps = decode_tensor(answer.content)
@@ -156,7 +156,7 @@ def test_intermediate_maps_plus_bias_add_up_to_the_output_map(api, explain_app) 
     assert len(header["windows"]["cols"]) == w_out
 
 
-def test_intermediate_maps_of_chosen_input_channels_only(api, explain_app) -> None:  # noqa: ANN001
+def test_intermediate_maps_of_chosen_input_channels_only(api, explain_app) -> None:
     answer = api.get(_url("rgb", "conv_2_1", "intermediate"), params={"channel": 0, "input_channels": "7,2", "dtype": "float16"})
     header, maps = decode_tensor(answer.content)
     full_header, full = decode_tensor(api.get(_url("rgb", "conv_2_1", "intermediate"), params={"channel": 0}).content)
@@ -182,7 +182,7 @@ def test_intermediate_maps_of_chosen_input_channels_only(api, explain_app) -> No
         ("api/models/rgb/traces/sample_0/probabilities", {"index": 99}, 400, "choose index from 0 to 9"),
     ],
 )
-def test_bad_positions_layers_and_channels_get_a_4xx_with_a_message(api, url, params, status, words) -> None:  # noqa: ANN001
+def test_bad_positions_layers_and_channels_get_a_4xx_with_a_message(api, url, params, status, words) -> None:
     answer = api.get(url, params=params)
     assert answer.status_code == status, answer.text
     detail = answer.json()["detail"]
@@ -190,7 +190,7 @@ def test_bad_positions_layers_and_channels_get_a_4xx_with_a_message(api, url, pa
 
 
 @pytest.mark.parametrize(("size", "kernel", "stride", "padding", "dilation"), [(7, 3, 2, 1, 1), (8, 3, 2, 0, 1), (32, 5, 3, 2, 2), (5, 1, 1, 0, 1)])
-def test_arith_reports_the_library_numbers_and_windows_that_match_pytorch(api, size, kernel, stride, padding, dilation) -> None:  # noqa: ANN001
+def test_arith_reports_the_library_numbers_and_windows_that_match_pytorch(api, size, kernel, stride, padding, dilation) -> None:
     params = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
     body = api.get("api/arith", params=params).json()
     assert body["report"] == arithmetic_report(size, kernel, stride, padding, dilation).to_dict()
@@ -206,7 +206,7 @@ def test_arith_reports_the_library_numbers_and_windows_that_match_pytorch(api, s
     assert body["padded"] == [size + 2 * padding] * 2
 
 
-def test_arith_explains_an_invalid_strict_combination_in_words(api) -> None:  # noqa: ANN001
+def test_arith_explains_an_invalid_strict_combination_in_words(api) -> None:
     body = api.get("api/arith", params={"size": 8, "kernel": 3, "stride": 2}).json()
     strict = body["report"]["strict_rule"]
     assert strict["valid"] is False and "does not tile" in strict["reason"]
@@ -222,7 +222,7 @@ def test_arith_explains_an_invalid_strict_combination_in_words(api) -> None:  # 
         ({"size": 0, "kernel": 3}, 422, "size"),
     ],
 )
-def test_arith_refuses_impossible_combinations_with_a_reason(api, params, status, words) -> None:  # noqa: ANN001
+def test_arith_refuses_impossible_combinations_with_a_reason(api, params, status, words) -> None:
     answer = api.get("api/arith", params=params)
     assert answer.status_code == status, answer.text
     assert words in answer.json()["detail"]
@@ -230,7 +230,7 @@ def test_arith_refuses_impossible_combinations_with_a_reason(api, params, status
 
 @pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 0), (6, 2, 2, 1)])
 @pytest.mark.parametrize("ceil_mode", [False, True])
-def test_arith_pool_sizes_match_maxpool2d_in_both_ceil_modes(api, size, kernel, stride, padding, ceil_mode) -> None:  # noqa: ANN001
+def test_arith_pool_sizes_match_maxpool2d_in_both_ceil_modes(api, size, kernel, stride, padding, ceil_mode) -> None:
     params = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "pool": "true", "ceil_mode": str(ceil_mode).lower()}
     body = api.get("api/arith", params=params).json()
     out = nn.MaxPool2d(kernel, stride, padding, ceil_mode=ceil_mode)(torch.zeros(1, 1, size, size))
@@ -246,7 +246,7 @@ def test_arith_pool_sizes_match_maxpool2d_in_both_ceil_modes(api, size, kernel, 
         ({"size": 8, "kernel": 3, "stride": 1, "padding": 2, "pool": "true"}, "more than half the kernel size"),
     ],
 )
-def test_arith_refuses_pool_only_options_and_over_padded_pools_in_words(api, params, words) -> None:  # noqa: ANN001
+def test_arith_refuses_pool_only_options_and_over_padded_pools_in_words(api, params, words) -> None:
     answer = api.get("api/arith", params=params)
     assert answer.status_code == 400, answer.text
     assert words in answer.json()["detail"] and "\n" not in answer.json()["detail"]

@@ -30,7 +30,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
         yield client, network, samples
 
 
-def _module_outputs(network, samples: Path, image: str) -> dict[str, torch.Tensor]:  # noqa: ANN001
+def _module_outputs(network, samples: Path, image: str) -> dict[str, torch.Tensor]:
     """Every named submodule's output from a plain forward pass with hooks (no Trace involved)."""
     outputs: dict[str, torch.Tensor] = {}
     handles = [
@@ -48,7 +48,7 @@ def _module_outputs(network, samples: Path, image: str) -> dict[str, torch.Tenso
 
 
 @pytest.mark.parametrize("image", ["sample_0", "sample_2"])
-def test_channel_order_ranks_channels_by_largest_absolute_value_like_pytorch(wide, image: str) -> None:  # noqa: ANN001
+def test_channel_order_ranks_channels_by_largest_absolute_value_like_pytorch(wide, image: str) -> None:
     client, network, samples = wide
     info = client.get(f"api/models/wide/traces/{image}").json()
     outputs = _module_outputs(network, samples, image)
@@ -64,7 +64,7 @@ def test_channel_order_ranks_channels_by_largest_absolute_value_like_pytorch(wid
     assert {layer["name"]: layer["channel_order"] for layer in info["layers"]}["output"] == [0]
 
 
-def test_batched_layers_send_exactly_the_listed_channels_in_order(wide) -> None:  # noqa: ANN001
+def test_batched_layers_send_exactly_the_listed_channels_in_order(wide) -> None:
     client, network, samples = wide
     info = client.get("api/models/wide/traces/sample_1").json()
     order = {layer["name"]: layer["channel_order"] for layer in info["layers"]}
@@ -87,7 +87,7 @@ def test_batched_layers_send_exactly_the_listed_channels_in_order(wide) -> None:
         ("0;;4", 400, "(C, H, W) layers only"),
     ],
 )
-def test_batched_channel_lists_are_validated_with_one_line_messages(wide, channels: str, status: int, words: str) -> None:  # noqa: ANN001
+def test_batched_channel_lists_are_validated_with_one_line_messages(wide, channels: str, status: int, words: str) -> None:
     client, _, _ = wide
     info = client.get("api/models/wide/traces/sample_0").json()
     answer = client.get(info["layers_url"].rstrip("/"), params={"names": "input,conv_1_1,output", "channels": channels})

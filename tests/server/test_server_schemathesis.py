@@ -18,7 +18,7 @@ schema = schemathesis.openapi.from_dict(create_app(server_networks(), samples_di
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_answers_every_generated_request_as_documented(case, base_url: str) -> None:  # noqa: ANN001
+def test_api_answers_every_generated_request_as_documented(case, base_url: str) -> None:
     # Schema-valid but meaningless requests (a layer id that does not exist, a kernel larger
     # than its input) rightly get a documented 4xx, so "valid data must be accepted" is off;
     # no 5xx, documented statuses, content types and response schemas are all checked.

@@ -56,14 +56,14 @@ def test_frames_keep_every_message_aligned_and_in_order() -> None:
     from convscope.server.tensor_codec import decode_frames, encode_frames
 
     arrays = [np.full((n, 3), n, dtype=np.float32) for n in (1, 2, 5)]
-    blob = encode_frames([encode_tensor(a, header={"layer": "l" * n}) for n, a in zip((1, 3, 7), arrays)])
+    blob = encode_frames([encode_tensor(a, header={"layer": "l" * n}) for n, a in zip((1, 3, 7), arrays, strict=True)])
     offset = 0
-    for array in arrays:  # walk the documented layout by hand
+    for _ in arrays:  # walk the documented layout by hand
         (length, zero) = struct.unpack_from("<II", blob, offset)
         assert zero == 0 and (offset + 8) % ALIGN == 0
         offset += 8 + length + (-length % ALIGN)
     assert offset == len(blob)
     decoded = decode_frames(blob)
     assert [h["layer"] for h, _ in decoded] == ["l", "lll", "lllllll"]
-    for (_, values), array in zip(decoded, arrays):
+    for (_, values), array in zip(decoded, arrays, strict=True):
         np.testing.assert_array_equal(values, array)

@@ -92,7 +92,7 @@ def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, requ
     shown = {name: len(edges) for name, _, edges in columns}
     assert columns[0][0] == "input" and columns[-1][1] == "classes"
     assert not any(by_name[name].kind == "flatten" for name, _, _ in columns)
-    for name, kind, per_channel in columns[1:]:
+    for name, _kind, per_channel in columns[1:]:
         for edges in per_channel:
             assert edges, f"{name} has a map with no incoming connection"
             assert all(e["from"] in shown and e["channel"] < shown[e["from"]] for e in edges)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from convscope.cli import print_json
 from convscope.cli.options import add_model_argument, model_from_args
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     network = model_from_args(args)
     path = export_onnx(network, None, args.onnx)
     c, h, w = network.input_spec.shape
-    report = {
+    report: dict[str, Any] = {
         "model": network.name,
         "onnx": str(path),
         "bytes": path.stat().st_size,

@@ -11,9 +11,14 @@ import socket
 import threading
 import time
 import webbrowser
+from typing import TYPE_CHECKING, cast
 
 from convscope.cli import print_json
 from convscope.errors import ConvScopeError
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def build_server(args: argparse.Namespace):  # noqa: ANN201 - uvicorn.Server, imported lazily
+def build_server(args: argparse.Namespace) -> uvicorn.Server:
     """Load the models and configure uvicorn; raises ConvScopeError for bad models or ports."""
     import uvicorn
 
@@ -82,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     server = build_server(args)
     check_port_free(args.host, args.port)
     url = url_of(args.host, args.port)
-    models = server.config.app.state.service.models.ids
+    app = cast("FastAPI", server.config.app)  # build_server handed uvicorn our FastAPI app
+    models = app.state.service.models.ids
     if args.json:
         print_json({"url": url, "models": models})
     else:
@@ -100,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_when_started(server, url: str, timeout: float = 30.0) -> None:  # noqa: ANN001
+def _open_when_started(server: uvicorn.Server, url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -156,7 +156,8 @@ class Augmentation:
                 raise ConvScopeError(f"augmentation '{item}' must not be negative")
             values[name] = value
         kinds = {f.name: f.type for f in fields(cls)}
-        return cls(**{k: (bool(v) if kinds[k] == "bool" else int(v) if kinds[k] == "int" else v) for k, v in values.items()})
+        typed: dict[str, Any] = {k: (bool(v) if kinds[k] == "bool" else int(v) if kinds[k] == "int" else v) for k, v in values.items()}
+        return cls(**typed)
 
     def names(self) -> list[str]:
         """The active augmentations as ``NAME=VALUE`` strings (round-trips through :meth:`parse`)."""

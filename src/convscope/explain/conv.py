@@ -18,6 +18,7 @@ from convscope import arithmetic
 from convscope.errors import ConvScopeError
 from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input
 from convscope.explain.steps import ConvStep, ConvTerm, IntermediateMaps
+from convscope.layer_facts import pair
 
 if TYPE_CHECKING:
     from convscope.network import Layer
@@ -52,7 +53,7 @@ def padding_sides(module: nn.Conv2d) -> tuple[int, int, int, int]:
     if isinstance(module.padding, str):
         if module.padding == "valid":
             return (0, 0, 0, 0)
-        same = arithmetic.same_padding(module.kernel_size, 1, module.dilation)  # PyTorch allows "same" at stride 1 only
+        same = arithmetic.same_padding(pair(module.kernel_size), 1, pair(module.dilation))  # PyTorch allows "same" at stride 1 only
         return (same.top, same.bottom, same.left, same.right)
     ph, pw = module.padding
     return (ph, ph, pw, pw)
@@ -165,7 +166,7 @@ def intermediate_maps(trace: Trace, layer: Layer, channel: int) -> IntermediateM
     _, channels = _group_channels(module, channel)
     x = input_of(trace, layer)[:, channels.start : channels.stop]  # (1, C_in/groups, H, W)
     weight = module.weight.detach()[channel].unsqueeze(1)  # (C_in/groups, 1, K_h, K_w)
-    padding = module.padding
+    padding: str | tuple[int, ...] | int = module.padding
     if module.padding_mode != "zeros":
         top, bottom, left, right = padding_sides(module)
         x = F.pad(x, (left, right, top, bottom), mode=module.padding_mode)

@@ -178,7 +178,7 @@ def normalize_layers(spec: Any) -> list[Layer]:
     duplicates = sorted({n for n in raw_names if raw_names.count(n) > 1})
     if duplicates:
         raise ModelError(f"the layer list has duplicate layer names: {', '.join(duplicates)}; names must be unique")
-    renamed = dict(zip(raw_names, safe_names(raw_names)))
+    renamed = dict(zip(raw_names, safe_names(raw_names), strict=True))
     seen = {INPUT}
     result = []
     for layer in spec:
@@ -245,7 +245,7 @@ def _normalize_layer(layer: Layer, renamed: dict[str, str], seen: set[str]) -> L
 
 def _check_values(layer: Layer) -> None:
     name, kind = layer["name"], layer["type"]
-    positive = [
+    positive: list[str] = [
         k
         for k in ("in_channels", "out_channels", "in_features", "out_features", "num_features", "groups")
         if k in layer and layer[k] < 1
@@ -260,7 +260,7 @@ def _check_values(layer: Layer) -> None:
             f"layer '{name}' (conv2d): in_channels {layer['in_channels']} and out_channels "
             f"{layer['out_channels']} must both divide by groups {layer['groups']}"
         )
-    if kind in ("maxpool2d", "avgpool2d") and any(2 * p > k for p, k in zip(layer["padding"], layer["kernel"])):
+    if kind in ("maxpool2d", "avgpool2d") and any(2 * p > k for p, k in zip(layer["padding"], layer["kernel"], strict=False)):
         raise ModelError(
             f"layer '{name}' ({kind}): padding {layer['padding']} is more than half the kernel {layer['kernel']}; "
             "use a zeropad2d layer before it"
@@ -386,7 +386,7 @@ def _spatial(layer: Layer, shape: Shape, fail: Callable[[str], ModelError], *, c
 def _concat_shape(axis: int, shapes: list[Shape], fail: Callable[[str], ModelError]) -> Shape:
     first = shapes[0]
     for other in shapes[1:]:
-        if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other)) if i != axis):
+        if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other, strict=True)) if i != axis):
             raise fail(f"concat along dim {axis + 1} needs equal other sizes, got {first} and {other}")
     return tuple(sum(s[i] for s in shapes) if i == axis else first[i] for i in range(len(first)))
 

@@ -126,7 +126,7 @@ def layer_frames(
     if len(lists) != len(wanted):
         raise ConvScopeError(f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'")
     messages = []
-    for name, picked in zip(wanted, lists):
+    for name, picked in zip(wanted, lists, strict=True):
         layer = trace.network.layer(name)
         if picked is None and first is not None and layer.is_spatial:
             picked = f"0-{min(first, layer.output_shape[0]) - 1}"

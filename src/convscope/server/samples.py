@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ class SampleSet:
             return cls([])
         return cls([s for s in samples if s.path.is_file()])
 
-    def __iter__(self):  # noqa: ANN204 - plain iterator
+    def __iter__(self) -> Iterator[Sample]:
         return iter(self.samples)
 
     def __len__(self) -> int:

@@ -22,7 +22,7 @@ from convscope.errors import ConvScopeError
 CHECKPOINT_NAME = "checkpoint.pt"
 
 
-def write_atomic(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
+def write_atomic(path: str | Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Call ``write(handle)`` on a temporary file, then move it to ``path``.
 
     Args:
@@ -70,5 +70,5 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise ConvScopeError(f"no checkpoint at {path}; start the run without --resume") from None
-    except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint is the same user problem
+    except Exception as exc:  # any unreadable checkpoint is the same user problem
         raise ConvScopeError(f"checkpoint {path} is unreadable ({type(exc).__name__}); start a new run") from exc

@@ -78,7 +78,7 @@ def place_module(module: nn.Module, device: torch.device) -> nn.Module:
     layout; measured by benchmarks/bench_train.py). Model files are unaffected:
     weights are saved contiguous.
     """
-    return module.to(device, memory_format=torch.channels_last)
+    return module.to(device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit memory_format
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
@@ -103,7 +103,7 @@ def epoch_batches(count: int, *, batch_size: int, seed: int, epoch: int, ctx: di
     disjoint share (padding with repeats when ``count`` does not divide), so
     every process takes the same number of steps.
     """
-    sampler = DistributedSampler(range(count), num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed)  # type: ignore[arg-type]
+    sampler: DistributedSampler[int] = DistributedSampler(range(count), num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed)  # type: ignore[arg-type]
     sampler.set_epoch(epoch)
     return list(torch.tensor(list(sampler), dtype=torch.long).split(batch_size))
 

@@ -33,7 +33,8 @@ class EpochMetrics:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EpochMetrics:
-        return cls(**{f.name: (math.nan if data[f.name] is None else data[f.name]) for f in fields(cls)})
+        values: dict[str, Any] = {f.name: (math.nan if data[f.name] is None else data[f.name]) for f in fields(cls)}
+        return cls(**values)
 
 
 def write_metrics(folder: str | Path, history: list[EpochMetrics]) -> None:

@@ -29,7 +29,7 @@ MIN_INPUT_SIZE = 15
 class BasicConv2d(nn.Module):
     """Convolution without bias, batch norm, ReLU."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
@@ -75,6 +75,17 @@ _INCEPTIONS = (
 
 class GoogLeNet(nn.Module):
     """Stem, nine inception modules with max pools between stages, global pool, dense output."""
+
+    # The inception modules are registered from _INCEPTIONS in __init__; declared for type checkers.
+    inception3a: Inception
+    inception3b: Inception
+    inception4a: Inception
+    inception4b: Inception
+    inception4c: Inception
+    inception4d: Inception
+    inception4e: Inception
+    inception5a: Inception
+    inception5b: Inception
 
     def __init__(self, num_classes: int, dropout: float) -> None:
         super().__init__()

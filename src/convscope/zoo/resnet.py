@@ -47,6 +47,12 @@ class BasicBlock(nn.Module):
 class ResNet(nn.Module):
     """Stem, four stages of basic blocks, global average pool, dense output."""
 
+    # The stages are registered by name in __init__; declared for type checkers.
+    layer1: nn.Sequential
+    layer2: nn.Sequential
+    layer3: nn.Sequential
+    layer4: nn.Sequential
+
     def __init__(self, blocks_per_stage: tuple[int, int, int, int], num_classes: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)

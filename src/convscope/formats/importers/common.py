@@ -11,7 +11,14 @@ import torch
 from torch import nn
 
 from convscope.errors import ModelError
-from convscope.formats.layerlist import INPUT, build_from_layers, infer_shapes, layer_output_shape, normalize_layer, normalize_layers
+from convscope.formats.layerlist import (
+    INPUT,
+    build_from_layers,
+    infer_shapes,
+    layer_output_shape,
+    normalize_layer,
+    normalize_layers,
+)
 from convscope.inputs import InputSpec
 
 
@@ -69,7 +76,8 @@ def assemble(
             continue
         if key not in tensors:
             raise ModelError(f"{label}: no weights for '{key}'; the file's weights do not match its layers")
-        tensor = tensors[key] if isinstance(tensors[key], torch.Tensor) else to_tensor(tensors[key])
+        raw = tensors[key]
+        tensor = raw if isinstance(raw, torch.Tensor) else to_tensor(raw)
         if tuple(tensor.shape) != tuple(value.shape):
             raise ModelError(
                 f"{label}: weight '{key}' has shape {tuple(tensor.shape)} but the layer needs {tuple(value.shape)}"

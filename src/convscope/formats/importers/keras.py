@@ -173,7 +173,7 @@ def _match_vars(
                 f"{label}: layer '{layer.name}' has {len(arrays)} weight arrays but a {layer.class_name} with this config "
                 f"has {len(names)} ({', '.join(names) or 'none'})"
             )
-        weights[layer.name] = dict(zip(names, arrays))
+        weights[layer.name] = dict(zip(names, arrays, strict=False))
     return weights
 
 

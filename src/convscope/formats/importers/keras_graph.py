@@ -288,7 +288,7 @@ class _Converter:
     def __init__(self, model: KerasModel, weights: WeightLookup, label: str) -> None:
         self.model, self.weights, self.label = model, weights, label
         names = [layer.name for layer in model.layers]
-        self.safe = dict(zip(names, safe_names(names)))
+        self.safe = dict(zip(names, safe_names(names), strict=True))
         self.used = {INPUT, *self.safe.values()}
         self.spec: list[dict[str, Any]] = []
         self.tensors: dict[str, np.ndarray] = {}
@@ -354,7 +354,7 @@ class _Converter:
             raise ModelError(
                 f"{self.label}: {layer.class_name} '{layer.name}' needs feature maps but gets shape {shape}"
             )
-        return shape  # type: ignore[return-value]
+        return shape
 
     def _activation(self, layer: KerasLayer, source: str, *, keep_name: bool = False) -> None:
         """Add ``layer``'s activation after ``source`` and record the Keras output."""
@@ -382,7 +382,7 @@ class _Converter:
 
     # -- one method per Keras class --------------------------------------------------
 
-    def _Conv2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802 - Keras class names
+    def _Conv2D(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
         source = sources[0]
         channels, height, width = self._maps(layer, source)
@@ -396,7 +396,7 @@ class _Converter:
         weight = self._param(layer, "kernel", (kernel[0], kernel[1], channels // groups, filters))
         padding = [0, 0]
         if c.get("padding", "valid") == "same":
-            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation)]
+            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)]
             if all(before == after for before, after in pads):
                 padding = [pads[0][0], pads[1][0]]
             else:  # TensorFlow pads the extra row/column at the bottom/right
@@ -429,7 +429,7 @@ class _Converter:
             self.tensors[f"{name}.bias"] = self._param(layer, "bias", (filters,))
         self._activation(layer, name)
 
-    def _Dense(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Dense(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
         source = sources[0]
         shape = self.shapes[source]
@@ -456,28 +456,28 @@ class _Converter:
             self.tensors[f"{name}.bias"] = self._param(layer, "bias", (units,))
         self._activation(layer, name)
 
-    def _Activation(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Activation(self, layer: KerasLayer, sources: list[str]) -> None:
         if ACTIVATIONS[_activation_name(layer.config.get("activation"))] is None:
             self._simple(layer, sources[0], "identity")
         else:
             self._activation(layer, sources[0], keep_name=True)
 
-    def _ReLU(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _ReLU(self, layer: KerasLayer, sources: list[str]) -> None:
         slope = float(layer.config.get("negative_slope") or 0.0)
         if slope:
             self._simple(layer, sources[0], "leaky_relu", negative_slope=slope)
         else:
             self._simple(layer, sources[0], "relu")
 
-    def _LeakyReLU(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _LeakyReLU(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
         slope = c.get("negative_slope", c.get("alpha", 0.3))  # Keras 3 renamed alpha
         self._simple(layer, sources[0], "leaky_relu", negative_slope=float(slope))
 
-    def _ELU(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _ELU(self, layer: KerasLayer, sources: list[str]) -> None:
         self._simple(layer, sources[0], "elu", alpha=float(layer.config.get("alpha", 1.0)))
 
-    def _Softmax(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Softmax(self, layer: KerasLayer, sources: list[str]) -> None:
         axis = layer.config.get("axis", -1)
         axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
         if not isinstance(axis, int):
@@ -491,7 +491,7 @@ class _Converter:
         stride = _pair(c.get("strides") or kernel)
         padding, ceil_mode = [0, 0], False
         if c.get("padding", "valid") == "same":
-            sizes = list(zip((height, width), kernel, stride))
+            sizes = list(zip((height, width), kernel, stride, strict=False))
             for ceil_mode in (False, True):  # PyTorch's ceil_mode covers both axes at once
                 fits = [pool_same_padding(size, k, s, ceil_mode=ceil_mode) for size, k, s in sizes]
                 if None not in fits:
@@ -507,10 +507,10 @@ class _Converter:
             layer, sources[0], kind, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode, **extra
         )
 
-    def _MaxPooling2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _MaxPooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._pool(layer, sources, "maxpool2d")
 
-    def _AveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _AveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._pool(layer, sources, "avgpool2d")
 
     def _global_pool(self, layer: KerasLayer, sources: list[str], kind: str) -> None:
@@ -521,19 +521,19 @@ class _Converter:
             flat = fresh_name(f"{pooled}_flatten", self.used)
             self.out_of[layer.name] = self._add({"name": flat, "type": "flatten", "inputs": [pooled]})
 
-    def _GlobalAveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _GlobalAveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._global_pool(layer, sources, "global_avgpool")
 
-    def _GlobalMaxPooling2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _GlobalMaxPooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._global_pool(layer, sources, "global_maxpool")
 
-    def _Flatten(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Flatten(self, layer: KerasLayer, sources: list[str]) -> None:
         shape = self.shapes[sources[0]]
         perm = flatten_permutation(*shape) if len(shape) == 3 else self.perms[sources[0]]
         name = self.safe[layer.name]
         self.out_of[layer.name] = self._add({"name": name, "type": "flatten", "inputs": [sources[0]]}, perm)
 
-    def _BatchNormalization(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _BatchNormalization(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
         axis = c.get("axis", -1)
         axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
@@ -551,10 +551,10 @@ class _Converter:
         self.tensors[f"{name}.running_mean"] = self._param(layer, "moving_mean", (channels,))
         self.tensors[f"{name}.running_var"] = self._param(layer, "moving_variance", (channels,))
 
-    def _Dropout(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Dropout(self, layer: KerasLayer, sources: list[str]) -> None:
         self._simple(layer, sources[0], "dropout", p=float(layer.config.get("rate", 0.5)))
 
-    def _ZeroPadding2D(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _ZeroPadding2D(self, layer: KerasLayer, sources: list[str]) -> None:
         value = layer.config.get("padding", 1)
         if isinstance(value, int):
             padding = [value] * 4
@@ -565,14 +565,14 @@ class _Converter:
         self._maps(layer, sources[0])
         self._simple(layer, sources[0], "zeropad2d", padding=[int(v) for v in padding])
 
-    def _Add(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Add(self, layer: KerasLayer, sources: list[str]) -> None:
         perms = [self.perms[s] for s in sources]
         if any(not _same_perm(perms[0], p) for p in perms[1:]):
             raise ModelError(f"{self.label}: Add '{layer.name}' mixes flattened maps with other vectors; not supported")
         entry = {"name": self.safe[layer.name], "type": "add", "inputs": sources}
         self.out_of[layer.name] = self._add(entry, perms[0])
 
-    def _Concatenate(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Concatenate(self, layer: KerasLayer, sources: list[str]) -> None:
         dim = self._keras_axis_to_dim(layer, int(layer.config.get("axis", -1)), sources[0])
         perm = None
         if len(self.shapes[sources[0]]) == 1 and any(self.perms[s] is not None for s in sources):
@@ -586,7 +586,7 @@ class _Converter:
         entry = {"name": self.safe[layer.name], "type": "concat", "inputs": sources, "dim": dim}
         self.out_of[layer.name] = self._add(entry, perm)
 
-    def _Rescaling(self, layer: KerasLayer, sources: list[str]) -> None:  # noqa: N802
+    def _Rescaling(self, layer: KerasLayer, sources: list[str]) -> None:
         # x = p * scale + offset with p in 0..255 is InputSpec's (p/255 - mean) / std.
         channels = self.shapes[INPUT][0]
         scale = np.broadcast_to(np.asarray(layer.config.get("scale", 1.0), np.float64), (channels,))

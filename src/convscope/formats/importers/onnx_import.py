@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import onnx
@@ -23,7 +23,7 @@ from onnx.reference import ReferenceEvaluator
 
 from convscope.errors import ModelError
 from convscope.formats.importers.channels_last import same_padding
-from convscope.formats.importers.common import append_layer, ImportedModel, assemble, fresh_name, keep_ancestors
+from convscope.formats.importers.common import ImportedModel, append_layer, assemble, fresh_name, keep_ancestors
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
 
@@ -96,7 +96,7 @@ def _foldable_nodes(graph: onnx.GraphProto) -> list[bool]:
 def _unsupported_ops(graph: onnx.GraphProto, foldable: list[bool]) -> list[str]:
     """Operators that compute from the input and that the importer cannot map to a layer."""
     unsupported = set()
-    for node, folded in zip(graph.node, foldable):
+    for node, folded in zip(graph.node, foldable, strict=True):
         if folded:
             continue
         if node.domain not in ("", "ai.onnx"):
@@ -130,7 +130,7 @@ class _Converter:
         layers = [i for i, folded in enumerate(foldable) if not folded]
         names = safe_names([graph.node[i].name or graph.node[i].output[0] for i in layers])
         #: Layer name of each node that becomes a layer, by position in the graph.
-        self.names = dict(zip(layers, names))
+        self.names = dict(zip(layers, names, strict=True))
         self.used = {INPUT, *names}
         #: Linear layers from a MatMul that an Add may still give a bias.
         self.matmul_linear: set[str] = set()
@@ -156,7 +156,7 @@ class _Converter:
         dims = inputs[0].type.tensor_type.shape.dim
         sizes = [d.dim_value if d.HasField("dim_value") else None for d in dims]
         if len(sizes) != 4 or not all(isinstance(v, int) and v > 0 for v in sizes[1:]):
-            shown = [v if v is not None else d.dim_param or "?" for v, d in zip(sizes, dims)]
+            shown = [v if v is not None else d.dim_param or "?" for v, d in zip(sizes, dims, strict=True)]
             raise ModelError(
                 f"{self.label}: the input '{inputs[0].name}' has shape {shown}; ConvScope needs a fixed image size (N, C, H, W)"
             )
@@ -181,7 +181,7 @@ class _Converter:
             raise ModelError(
                 f"{self.label}: cannot compute constant node '{node.name}' ({node.op_type}: {exc})"
             ) from None
-        for name, value in zip(node.output, values):
+        for name, value in zip(node.output, values, strict=False):
             self.constants[name] = np.asarray(value)
 
     def _add(self, entry: dict[str, Any], output: str | None = None) -> str:
@@ -197,6 +197,12 @@ class _Converter:
             what = "a constant" if name in self.constants else "not computed by an earlier node"
             raise ModelError(f"{self.label}: {node.op_type} node '{node.name}' reads '{name}', which is {what}")
         return self.layer_of[name]
+
+    @overload
+    def _const(self, node: onnx.NodeProto, index: int, *, optional: Literal[False] = False) -> np.ndarray: ...
+
+    @overload
+    def _const(self, node: onnx.NodeProto, index: int, *, optional: bool) -> np.ndarray | None: ...
 
     def _const(self, node: onnx.NodeProto, index: int, *, optional: bool = False) -> np.ndarray | None:
         if index >= len(node.input) or not node.input[index]:
@@ -215,7 +221,7 @@ class _Converter:
         shape = self.shapes[source]
         if len(shape) != 3:
             raise ModelError(f"{self.label}: {node.op_type} node '{node.name}' needs (N, C, H, W) maps, got {shape}")
-        return shape  # type: ignore[return-value]
+        return shape
 
     def _unsupported(self, node: onnx.NodeProto, why: str) -> ModelError:
         return ModelError(f"{self.label}: {node.op_type} node '{node.name or node.output[0]}': {why} is not supported")
@@ -234,19 +240,19 @@ class _Converter:
         auto = attrs.get("auto_pad", b"NOTSET")
         auto = auto.decode() if isinstance(auto, bytes) else str(auto)
         if auto in ("SAME_UPPER", "SAME_LOWER"):
-            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation)]
+            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)]
             return pads if auto == "SAME_UPPER" else [(after, before) for before, after in pads]
         if auto == "VALID":
             return [(0, 0), (0, 0)]
-        pads = list(attrs.get("pads", [0, 0, 0, 0]))
-        return [(pads[0], pads[2]), (pads[1], pads[3])]
+        given = list(attrs.get("pads", [0, 0, 0, 0]))
+        return [(given[0], given[2]), (given[1], given[3])]
 
     # -- one method per operator ------------------------------------------------------
 
-    def _Identity(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Identity(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._add({"name": name, "type": "identity", "inputs": [self._tensor(node)]}, node.output[0])
 
-    def _Conv(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Conv(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         source = self._tensor(node)
         weight = self._const(node, 1)
         if weight.ndim != 4:
@@ -313,7 +319,7 @@ class _Converter:
             self.tensors[f"{name}.bias"] = np.broadcast_to(bias, (out_features,))
         return name
 
-    def _Gemm(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Gemm(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         if attrs.get("transA", 0):
             raise self._unsupported(node, "transA=1")
         b = self._const(node, 1)
@@ -327,13 +333,13 @@ class _Converter:
                 )
         self._linear(node, name, weight, bias)
 
-    def _MatMul(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _MatMul(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         b = self._const(node, 1)
         if b.ndim != 2:
             raise self._unsupported(node, f"MatMul with a {b.ndim}-D weight")
         self.matmul_linear.add(self._linear(node, name, b.T, None))
 
-    def _Add(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Add(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         a, b = node.input[0], node.input[1]
         if a in self.constants or b in self.constants:
             tensor, const = (b, self.constants[a]) if a in self.constants else (a, self.constants[b])
@@ -365,7 +371,7 @@ class _Converter:
 
     _Relu = _Sigmoid = _Tanh = _LeakyRelu = _Elu = _activation
 
-    def _Softmax(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Softmax(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         source = self._tensor(node)
         rank = len(self.shapes[source]) + 1
         axis = int(attrs.get("axis", -1 if self.opset >= 13 else 1))
@@ -401,27 +407,27 @@ class _Converter:
             entry["count_include_pad"] = bool(attrs.get("count_include_pad", 0))
         self._add(entry, node.output[0])
 
-    def _MaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _MaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._pool(node, name, attrs, "maxpool2d")
 
-    def _AveragePool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _AveragePool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._pool(node, name, attrs, "avgpool2d")
 
-    def _GlobalAveragePool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _GlobalAveragePool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._add({"name": name, "type": "global_avgpool", "inputs": [self._tensor(node)]}, node.output[0])
 
-    def _GlobalMaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _GlobalMaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._add({"name": name, "type": "global_maxpool", "inputs": [self._tensor(node)]}, node.output[0])
 
     def _flatten(self, node: onnx.NodeProto, name: str) -> None:
         self._add({"name": name, "type": "flatten", "inputs": [self._tensor(node)]}, node.output[0])
 
-    def _Flatten(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Flatten(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         if int(attrs.get("axis", 1)) != 1:
             raise self._unsupported(node, f"Flatten from axis {attrs['axis']}")
         self._flatten(node, name)
 
-    def _Reshape(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Reshape(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         target = [int(v) for v in self._const(node, 1).reshape(-1)]
         features = math.prod(self.shapes[self._tensor(node)])
         # (N, F) with N given as 0 (copy), -1 or the exported batch size.
@@ -430,7 +436,7 @@ class _Converter:
         else:
             raise self._unsupported(node, f"Reshape to {target}")
 
-    def _Squeeze(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Squeeze(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         axes = attrs.get("axes")
         if axes is None and len(node.input) > 1:
             axes = self._const(node, 1).reshape(-1).tolist()
@@ -440,7 +446,7 @@ class _Converter:
         else:
             raise self._unsupported(node, f"Squeeze of axes {axes} on shape {shape}")
 
-    def _BatchNormalization(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _BatchNormalization(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         if attrs.get("training_mode", 0) or sum(1 for o in node.output if o) > 1:
             raise self._unsupported(node, "training-mode batch normalisation")
         source = self._tensor(node)
@@ -458,19 +464,19 @@ class _Converter:
         for index, key in enumerate(("weight", "bias", "running_mean", "running_var"), start=1):
             self.tensors[f"{name}.{key}"] = self._const(node, index)
 
-    def _Dropout(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Dropout(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         ratio = self._const(node, 1, optional=True) if self.opset >= 12 else None
         p = float(ratio) if ratio is not None else float(attrs.get("ratio", 0.5))
         self._add({"name": name, "type": "dropout", "inputs": [self._tensor(node)], "p": p}, node.output[0])
 
-    def _Concat(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Concat(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         sources = [self._tensor(node, i) for i in range(len(node.input))]
         rank = len(self.shapes[sources[0]]) + 1
         axis = int(attrs["axis"])
         dim = axis + rank if axis < 0 else axis
         self._add({"name": name, "type": "concat", "inputs": sources, "dim": dim}, node.output[0])
 
-    def _Pad(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:  # noqa: N802
+    def _Pad(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         mode = attrs.get("mode", b"constant")
         mode = mode.decode() if isinstance(mode, bytes) else str(mode)
         if self.opset >= 11:
@@ -484,9 +490,9 @@ class _Converter:
         source = self._tensor(node)
         rank = len(self.shapes[source]) + 1
         full = [0] * (2 * rank)
-        axes = [int(a) % rank for a in axes.reshape(-1)] if axes is not None else list(range(rank))
-        for i, axis in enumerate(axes):
-            full[axis], full[rank + axis] = int(pads[i]), int(pads[len(axes) + i])
+        dims = [int(a) % rank for a in axes.reshape(-1)] if axes is not None else list(range(rank))
+        for i, axis in enumerate(dims):
+            full[axis], full[rank + axis] = int(pads[i]), int(pads[len(dims) + i])
         if rank != 4 or any(full[i] for i in (0, 1, 4, 5)) or min(full) < 0:
             raise self._unsupported(node, f"padding {full} (only non-negative padding of H and W)")
         self._add(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def model_json_path(path: str | Path) -> Path:
     return path / "model.json" if path.is_dir() else path
 
 
-def import_tfjs(path: str | Path, *, classes: list[str] | tuple[str, ...] | None = None) -> ImportedModel:
+def import_tfjs(path: str | Path, *, classes: Sequence[str] | None = None) -> ImportedModel:
     """Import a TF.js layers model (``model.json`` or the folder holding it).
 
     Args:
