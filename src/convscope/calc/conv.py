@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from convscope.calc import windows
 from convscope.calc.kernels import Kernel, resolve_kernel
 from convscope.calc.parse import parse_matrix
-from convscope.calc.result import Calculation, Matrix, Note, Step, num
+from convscope.calc.result import Calculation, Mask, Matrix, Note, Step, num
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +29,7 @@ class ConvWindow(Step):
     cols: tuple[int, ...]
     #: The K_h×K_w input values under the kernel; 0 in the padding.
     values: Matrix
-    padding_mask: tuple[tuple[bool, ...], ...]
+    padding_mask: Mask
     #: value·weight, cell by cell.
     products: Matrix
     sum: float

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from convscope.calc import windows
 from convscope.calc.parse import MAX_SIDE, parse_matrix
-from convscope.calc.result import Calculation, Matrix, Note, Step, num
+from convscope.calc.result import Calculation, Mask, Matrix, Note, Step, num
 from convscope.errors import ConvScopeError
 
 MODES = ("max", "avg")
@@ -32,7 +32,7 @@ class PoolWindow(Step):
     cols: tuple[int, ...]
     #: Window values; 0 in the padding.
     values: Matrix
-    padding_mask: tuple[tuple[bool, ...], ...]
+    padding_mask: Mask
     #: Input ``(row, col)`` of the largest value (max), else None.
     winner: tuple[int, int] | None
     #: Sum of the counted cells and how many there are (avg), else None.
@@ -41,7 +41,7 @@ class PoolWindow(Step):
     value: float
 
 
-def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask) -> PoolWindow:
+def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask) -> PoolWindow:
     cells = [(v, r, c) for vs, ms, r in zip(values, mask, rows) for v, m, c in zip(vs, ms, cols) if not m]
     # The first largest in row-major order: the cell PyTorch's kernel keeps on ties. Padding of at
     # most K/2 leaves every window at least one input cell, so ``cells`` is never empty.
@@ -55,7 +55,7 @@ def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], va
 
 
 def _avg_window(
-    y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask, include_pad: bool
+    y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask, include_pad: bool
 ) -> PoolWindow:
     counted = [v for vs, ms in zip(values, mask) for v, m in zip(vs, ms) if include_pad or not m]
     total = math.fsum(counted)

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 #: A typed matrix, row by row.
 Matrix = tuple[tuple[float, ...], ...]
+#: True where a window cell lies in the zero padding.
+Mask = tuple[tuple[bool, ...], ...]
 
 
 def num(value: float) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from convscope import arithmetic
 from convscope.calc.parse import MAX_SIDE
-from convscope.calc.result import Matrix, Note, num
+from convscope.calc.result import Mask, Matrix, Note, num
 from convscope.errors import ConvScopeError
 
 
@@ -67,7 +67,7 @@ def _check_padding_reaches_input(padding: int, effective: tuple[int, int]) -> No
         )
 
 
-def cells(matrix: Matrix, rows: tuple[int, ...], cols: tuple[int, ...]) -> tuple[Matrix, tuple[tuple[bool, ...], ...]]:
+def cells(matrix: Matrix, rows: tuple[int, ...], cols: tuple[int, ...]) -> tuple[Matrix, Mask]:
     """The values at the taps (0 in the zero padding) and where the padding is."""
     h, w = len(matrix), len(matrix[0])
     mask = tuple(tuple(not (0 <= r < h and 0 <= c < w) for c in cols) for r in rows)
