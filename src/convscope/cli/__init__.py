@@ -17,7 +17,7 @@ from typing import Any
 from convscope.errors import ConvScopeError
 
 #: Command modules under ``convscope.cli``, in the order ``--help`` lists them.
-COMMANDS = ("summary", "arith", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview")
+COMMANDS = ("summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview")
 
 
 class _Parser(argparse.ArgumentParser):
