@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from convscope.arithmetic import window_taps
 from convscope.calc import (
     CLASSIC_KERNELS,
     ConvWindow,
@@ -26,7 +27,6 @@ from convscope.calc import (
     resolve_kernel,
     softmax,
 )
-from convscope.arithmetic import window_taps
 from convscope.calc.softmax import SoftmaxTerm
 from convscope.errors import ConvScopeError
 
@@ -121,7 +121,7 @@ def test_classic_kernels_detect_what_their_notes_say():
 
 def test_classic_kernels_hold_the_standard_values():
     assert CLASSIC_KERNELS["sobel-x"].weights == ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1))
-    assert CLASSIC_KERNELS["sobel-y"].weights == tuple(zip(*CLASSIC_KERNELS["sobel-x"].weights))
+    assert CLASSIC_KERNELS["sobel-y"].weights == tuple(zip(*CLASSIC_KERNELS["sobel-x"].weights, strict=True))
     assert CLASSIC_KERNELS["laplacian"].weights == ((0, 1, 0), (1, -4, 1), (0, 1, 0))
     gaussian = CLASSIC_KERNELS["gaussian-blur"]
     assert (gaussian.weights, gaussian.divisor) == (((1, 2, 1), (2, 4, 2), (1, 2, 1)), 16)
@@ -251,7 +251,7 @@ def test_softmax_equals_torch_softmax_and_its_shown_values_re_add_or_say_they_do
     shown = [Decimal(t.shown) for t in calc.steps_of(SoftmaxTerm)]
     assert (sum(shown) == 1) == calc.extras["shown_sum_is_one"]
     decimals = calc.extras["decimals"]
-    for value, p in zip(shown, calc.output):
+    for value, p in zip(shown, calc.output, strict=True):
         assert abs(value - Decimal(p)) <= Decimal(10) ** -decimals / 2
     if not calc.extras["shown_sum_is_one"]:
         assert "rather than 1" in calc.steps[-1].text

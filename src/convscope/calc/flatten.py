@@ -72,7 +72,7 @@ def flatten(values: str | Sequence[float], shape: str | Sequence[int], *, order:
             f"unit {units['hwc'][ci, y, x]} (H×W×C)",
             source=(ci, y, x), value=v, chw=units["chw"][ci, y, x], hwc=units["hwc"][ci, y, x],
         )  # fmt: skip
-        for (ci, y, x), v in zip(cells, flat)
+        for (ci, y, x), v in zip(cells, flat, strict=True)
     ]
     orders = {}
     for name in ORDERS:

@@ -42,11 +42,11 @@ class PoolWindow(Step):
 
 
 def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask) -> PoolWindow:
-    cells = [(v, r, c) for vs, ms, r in zip(values, mask, rows) for v, m, c in zip(vs, ms, cols) if not m]
+    cells = [(v, r, c) for vs, ms, r in zip(values, mask, rows, strict=True) for v, m, c in zip(vs, ms, cols, strict=True) if not m]
     # The first largest in row-major order: the cell PyTorch's kernel keeps on ties. Padding of at
     # most K/2 leaves every window at least one input cell, so ``cells`` is never empty.
     best, row, col = max(cells, key=lambda cell: cell[0])
-    shown = ", ".join("pad" if m else num(v) for vs, ms in zip(values, mask) for v, m in zip(vs, ms))
+    shown = ", ".join("pad" if m else num(v) for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True))
     return PoolWindow(
         text=f"window ({y},{x}): max({shown}) = {num(best)}, at input ({row},{col})",
         position=(y, x), rows=rows, cols=cols, values=values, padding_mask=mask,
@@ -57,7 +57,7 @@ def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], va
 def _avg_window(
     y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask, include_pad: bool
 ) -> PoolWindow:
-    counted = [v for vs, ms in zip(values, mask) for v, m in zip(vs, ms) if include_pad or not m]
+    counted = [v for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True) if include_pad or not m]
     total = math.fsum(counted)
     value = total / len(counted)
     terms = " + ".join(num(v) for v in counted)

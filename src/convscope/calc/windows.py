@@ -72,7 +72,7 @@ def cells(matrix: Matrix, rows: tuple[int, ...], cols: tuple[int, ...]) -> tuple
     h, w = len(matrix), len(matrix[0])
     mask = tuple(tuple(not (0 <= r < h and 0 <= c < w) for c in cols) for r in rows)
     values = tuple(
-        tuple(0.0 if pad else matrix[r][c] for c, pad in zip(cols, mask_row)) for r, mask_row in zip(rows, mask)
+        tuple(0.0 if pad else matrix[r][c] for c, pad in zip(cols, mask_row, strict=True)) for r, mask_row in zip(rows, mask, strict=True)
     )
     return values, mask
 

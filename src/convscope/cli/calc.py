@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from convscope import calc
 from convscope.calc import Calculation, Note, num
+from convscope.calc.softmax import SoftmaxTerm
 from convscope.cli import print_json
 from convscope.errors import ConvScopeError
 
@@ -181,7 +182,7 @@ def _output(result: Calculation) -> list[str]:
     if result.operation == "flatten":
         return ["Output:", "  " + " ".join(num(v) for v in result.output)]
     if result.operation == "softmax":
-        shown = [s.shown for s in result.steps if not isinstance(s, Note)]
+        shown = [s.shown for s in result.steps if isinstance(s, SoftmaxTerm)]
         return ["Probabilities:", "  " + " ".join(shown)]
     out = result.output
     return [
