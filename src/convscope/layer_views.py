@@ -19,6 +19,7 @@ from enum import StrEnum
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
+from convscope.explain.flatten import flat_to_chw
 from convscope.types import ACTIVATION_KINDS, LayerKind
 
 if TYPE_CHECKING:
@@ -168,6 +169,8 @@ def _signed(layer: Layer, inputs_signed: list[bool], spec: InputSpec) -> bool:
         return False
     if kind is LayerKind.ADD and len(inputs_signed) < 2:
         return True  # x + a constant: the constant is not a layer, its sign unknown
+    # (torch.add's alpha is not recorded: a − b of unsigned layers would pass as unsigned; the
+    # browser also draws any layer whose traced values go negative on the diverging scale.)
     if kind is LayerKind.ELU and layer.hyper.get("alpha", 1.0) <= 0:
         return False
     if kind is LayerKind.LEAKY_RELU and layer.hyper.get("negative_slope", 0.01) <= 0:
@@ -216,8 +219,6 @@ def feeding_channels(network: Network, name: str, channel: int) -> dict[str, lis
         >>> feeding_channels(net, "relu_1_1", 4), len(feeding_channels(net, "conv_1_2", 4)["relu_1_1"])
         ({'conv_1_1': [4]}, 10)
     """
-    from convscope.explain.flatten import flat_to_chw
-
     layer = network.layer(name)
     inputs = [network.layer(i) for i in layer.inputs]
     link = connectivity(layer, inputs)
