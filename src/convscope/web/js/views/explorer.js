@@ -133,14 +133,17 @@ export function open(root, ctx) {
 
   async function load() {
     const mine = ++token;
+    const query = arithQuery(settings);
     stop();
-    root.dataset.settings = arithQuery(settings);
     try {
       const pool = settings.mode === "pool";
-      const [answer, ceilAnswer] = await Promise.all([detailApi.arith(arithQuery(settings)), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
-      if (mine === token) render(answer, ceilAnswer);
+      const [answer, ceilAnswer] = await Promise.all([detailApi.arith(query), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
+      if (mine !== token) return;
+      render(answer, ceilAnswer);
+      root.dataset.settings = query; // the settings drawn, set only once they are (tests wait on it)
     } catch (error) {
       if (mine !== token) return;
+      root.dataset.settings = query;
       for (const node of [problem, verdict, stage, steps]) node.replaceChildren();
       root.dataset.valid = "impossible";
       player.node.hidden = true; // nothing to animate
