@@ -544,6 +544,17 @@ def window_taps(position: int, kernel: int, stride: int = 1, before: int = 0, di
     return [start + i * dilation for i in range(kernel)]
 
 
+def padded_hw(size: IntOrPair, sides: tuple[int, int, int, int]) -> Pair:
+    """``(H, W)`` of the input once padded with ``(top, bottom, left, right)`` pixels: what the windows slide over.
+
+    Example:
+        >>> padded_hw((28, 30), (1, 2, 0, 3))
+        (31, 33)
+    """
+    (h, w), (top, bottom, left, right) = _pair(size, "input size"), sides
+    return (_Axis.checked(h, 1, 1, (top, bottom), 1).padded, _Axis.checked(w, 1, 1, (left, right), 1).padded)
+
+
 # ---------------------------------------------------------------------- counts
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convscope.layer_views import Display, feeding_channels, layer_views
+from convscope.server.payload import model_detail
 from convscope.server.tensor_codec import encode_tensor
 from tests import requirements
 
@@ -70,12 +72,25 @@ def test_js_decoder_reads_what_the_python_encoder_writes(node: str, tmp_path: Pa
     np.testing.assert_array_equal(np.asarray(decoded["data"], dtype=np.float32), expected.ravel())
 
 
+def _fed_through_hidden(network, views, name: str, channel: int) -> dict[str, set[int]]:
+    """feeding_channels, looking through the layers the overview hides, as the overview draws edges."""
+    found: dict[str, set[int]] = {}
+    for source, chans in feeding_channels(network, name, channel).items():
+        if views[source].display is Display.HIDDEN:
+            for c in chans:
+                for deeper, more in _fed_through_hidden(network, views, source, c).items():
+                    found.setdefault(deeper, set()).update(more)
+        else:
+            found.setdefault(source, set()).update(chans)
+    return found
+
+
 @pytest.mark.parametrize("fixture", ["residual_network", "inception_network", "tinyvgg_network"])
 def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Every drawn map of a real network (residual add, concat, flatten) gets incoming edges from drawn maps."""
     network = request.getfixturevalue(fixture)
     described = tmp_path / "model.json"
-    described.write_text(json.dumps(network.describe()))
+    described.write_text(json.dumps(model_detail("m", network)))
     out = _node_eval(
         node,
         f"""
@@ -83,20 +98,27 @@ def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, requ
         import {{ overviewColumns, incomingEdges }} from "{(CORE / 'layout.js').as_uri()}";
         const model = JSON.parse(readFileSync({json.dumps(str(described))}, "utf8"));
         const cols = overviewColumns(model);
-        const result = cols.map((c) => [c.name, c.type, c.channels.map((ch) => incomingEdges(c.name, ch, model, cols))]);
+        const result = cols.map((c) => [c.name, c.type, c.channels.map((ch) => incomingEdges(c.name, ch, model, cols)), c.channels]);
         console.log(JSON.stringify(result));
         """
     )
     columns = json.loads(out)
     by_name = {layer.name: layer for layer in network.layers}
-    shown = {name: len(edges) for name, _, edges in columns}
+    shown = {name: len(edges) for name, _, edges, _ in columns}
     assert columns[0][0] == "input" and columns[-1][1] == "classes"
-    assert not any(by_name[name].kind == "flatten" for name, _, _ in columns)
-    for name, _kind, per_channel in columns[1:]:
+    assert not any(by_name[name].kind == "flatten" for name, _, _, _ in columns)
+    for name, _kind, per_channel, _ in columns[1:]:
         for edges in per_channel:
             assert edges, f"{name} has a map with no incoming connection"
             assert all(e["from"] in shown and e["channel"] < shown[e["from"]] for e in edges)
-    for name, _, per_channel in columns:  # add and concat read from each of their inputs
+    views = layer_views(network)
+    for name, kind, per_channel, channels in columns:  # a map's edges come from channels Python says feed it
+        if kind != "maps" or name == "input":
+            continue
+        for channel, edges in zip(channels, per_channel, strict=True):
+            feeds = _fed_through_hidden(network, views, name, channel)
+            assert all(e["channel"] in feeds.get(e["from"], ()) for e in edges), f"{name}[{channel}]: {edges} vs {feeds}"
+    for name, _, per_channel, _ in columns:  # add and concat read from each of their inputs
         layer = by_name.get(name)
         if layer is not None and str(layer.kind) in ("add", "concat"):
             sources = {e["from"] for edges in per_channel for e in edges}

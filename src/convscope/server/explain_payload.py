@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch.nn.functional as F
 
 from convscope import arithmetic
 from convscope.arithmetic import arithmetic_report
 from convscope.errors import ConvScopeError
-from convscope.explain import intermediate_maps
+from convscope.explain import NoExplanationError, intermediate_maps
 from convscope.network import Layer
 from convscope.server.payload import parse_channels
 from convscope.server.tensor_codec import Dtype, encode_tensor
 from convscope.trace import Trace
+from convscope.types import LayerKind
 
 #: Largest padding the explorer accepts (it draws every padded pixel).
 MAX_PADDING = 64
@@ -84,6 +86,38 @@ def intermediate_message(
     return encode_tensor(values, dtype=dtype, header=header)
 
 
+def padded_input_message(trace: Trace, layer_name: str, *, channels: str | None = None, dtype: Dtype = "float32") -> bytes:
+    """A conv layer's input as its kernel reads it, padded on each side, as a binary tensor message.
+
+    The padding is the layer's own (``padding_sides``, in ``Layer.hyper``) in its own mode,
+    applied by ``F.pad``, so reflected or replicated borders show the values the
+    windows really read. The header names the input layer, the channels sent,
+    the sides ``[top, bottom, left, right]``, the mode and the unpadded ``size``.
+
+    Args:
+        layer_name: a conv2d layer.
+        channels: input-layer channel indices and ranges (``"0-15,20"``); all when None.
+    """
+    layer = trace.network.layer(layer_name)
+    if layer.kind is not LayerKind.CONV2D or len(layer.inputs) != 1:
+        raise NoExplanationError(f"layer '{layer.name}' is a {layer.kind}; padded inputs are shown for conv2d layers only")
+    source = trace.output(layer.inputs[0])[0]  # (C_in, H, W)
+    picked = parse_channels(channels, source.shape[0])
+    sent = picked if picked is not None else list(range(source.shape[0]))
+    top, bottom, left, right = layer.hyper["padding_sides"]
+    mode = layer.hyper["padding_mode"]
+    padded = F.pad(source[sent][None], (left, right, top, bottom), mode="constant" if mode == "zeros" else mode)[0]
+    header: dict[str, Any] = {
+        "layer": layer.name,
+        "input_layer": layer.inputs[0],
+        "channels": sent,
+        "padding_sides": [top, bottom, left, right],
+        "padding_mode": mode,
+        "size": list(source.shape[1:]),
+    }
+    return encode_tensor(padded.numpy(), dtype=dtype, header=header)
+
+
 def _padding_arg(padding: str) -> int | str:
     text = padding.strip().lower()
     if text in ("same", "valid"):
@@ -114,11 +148,11 @@ def arith_payload(
         3
     """
     report = arithmetic_report(size, kernel, stride, _padding_arg(padding), dilation, pool=pool, ceil_mode=ceil_mode)
-    top, bottom, left, right = report.padding
+    top, _, left, _ = report.padding
     (h_out, w_out), (kh, kw), (sh, sw), (dh, dw) = report.output, report.kernel, report.stride, report.dilation
     return {
         "report": report.to_dict(),
-        "padded": [report.size[0] + top + bottom, report.size[1] + left + right],
+        "padded": list(arithmetic.padded_hw(report.size, report.padding)),
         "windows": {"rows": window_taps(h_out, kh, sh, top, dh), "cols": window_taps(w_out, kw, sw, left, dw)},
     }
 

@@ -13,6 +13,8 @@ import torch
 from PIL import Image
 
 from convscope.errors import ConvScopeError, NotFoundError
+from convscope.layer_views import layer_views
+from convscope.network import Network
 from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
 from convscope.trace import Trace
 
@@ -29,6 +31,18 @@ def source_notes(image: Image.Image, spec_size: tuple[int, int], spec_mode: str)
         w, h = image.size
         notes.append(f"resized from {w}×{h} and centre-cropped to {spec_size[0]}×{spec_size[1]}")
     return notes
+
+
+def model_detail(model_id: str, network: Network) -> dict[str, Any]:
+    """The model with its layer graph, each layer with its view (``convscope.layer_views``).
+
+    The view kind, signedness and connectivity travel with the layers so the
+    browser decides none of them from the kind names itself.
+    """
+    views = layer_views(network)
+    described = network.describe()
+    layers = [{**layer, **views[layer["name"]].to_dict()} for layer in described["layers"]]
+    return {**described, "id": model_id, "layers": layers}
 
 
 def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +70,7 @@ def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, 
         "source": source,
         "prediction": {"index": top, "label": network.class_names[top], "probability": float(probs[top])},
         "probabilities": probs.tolist(),
+        "ranking": [index for index, _, _ in network.ranked_classes(probs, network.num_classes)],
         "logits": trace.logits[0].tolist(),
         "layers": layers,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,20 @@ class ModelSummary(BaseModel):
     provenance: dict[str, Any]
 
 
+class ConnectivityInfo(BaseModel):
+    """Which input channels feed output channel c (convscope.layer_views.Connectivity)."""
+
+    mode: Literal["none", "all", "one_to_one", "grouped", "stacked", "unrolled"] = Field(
+        description="none: reads nothing (the input); all: every channel of every input; one_to_one: channel c of "
+        "every input; grouped: the in_per_group channels of group c // out_per_group; stacked (concat): channel c − offset of "
+        "the input with the last offset ≤ c; unrolled (flatten): unit c is one value of one input channel"
+    )
+    groups: int | None = None
+    in_per_group: int | None = None
+    out_per_group: int | None = None
+    offsets: list[int] | None = Field(None, description="stacked: where each input's channels start, in the order of inputs")
+
+
 class LayerInfo(BaseModel):
     name: str
     kind: str
@@ -43,6 +57,14 @@ class LayerInfo(BaseModel):
     mult_formula: str
     other_ops: dict[str, int]
     other_formula: str
+    view: Literal["conv", "activation", "pool", "batchnorm", "add", "linear", "softmax", "step"] | None = Field(
+        description="The detail view that explains the layer's values; null when there is none"
+    )
+    display: Literal["input", "hidden", "values"] = Field(
+        description="input: the image (gray, channel names); hidden: not drawn in the overview, looked through; values: drawn"
+    )
+    signed: bool = Field(description="Its values can be negative: drawn on a scale centred on zero")
+    connectivity: ConnectivityInfo
 
 
 class ModelDetail(ModelSummary):
@@ -88,6 +110,7 @@ class TraceInfo(BaseModel):
     source: TraceSource
     prediction: Prediction
     probabilities: list[float]
+    ranking: list[int] = Field(description="Every class index, most probable first (Network.ranked_classes)")
     logits: list[float]
     layers: list[LayerRange]
     trace_ms: float = Field(description="Server time to decode, preprocess, run and summarise the image")

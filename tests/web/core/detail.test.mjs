@@ -5,13 +5,14 @@ import {
 } from "../../../src/convscope/web/js/core/detail.js";
 import { tinyvgg } from "./fixtures.mjs";
 
-test("every tinyvgg layer but the input has a detail view", () => {
+test("the detail view is the one the server names for the layer; the input has none", () => {
   const views = Object.fromEntries(tinyvgg.layers.map((l) => [l.name, viewForLayer(l)]));
   assert.deepEqual(views, {
     input: null, conv_1_1: "conv", relu_1_1: "activation", max_pool_1: "pool", conv_2_1: "conv",
     relu_2_1: "activation", max_pool_2: "pool", flatten: "step", output: "linear",
   });
-  assert.equal(viewForLayer({ kind: "other" }), null);
+  assert.equal(viewForLayer({ kind: "other", view: null }), null);
+  assert.equal(viewForLayer(undefined), null);
 });
 
 test("Esc steps back one level at a time", () => {

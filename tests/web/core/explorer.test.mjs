@@ -20,7 +20,7 @@ test("the arith query names every setting, and asks for pooling and ceil_mode on
 });
 
 test("a conv layer's settings open the explorer, with notes when they do not fit", () => {
-  const layer = { kind: "conv2d", hyper: { kernel: [3, 3], stride: [1, 1], padding_sides: [1, 1, 1, 1], dilation: [1, 1] } };
+  const layer = { hyper: { kernel: [3, 3], stride: [1, 1], padding_sides: [1, 1, 1, 1], dilation: [1, 1] } };
   const { settings, notes } = settingsFromLayer(layer, [3, 64, 64]);
   assert.deepEqual(settings, { size: 32, kernel: 3, stride: 1, padding: 1, dilation: 1, mode: "conv" });
   assert.equal(notes.length, 1);

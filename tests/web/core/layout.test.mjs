@@ -53,6 +53,28 @@ test("the class column of a softmax model connects through the logits to the hid
   assert.deepEqual(incomingEdges("softmax", 0, branches, cols), [{ from: "hidden", channel: 0 }]);
 });
 
+test("the class column folds in the layer the server names as the logits", () => {
+  const cols = overviewColumns({ ...branches, logits_layer: "hidden" });
+  assert.ok(!cols.some((c) => c.name === "hidden"));
+  assert.ok(cols.some((c) => c.name === "fc"));
+});
+
+test("edges follow the server's connectivity, not kind names", () => {
+  const renamed = { ...branches, layers: branches.layers.map((l) => ({ ...l, kind: "other" })) };
+  const cols = overviewColumns(renamed);
+  for (const [name, channel] of [["cat", 4], ["dw", 3], ["add", 3], ["pool", 2]]) {
+    assert.deepEqual(incomingEdges(name, channel, renamed, cols), incomingEdges(name, channel, branches, overviewColumns(branches)), name);
+  }
+  const widened = { ...branches, layers: branches.layers.map((l) => (l.name === "add" ? { ...l, connectivity: { mode: "all" } } : l)) };
+  assert.equal(incomingEdges("add", 3, widened, overviewColumns(widened)).length, 10);
+});
+
+test("a grouped conv reads only its group's input channels", () => {
+  const two = { ...branches, layers: branches.layers.map((l) => (l.name === "dw" ? { ...l, connectivity: { mode: "grouped", groups: 2, in_per_group: 2, out_per_group: 3 } } : l)) };
+  const cols = overviewColumns(two);
+  assert.deepEqual(incomingEdges("dw", 4, two, cols), [{ from: "cat", channel: 2 }, { from: "cat", channel: 3 }]);
+});
+
 test("columns never overlap and every map lies inside the stage", () => {
   const cols = overviewColumns(tinyvgg);
   const layout = overviewLayout(cols, { mapSize: 30 });

@@ -3,7 +3,15 @@ import { test } from "node:test";
 import { domainFor, isSigned, layerBlocks, legendsFor, scaleContext } from "../../../src/convscope/web/js/core/scales.js";
 import { tinyvgg } from "./fixtures.mjs";
 
-const L = (name, kind = "conv2d") => ({ name, kind });
+// A layer as the server describes it; only the view fields matter here.
+const VIEWS = {
+  input: { view: null, display: "input", signed: false },
+  conv2d: { view: "conv", display: "values", signed: true },
+  relu: { view: "activation", display: "values", signed: false },
+  maxpool2d: { view: "pool", display: "values", signed: false },
+  add: { view: "add", display: "values", signed: true },
+};
+const L = (name, kind = "conv2d") => ({ name, kind, ...VIEWS[kind] });
 
 test("pools close blocks in a plain network", () => {
   const blocks = layerBlocks(tinyvgg.layers);
@@ -62,10 +70,19 @@ test("an all-zero map gets a usable domain", () => {
   assert.deepEqual(domainFor("unit", "relu_1_1", 3, ctx), { scheme: "sequential", lo: 0, hi: 1 });
 });
 
-test("conv outputs are signed even when all positive", () => {
-  assert.equal(isSigned("conv2d", { min: 0.1, max: 2 }), true);
-  assert.equal(isSigned("relu", { min: 0, max: 2 }), false);
-  assert.equal(isSigned("maxpool2d", { min: -1, max: 2 }), true);
+test("a layer the server calls signed is signed even when all positive; negative values make any layer signed", () => {
+  assert.equal(isSigned(L("conv", "conv2d"), { min: 0.1, max: 2 }), true);
+  assert.equal(isSigned(L("relu", "relu"), { min: 0, max: 2 }), false);
+  assert.equal(isSigned(L("pool", "maxpool2d"), { min: -1, max: 2 }), true);
+});
+
+test("blocks and scales follow the server's view fields, not kind names", () => {
+  const renamed = tinyvgg.layers.map((l) => ({ ...l, kind: "other" }));
+  assert.deepEqual([...layerBlocks(renamed)], [...layerBlocks(tinyvgg.layers)]);
+  const ranges = new Map([["input", { min: 0, max: 1, channel_ranges: [[0, 1]] }], ["conv_1_1", { min: 0, max: 1, channel_ranges: [[0, 1]] }]]);
+  const ctx = scaleContext(renamed, ranges, ["input", "conv_1_1"]);
+  assert.equal(domainFor("unit", "input", 0, ctx).scheme, "gray");
+  assert.equal(domainFor("unit", "conv_1_1", 0, ctx).scheme, "diverging");
 });
 
 test("legends differ by mode: one per block, one global, or per map", () => {

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from convscope.explain import explain, explain_probabilities
-from convscope.server.explain_payload import arith_payload, finite, intermediate_message
+from convscope.server.explain_payload import arith_payload, finite, intermediate_message, padded_input_message
 from convscope.server.routes.common import errors, service
 from convscope.server.schemas import ArithInfo, StepInfo
 from convscope.server.tracing import TraceService
@@ -69,6 +69,25 @@ async def get_intermediate(
     entry = await svc.get(model_id, image_id)
     work = partial(intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype)
     body = await anyio.to_thread.run_sync(work)
+    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+
+
+@router.get(
+    f"{_TRACE}/layers/{{layer}}/padded-input",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+)
+async def get_padded_input(
+    model_id: str,
+    image_id: str,
+    layer: str,
+    channels: str | None = Query(None, description="Input channels to send, e.g. 0-15,20 (all when absent)"),
+    dtype: Literal["float32", "float16"] = "float32",
+    svc: TraceService = Depends(service),
+) -> Response:
+    """A conv layer's input with the padding its kernel reads, in the layer's padding mode (binary)."""
+    entry = await svc.get(model_id, image_id)
+    body = padded_input_message(entry.trace, layer, channels=channels, dtype=dtype)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from convscope.network import Network
+from convscope.server.payload import model_detail
 from convscope.server.routes.common import errors, service
 from convscope.server.schemas import ModelDetail, ModelSummary
 from convscope.server.tracing import TraceService
@@ -28,4 +29,4 @@ def list_models(svc: TraceService = Depends(service)) -> list[dict[str, Any]]:
 @router.get("/{model_id}", response_model=ModelDetail, responses=errors(404))
 def get_model(model_id: str, svc: TraceService = Depends(service)) -> dict[str, Any]:
     """One model with its input spec, classes and layer graph."""
-    return _summary(model_id, svc.models.get(model_id))
+    return model_detail(model_id, svc.models.get(model_id))

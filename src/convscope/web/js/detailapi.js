@@ -36,6 +36,12 @@ export const detailApi = {
     const response = await fetchChecked(`${traceBase(info)}/layers/${enc(layer)}/intermediate?${params}`);
     return decodeTensor(await response.arrayBuffer());
   },
+  /** A conv layer's input channels padded as its kernel reads them: {header: {padding_sides, padding_mode, size, …}, shape, data}. */
+  async paddedInput(info, layer, channels, dtype = "float32") {
+    const params = query({ channels: channels.join(","), dtype });
+    const response = await fetchChecked(`${traceBase(info)}/layers/${enc(layer)}/padded-input?${params}`);
+    return decodeTensor(await response.arrayBuffer());
+  },
   /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */
   arith: (queryText) => cachedJson(`api/arith?${queryText}`),
 };

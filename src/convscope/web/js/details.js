@@ -2,7 +2,6 @@
 // open views from clicks and keys on the overview, step back with Esc.
 // Views are modules with open(container, ctx) -> {position(state)?, destroy()?}.
 import { backFrom, viewForLayer } from "./core/detail.js";
-import { classLayers } from "./core/layout.js";
 import { stateOfSettings } from "./core/explorer.js";
 import { decodeTensor } from "./core/tensor.js";
 import { el } from "./views/dom.js";
@@ -135,7 +134,7 @@ export function createDetails(main, handlers) {
       button.addEventListener("click", () => handlers.navigate({ view: "detail", channel: 0 }));
       actions.append(button);
     }
-    if (layer.kind === "conv2d") {
+    if (layer.view === "conv") {
       const button = el("button", "explorer-open-button", { type: "button" }, "Open the explorer with this layer's settings");
       button.addEventListener("click", () => handlers.navigate({ view: "explorer", ...stateOfSettings(null) }));
       actions.append(button);
@@ -155,8 +154,7 @@ export function createDetails(main, handlers) {
   function openFrom(target, event) {
     if (!app || !app.model) return;
     if (target.classList.contains("class-row")) {
-      const logits = [...classLayers(app.model)].at(-1);
-      handlers.navigate({ view: "detail", layer: logits, channel: Number(target.dataset.channel), y: null, x: null });
+      handlers.navigate({ view: "detail", layer: app.model.logits_layer, channel: Number(target.dataset.channel), y: null, x: null });
       return;
     }
     const layer = app.model.layers.find((l) => l.name === target.dataset.layer);
@@ -167,7 +165,7 @@ export function createDetails(main, handlers) {
       return;
     }
     const channel = Number(target.dataset.channel);
-    const sweep = layer.kind === "conv2d"; // the elastic view opens with its animated sweep
+    const sweep = layer.view === "conv"; // the elastic view opens with its animated sweep
     handlers.navigate({ view: "detail", layer: layer.name, channel, y: sweep ? null : cell.y, x: sweep ? null : cell.x });
   }
 

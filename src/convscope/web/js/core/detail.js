@@ -2,22 +2,9 @@
 // steps back to, positions, channel paging and the sweep order. No DOM, no fetch;
 // every number shown comes from the server's explanation.
 
-/** The detail view for each layer kind; kinds missing here have none. */
-export const VIEW_OF_KIND = {
-  conv2d: "conv",
-  relu: "activation", leaky_relu: "activation", elu: "activation", gelu: "activation", sigmoid: "activation",
-  tanh: "activation", silu: "activation", hardswish: "activation", relu6: "activation",
-  maxpool2d: "pool", avgpool2d: "pool", adaptive_avgpool2d: "pool", adaptive_maxpool2d: "pool",
-  batchnorm2d: "batchnorm",
-  add: "add",
-  linear: "linear",
-  softmax: "softmax", log_softmax: "softmax",
-  concat: "step", flatten: "step", dropout: "step", identity: "step", zeropad2d: "step",
-};
-
-/** The view that explains `layer` ({kind}), or null (input and `other` layers). */
+/** The view that explains `layer`, as the server decided it (layer.view), or null when none does. */
 export function viewForLayer(layer) {
-  return (layer && VIEW_OF_KIND[layer.kind]) || null;
+  return (layer && layer.view) || null;
 }
 
 /** Views one level above each view: Esc goes there. */

@@ -70,8 +70,8 @@ export function sameSettings(a, b) {
 
 /**
  * A conv layer's settings for the explorer, with notes on what had to change to fit it.
- * layer: {kind, hyper}, inputShape: the (C, H, W) of the layer it reads.
- * Example: settingsFromLayer({kind: "conv2d", hyper: {kernel: [3, 3], stride: [1, 1], padding_sides: [1, 1, 1, 1], dilation: [1, 1]}}, [3, 64, 64])
+ * layer: {hyper} of a conv layer, inputShape: the (C, H, W) of the layer it reads.
+ * Example: settingsFromLayer({hyper: {kernel: [3, 3], stride: [1, 1], padding_sides: [1, 1, 1, 1], dilation: [1, 1]}}, [3, 64, 64])
  *   -> {settings: {size: 32, kernel: 3, stride: 1, padding: 1, dilation: 1}, notes: ["input 64 shown as 32 …"]}
  */
 export function settingsFromLayer(layer, inputShape) {

@@ -1,15 +1,7 @@
 // Which layers become overview columns, which maps they show, where every map
-// sits, and which maps feed which. Pure geometry: views only draw it.
+// sits, and which maps feed which. Pure geometry: views only draw it. What each
+// layer is (hidden or drawn, how its channels connect) comes from the server.
 import { pageOf } from "./paging.js";
-
-/** Layers that add nothing to look at (CNN Explainer hides flatten too). */
-export const HIDDEN_KINDS = new Set(["flatten", "identity"]);
-const PROBABILITY_KINDS = new Set(["softmax", "log_softmax"]);
-const ELEMENTWISE_KINDS = new Set([
-  "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "silu", "hardswish", "relu6",
-  "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm2d",
-  "dropout", "zeropad2d", "identity", "add",
-]);
 
 /** The first `limit` channels of a layer (the order before a trace says which are most active). */
 export function shownChannels(shape, limit = 16) {
@@ -22,18 +14,14 @@ export function valueCount(columns) {
   return columns.reduce((sum, c) => sum + (c.type === "maps" ? c.channels.length * c.shape[1] * c.shape[2] : c.shape[0]), 0);
 }
 
-/** Names of the layers that make up the class column: the output layer and the logits feeding a softmax. */
+/** Names of the layers that make up the class column: the output layer and the logits (the same layer without a softmax). */
 export function classLayers(model) {
-  const byName = new Map(model.layers.map((l) => [l.name, l]));
-  const out = byName.get(model.output_layer);
-  const names = [out.name];
-  if (PROBABILITY_KINDS.has(out.kind) && out.inputs.length) names.push(out.inputs[0]);
-  return new Set(names);
+  return new Set([model.output_layer, model.logits_layer]);
 }
 
 /**
  * The overview's columns, left to right.
- * Each: {name, kind, type: "maps" | "vector" | "classes", shape, channels, total, page, pages, slots}.
+ * Each: {name, display, type: "maps" | "vector" | "classes", shape, channels, total, page, pages, slots}.
  * A (C, H, W) layer with more than `limit` channels shows page `pages.get(name)` of its
  * order (`orders.get(name)`: the trace's channel_order, most active first; index order
  * without a trace); `slots` is the maps' room in the column, equal on every page.
@@ -42,17 +30,17 @@ export function overviewColumns(model, { limit = 16, orders = new Map(), pages =
   const classes = classLayers(model);
   const columns = [];
   for (const layer of model.layers) {
-    if (HIDDEN_KINDS.has(layer.kind) || classes.has(layer.name)) continue;
+    if (layer.display === "hidden" || classes.has(layer.name)) continue;
     const shape = layer.output_shape;
     const type = shape.length === 3 ? "maps" : "vector";
     const total = shape.length === 3 ? shape[0] : 1;
     const order = orders.get(layer.name) ?? shownChannels(shape, Infinity);
     const paged = type === "maps" && total > limit ? pageOf(order, pages.get(layer.name) ?? 0, limit) : null;
     const channels = paged ? paged.channels : shownChannels(shape, limit);
-    columns.push({ name: layer.name, kind: layer.kind, type, shape, channels, total, page: paged ? paged.page : 0, pages: paged ? paged.pages : 1, slots: paged ? limit : channels.length });
+    columns.push({ name: layer.name, display: layer.display, type, shape, channels, total, page: paged ? paged.page : 0, pages: paged ? paged.pages : 1, slots: paged ? limit : channels.length });
   }
   const all = model.classes.map((_, i) => i);
-  columns.push({ name: model.output_layer, kind: "classes", type: "classes", shape: [model.classes.length], channels: all, total: all.length, page: 0, pages: 1, slots: all.length });
+  columns.push({ name: model.output_layer, display: "values", type: "classes", shape: [model.classes.length], channels: all, total: all.length, page: 0, pages: 1, slots: all.length });
   return columns;
 }
 
@@ -76,28 +64,26 @@ export function visibleSources(name, byName, visible) {
   return found;
 }
 
-// Source channels of output channel c for a layer reading from `sources`.
-function sourceChannels(layer, c, sources, byName) {
-  const channelsOf = (n) => (byName.get(n).output_shape.length === 3 ? byName.get(n).output_shape[0] : 1);
-  if (layer.kind === "concat") {
-    let offset = 0;
-    for (const src of sources) {
-      const k = channelsOf(src);
-      if (c < offset + k) return [[src, [c - offset]]];
-      offset += k;
-    }
-    return [];
+/**
+ * Source channels of output channel c: [[source, channels | null]] (null: every channel),
+ * read from the server's layer.connectivity; `sources` are the visible layers feeding the layer.
+ * A vector column is one box, so only maps connect channel by channel.
+ */
+function sourceChannels(layer, c, sources, byName, visible) {
+  const link = layer.connectivity;
+  const maps = layer.output_shape.length === 3;
+  if (link.mode === "stacked" && maps) {
+    const part = link.offsets.findLastIndex((start) => start <= c);
+    const input = layer.inputs[part];
+    const from = visible.has(input) ? [input] : visibleSources(input, byName, visible);
+    return from.map((src) => [src, [c - link.offsets[part]]]);
   }
-  if (ELEMENTWISE_KINDS.has(layer.kind) && layer.output_shape.length === 3) {
-    return sources.map((src) => [src, [c]]);
+  if (link.mode === "one_to_one" && maps) return sources.map((src) => [src, [c]]);
+  if (link.mode === "grouped" && sources.length === 1) {
+    const first = Math.floor(c / link.out_per_group) * link.in_per_group;
+    return [[sources[0], Array.from({ length: link.in_per_group }, (_, i) => first + i)]];
   }
-  if (layer.kind === "conv2d" && (layer.hyper.groups ?? 1) > 1 && sources.length === 1) {
-    const groups = layer.hyper.groups;
-    const inPer = channelsOf(sources[0]) / groups;
-    const group = Math.floor(c / (layer.output_shape[0] / groups));
-    return [[sources[0], Array.from({ length: inPer }, (_, i) => group * inPer + i)]];
-  }
-  return sources.map((src) => [src, null]); // null: every channel
+  return sources.map((src) => [src, null]);
 }
 
 /**
@@ -109,11 +95,12 @@ export function incomingEdges(name, channel, model, columns) {
   const shown = new Map(columns.map((c) => [c.name, c.channels]));
   const target = columns.find((c) => c.name === name);
   // The class column reads through its logits layer when the model ends in softmax.
-  const layerName = target && target.type === "classes" ? [...classLayers(model)].at(-1) : name;
+  const layerName = target && target.type === "classes" ? model.logits_layer : name;
   const layer = byName.get(layerName);
-  const sources = visibleSources(layerName, byName, new Set(shown.keys()));
+  const visible = new Set(shown.keys());
+  const sources = visibleSources(layerName, byName, visible);
   const edges = [];
-  for (const [src, chans] of sourceChannels(layer, channel, sources, byName)) {
+  for (const [src, chans] of sourceChannels(layer, channel, sources, byName, visible)) {
     const visible = shown.get(src) ?? [];
     for (const c of chans ?? visible) if (visible.includes(c)) edges.push({ from: src, channel: c });
   }

@@ -1,16 +1,14 @@
 // Colour domains for maps: per unit (each map its own range), per block
 // (layers between pools, or a model-defined block such as ResNet's layer1.0)
 // and global (every drawn layer). Signed layers get a diverging scale centred
-// on zero, non-negative ones the warm half, the input a gray ramp.
+// on zero, non-negative ones the warm half, the input a gray ramp. Which layer
+// is which (layer.signed, layer.display, layer.view) the server says.
 
 export const SCALE_MODES = [
   { id: "unit", label: "Per map" },
   { id: "block", label: "Per block" },
   { id: "global", label: "Global" },
 ];
-
-const SIGNED_KINDS = new Set(["conv2d", "linear", "batchnorm2d", "add"]);
-const POOL_KINDS = new Set(["maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d"]);
 
 // "layer1.0.conv1" -> "layer1.0"; "inception3a.branch2.0.conv" -> "inception3a";
 // "features.3" (a plain Sequential index) -> null, so pools delimit blocks instead.
@@ -30,7 +28,7 @@ export function layerBlocks(layers) {
   let current = null;
   let counter = 1;
   for (const layer of layers) {
-    if (layer.kind === "input") {
+    if (layer.display === "input") {
       blocks.set(layer.name, "input");
       continue;
     }
@@ -38,7 +36,7 @@ export function layerBlocks(layers) {
     if (defined) current = defined;
     else if (current === null) current = `block ${counter}`;
     blocks.set(layer.name, current);
-    if (POOL_KINDS.has(layer.kind) && !defined) {
+    if (layer.view === "pool" && !defined) {
       current = null;
       counter += 1;
     }
@@ -46,38 +44,39 @@ export function layerBlocks(layers) {
   return blocks;
 }
 
-/** True when a layer's maps are drawn with the diverging scale. */
-export function isSigned(kind, range) {
-  return SIGNED_KINDS.has(kind) || range.min < 0;
+/** True when a layer's maps are drawn with the diverging scale: the server says its values can be negative, or this trace's are. */
+export function isSigned(layer, range) {
+  return layer.signed || range.min < 0;
 }
 
 const absMax = (lo, hi) => Math.max(Math.abs(lo), Math.abs(hi));
 
 /**
  * Everything domainFor needs, computed once per trace.
- * layers: [{name, kind}], ranges: Map(name -> {min, max, channel_ranges}), drawn: names drawn as maps.
+ * layers: [{name, display, view, signed}], ranges: Map(name -> {min, max, channel_ranges}), drawn: names drawn as maps.
  */
 export function scaleContext(layers, ranges, drawn) {
-  const kinds = new Map(layers.map((l) => [l.name, l.kind]));
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const isInput = (name) => byName.get(name)?.display === "input";
   const blocks = layerBlocks(layers);
   const blockExtent = new Map();
   let globalExtent = 0;
   for (const name of drawn) {
-    if (kinds.get(name) === "input" || !ranges.has(name)) continue;
+    if (isInput(name) || !ranges.has(name)) continue;
     const r = ranges.get(name);
     const m = absMax(r.min, r.max);
     const b = blocks.get(name);
     blockExtent.set(b, Math.max(blockExtent.get(b) ?? 0, m));
     globalExtent = Math.max(globalExtent, m);
   }
-  return { kinds, ranges, blocks, blockExtent, globalExtent, drawn };
+  return { byName, isInput, ranges, blocks, blockExtent, globalExtent, drawn };
 }
 
 /** {scheme, lo, hi} for map `channel` of layer `name` under a scale mode. */
 export function domainFor(mode, name, channel, ctx) {
   const range = ctx.ranges.get(name);
   const ch = range.channel_ranges[Math.min(channel, range.channel_ranges.length - 1)];
-  if (ctx.kinds.get(name) === "input") {
+  if (ctx.isInput(name)) {
     const [lo, hi] = mode === "unit" ? ch : [range.min, range.max];
     return { scheme: "gray", lo, hi: hi > lo ? hi : lo + 1 };
   }
@@ -86,7 +85,7 @@ export function domainFor(mode, name, channel, ctx) {
   else if (mode === "block") m = ctx.blockExtent.get(ctx.blocks.get(name)) ?? 0;
   else m = ctx.globalExtent;
   m = m > 0 ? m : 1;
-  return isSigned(ctx.kinds.get(name), range) ? { scheme: "diverging", lo: -m, hi: m } : { scheme: "sequential", lo: 0, hi: m };
+  return isSigned(ctx.byName.get(name), range) ? { scheme: "diverging", lo: -m, hi: m } : { scheme: "sequential", lo: 0, hi: m };
 }
 
 /**
@@ -94,15 +93,15 @@ export function domainFor(mode, name, channel, ctx) {
  */
 export function legendsFor(mode, ctx) {
   const drawn = ctx.drawn.filter((n) => ctx.ranges.has(n));
-  const input = drawn.filter((n) => ctx.kinds.get(n) === "input");
-  const rest = drawn.filter((n) => ctx.kinds.get(n) !== "input");
+  const input = drawn.filter((n) => ctx.isInput(n));
+  const rest = drawn.filter((n) => !ctx.isInput(n));
   const legends = input.map((n) => {
     const r = ctx.ranges.get(n);
     return mode === "unit"
       ? { label: "input (each channel)", scheme: "gray", lo: null, hi: null, layers: [n] }
       : { label: "input", scheme: "gray", lo: r.min, hi: r.max, layers: [n] };
   });
-  const anySigned = (names) => names.some((n) => isSigned(ctx.kinds.get(n), ctx.ranges.get(n)));
+  const anySigned = (names) => names.some((n) => isSigned(ctx.byName.get(n), ctx.ranges.get(n)));
   const scheme = (names) => (anySigned(names) ? "diverging" : "sequential");
   if (mode === "unit") {
     legends.push({ label: "each map its own range", scheme: scheme(rest), lo: null, hi: null, layers: rest });

@@ -15,7 +15,7 @@ const MODE_LABELS = { conv: "convolution", pool: "max pooling" };
 /** Settings from the layer the explorer was opened on (a conv layer), or the defaults. */
 function layerSettings(ctx) {
   const layer = ctx.layer;
-  if (!layer || layer.kind !== "conv2d") return { settings: { ...DEFAULTS }, notes: [] };
+  if (!layer || layer.view !== "conv") return { settings: { ...DEFAULTS }, notes: [] };
   const input = ctx.byName.get(layer.inputs[0]);
   return settingsFromLayer(layer, input.output_shape);
 }
@@ -102,7 +102,7 @@ export function open(root, ctx) {
   // Invalid combinations are explained here, beside the settings that caused them.
   const problem = el("div", "explorer-problem", { "aria-live": "polite" });
   form.append(problem);
-  const layerNote = start.notes.length ? `From ${ctx.layer.name}: ${start.notes.join("; ")}.` : ctx.layer && ctx.layer.kind === "conv2d" ? `Settings of ${ctx.layer.name}.` : "";
+  const layerNote = start.notes.length ? `From ${ctx.layer.name}: ${start.notes.join("; ")}.` : ctx.layer && ctx.layer.view === "conv" ? `Settings of ${ctx.layer.name}.` : "";
   const notes = el("p", "hint explorer-notes", {}, fromUrl ? "" : layerNote);
   const verdict = el("div", "explorer-verdict", { "aria-live": "polite" });
   const player = playerControls({ onToggle: () => (playing ? stop() : play()), onSkip: () => { stop(); show(frames.length - 1); }, onReplay: () => { frame = 0; play(); } });
@@ -133,14 +133,17 @@ export function open(root, ctx) {
 
   async function load() {
     const mine = ++token;
+    const query = arithQuery(settings);
     stop();
-    root.dataset.settings = arithQuery(settings);
     try {
       const pool = settings.mode === "pool";
-      const [answer, ceilAnswer] = await Promise.all([detailApi.arith(arithQuery(settings)), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
-      if (mine === token) render(answer, ceilAnswer);
+      const [answer, ceilAnswer] = await Promise.all([detailApi.arith(query), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
+      if (mine !== token) return;
+      render(answer, ceilAnswer);
+      root.dataset.settings = query; // the settings drawn, set only once they are (tests wait on it)
     } catch (error) {
       if (mine !== token) return;
+      root.dataset.settings = query;
       for (const node of [problem, verdict, stage, steps]) node.replaceChildren();
       root.dataset.valid = "impossible";
       player.node.hidden = true; // nothing to animate

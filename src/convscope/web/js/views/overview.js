@@ -94,7 +94,7 @@ export function createOverview(root, handlers) {
       const canvas = mapCanvas(col, box);
       stage.append(canvas);
       s.canvases.set(key(col.name, box.channel), canvas);
-      if (col.kind === "input") stage.append(place(el("span", "channel-name", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x, y: box.y, w: box.w, h: 14 }));
+      if (col.display === "input") stage.append(place(el("span", "channel-name", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x, y: box.y, w: box.w, h: 14 }));
     }
   }
 
@@ -138,7 +138,7 @@ export function createOverview(root, handlers) {
     const range = s.ctx && s.ctx.ranges.get(name);
     const lines = [];
     if (layer.output_shape.length === 3) {
-      const what = layer.kind === "input" ? s.model.input_spec.channel_names[channel] : `channel ${channel}`;
+      const what = layer.display === "input" ? s.model.input_spec.channel_names[channel] : `channel ${channel}`;
       lines.push(`${name} · ${what}`);
       if (tensor) {
         const i = tensor.header.channels.indexOf(channel);

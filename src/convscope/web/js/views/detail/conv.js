@@ -84,7 +84,7 @@ export async function open(root, ctx) {
       const inValues = mapValues(input, input.header.channels.indexOf(c));
       const interValues = mapValues(inter, i);
       const toFormula = () => ctx.navigate({ view: "formula", input: c, y: pos.y, x: pos.x });
-      const inLabel = ctx.byName.get(inputName).kind === "input" ? (ctx.model.input_spec.channel_names[c] ?? `channel ${c}`) : `${inputName} · ${c}`;
+      const inLabel = ctx.byName.get(inputName).display === "input" ? (ctx.model.input_spec.channel_names[c] ?? `channel ${c}`) : `${inputName} · ${c}`;
       const inFig = mapFigure(inValues, input.shape[1], input.shape[2], domainOf(inValues), { label: inLabel, size: 84, onClick: toFormula, keyPosition: () => pos });
       const interFig = mapFigure(interValues, height, width, domainOf(interValues), {
         label: `intermediate ${c}`,

@@ -1,4 +1,4 @@
-// Convolution formula view: one input channel with its padding drawn as zeros,
+// Convolution formula view: one input channel with the padding the server added,
 // the window its kernel reads for the output position under the cursor (taps
 // drawn one by one, so stride and dilation show in how they move), each product
 // and their sum, all as the server explained them.
@@ -9,25 +9,15 @@ import { domainOf, explainedCursor, mapFigure, message, num, numberGrid, panel }
 
 const pct = (v, n) => `${(v / n) * 100}%`;
 
-/** The input map inside a frame of zeros: the padding the layer adds. */
-function padded(values, h, w, [top, bottom, left, right]) {
-  const ph = h + top + bottom;
-  const pw = w + left + right;
-  const out = new Float32Array(ph * pw);
-  for (let y = 0; y < h; y += 1) out.set(values.subarray(y * w, (y + 1) * w), (y + top) * pw + left);
-  return { values: out, height: ph, width: pw };
-}
-
 export async function open(root, ctx) {
   const { layer, info, state } = ctx;
   const channel = state.channel ?? 0;
   const ic = state.input ?? 0;
   const [, height, width] = layer.output_shape;
   const inputName = layer.inputs[0];
-  const sides = layer.hyper.padding_sides ?? [0, 0, 0, 0];
-  const [inter, input] = await Promise.all([detailApi.intermediate(info, layer.name, channel, [ic]), ctx.tensor(inputName, [ic])]);
-  const [, h, w] = input.shape;
-  const pad = padded(mapValues(input, 0), h, w, sides);
+  const [inter, input] = await Promise.all([detailApi.intermediate(info, layer.name, channel, [ic]), detailApi.paddedInput(info, layer.name, [ic])]);
+  const { padding_sides: sides, padding_mode: mode, size: [h, w] } = input.header;
+  const pad = { values: mapValues(input, 0), height: input.shape[1], width: input.shape[2] };
   const interValues = mapValues(inter, 0);
   const numbers = el("div", "dnumbers formula-numbers", { "aria-live": "polite" });
   let outFig = null;
@@ -40,8 +30,9 @@ export async function open(root, ctx) {
     navigate: ctx.navigate,
   });
 
-  const inputFig = mapFigure(pad.values, pad.height, pad.width, domainOf(mapValues(input, 0)), {
-    label: `${ctx.byName.get(inputName).kind === "input" ? (ctx.model.input_spec.channel_names[ic] ?? `input · channel ${ic}`) : `${inputName} · channel ${ic}`}${sides.some((s) => s) ? ` padded with zeros (P ${sides.join(", ")})` : ""}`,
+  // Padding repeats values of the map or adds zeros, so the padded map's domain is the map's own.
+  const inputFig = mapFigure(pad.values, pad.height, pad.width, domainOf(pad.values), {
+    label: `${ctx.byName.get(inputName).display === "input" ? (ctx.model.input_spec.channel_names[ic] ?? `input · channel ${ic}`) : `${inputName} · channel ${ic}`}${sides.some((s) => s) ? ` ${mode === "zeros" ? "padded with zeros" : `padded in ${mode} mode`} (P ${sides.join(", ")})` : ""}`,
     size: 260,
   });
   const frame = inputFig.node.querySelector(".dmap-frame");

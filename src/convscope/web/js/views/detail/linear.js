@@ -83,7 +83,8 @@ async function sourceMaps(ctx, step) {
 export async function open(root, ctx) {
   const index = ctx.state.channel ?? 0;
   const step = await detailApi.explain(ctx.info, ctx.layer.name, { index });
-  const flattenInput = ctx.byName.get(step.input_layer)?.kind === "flatten";
+  // A flatten input maps each unit back to its (c, y, x): hovering a unit asks it where from.
+  const flattenInput = ctx.byName.get(step.input_layer)?.connectivity.mode === "unrolled";
   const sources = step.source_layer && flattenInput ? await sourceMaps(ctx, step) : null;
   const hoverLine = el("p", "dworked hover-line", { "aria-live": "polite" }, "Hover a unit of the strips below or a row of the table.");
   let hoverToken = 0;

@@ -7,11 +7,10 @@ import { num } from "./common.js";
 
 const MAX_ROWS = 20;
 
-/** The classes shown: all of them, or the most probable MAX_ROWS plus the chosen one. */
-function shownClasses(step) {
-  const all = step.probabilities.map((_, i) => i);
-  if (all.length <= MAX_ROWS) return all;
-  const top = all.sort((a, b) => step.probabilities[b] - step.probabilities[a]).slice(0, MAX_ROWS);
+/** The classes shown: all of them in index order, or the MAX_ROWS most probable (the server's ranking) plus the chosen one. */
+function shownClasses(step, ranking) {
+  if (ranking.length <= MAX_ROWS) return ranking.toSorted((a, b) => a - b);
+  const top = ranking.slice(0, MAX_ROWS);
   return top.includes(step.position.index) ? top : [...top, step.position.index];
 }
 
@@ -20,7 +19,7 @@ export async function open(root, ctx) {
   const step = await detailApi.probabilities(ctx.info, index === null ? null : index);
   const chosen = step.position.index;
   const labels = step.labels ?? step.logits.map((_, i) => `class ${i}`);
-  const shown = shownClasses(step);
+  const shown = shownClasses(step, ctx.info.ranking);
   const rows = new Map();
   const terms = new Map();
 
