@@ -21,7 +21,7 @@ from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from convscope.errors import ModelError
+from convscope.errors import ModelError, first_line
 from convscope.formats.importers.channels_last import same_padding
 from convscope.formats.importers.common import append_layer, ImportedModel, assemble, fresh_name, keep_ancestors
 from convscope.formats.layerlist import INPUT, safe_names
@@ -73,8 +73,7 @@ def _load(path: Path, label: str) -> onnx.ModelProto:
     except FileNotFoundError as exc:
         raise ModelError(f"{label}: missing file {Path(exc.filename or path).name}") from None
     except (DecodeError, onnx.checker.ValidationError, OSError, ValueError, RuntimeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"{label}: not a valid ONNX model ({first}); the file may be truncated") from None
+        raise ModelError(f"{label}: not a valid ONNX model ({first_line(exc)}); the file may be truncated") from None
     return model
 
 
