@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from torch import nn
-
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, input_of, single_input, value_at
 from convscope.explain.steps import PassThroughStep
 from convscope.types import LayerKind
 
@@ -22,10 +20,10 @@ _NOTES = {
 
 def _padded_source(layer: Layer, position: Position, in_hw: tuple[int, int]) -> Position | None:
     """The input cell a ZeroPad2d output shows, or None for an added zero."""
-    module = module_as(layer, nn.ZeroPad2d)
-    if module is None:
+    padding = layer.hyper.get("padding")  # recorded for ZeroPad2d modules only
+    if padding is None:
         raise NoExplanationError(f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded")
-    left, _, top, _ = module.padding
+    left, _, top, _ = padding
     c, y, x = position.coords
     sy, sx = y - top, x - left
     inside = 0 <= sy < in_hw[0] and 0 <= sx < in_hw[1]

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
-
 from convscope import arithmetic
-from convscope.explain.base import Position, input_of, module_as, single_input, value_at
+from convscope.explain.base import Position, input_of, single_input, value_at
 from convscope.explain.steps import PoolStep
 from convscope.layer_facts import pair
 from convscope.types import LayerKind
@@ -40,18 +38,7 @@ class PoolSettings:
 
     @classmethod
     def of(cls, layer: Layer) -> PoolSettings:
-        """Read the module when there is one, else the functional call's recorded hyper."""
-        module = module_as(layer, (nn.MaxPool2d, nn.AvgPool2d))
-        if module is not None:
-            return cls(
-                kernel=pair(module.kernel_size),
-                stride=pair(module.stride or module.kernel_size),
-                padding=pair(module.padding),
-                dilation=pair(getattr(module, "dilation", 1)),
-                ceil_mode=bool(module.ceil_mode),
-                count_include_pad=bool(getattr(module, "count_include_pad", True)),
-                divisor_override=getattr(module, "divisor_override", None),
-            )
+        """The settings recorded in ``layer.hyper`` (module and functional pools alike)."""
         hyper = layer.hyper
         return cls(
             kernel=pair(hyper["kernel"]),
@@ -137,8 +124,8 @@ def _adaptive(plane: torch.Tensor, out_hw: tuple[int, int], y: int, x: int, pool
     """Taps, window and parts for adaptive pooling: variable windows, no padding."""
     h, w = plane.shape
     ho, wo = out_hw
-    rows = torch.arange((y * h) // ho, -(-((y + 1) * h) // ho))
-    cols = torch.arange((x * w) // wo, -(-((x + 1) * w) // wo))
+    rows = torch.arange(*arithmetic.adaptive_window(y, h, ho))  # (window rows,)
+    cols = torch.arange(*arithmetic.adaptive_window(x, w, wo))  # (window cols,)
     window, mask = _cells(plane, rows, cols)
     if pool == "max":
         parts = _max_parts(window, mask, rows.tolist(), cols.tolist())
