@@ -113,3 +113,21 @@ def test_the_worded_report_lives_in_arithmetic_words_and_is_still_importable_fro
 def test_arithmetic_words_docstring_examples_hold():
     result = doctest.testmod(arithmetic_words, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 2 and result.failed == 0
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(5, 3, 2, 1), (6, 2, 2, 1), (7, 3, 3, 1), (4, 4, 3, 2)])
+def test_average_taps_are_the_divisor_avg_pool2d_uses(size, kernel, stride, padding, ceil_mode, count_include_pad):
+    pool = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    sums = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, divisor_override=1)
+    x = torch.ones(1, 1, size, size, dtype=torch.float64)
+    divisors = sums(x) / pool(x)  # (1, 1, H_out, W_out): the sum of ones over the average
+    for y in range(divisors.shape[2]):
+        rows = arithmetic.window_taps(y, kernel, stride, padding)
+        for x_out in range(divisors.shape[3]):
+            cols = arithmetic.window_taps(x_out, kernel, stride, padding)
+            expected = arithmetic.average_taps(rows, size, padding, count_include_pad=count_include_pad) * (
+                arithmetic.average_taps(cols, size, padding, count_include_pad=count_include_pad)
+            )
+            assert float(divisors[0, 0, y, x_out]) == pytest.approx(expected)

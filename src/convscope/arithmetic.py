@@ -562,6 +562,28 @@ def window_taps(position: int, kernel: int, stride: int = 1, before: int = 0, di
     return [start + i * dilation for i in range(kernel)]
 
 
+def average_taps(taps: list[int], size: int, before: int, *, count_include_pad: bool = True) -> int:
+    """How many of a window's taps along one axis average pooling divides by.
+
+    PyTorch counts the taps inside the input and, with ``count_include_pad``,
+    the padding too, but only up to ``H + P``: a ceil-mode window reaching past
+    the right padding does not count the cells beyond it.
+
+    Args:
+        taps: the input indices the window reads (see :func:`window_taps`).
+        size: input pixels H along the axis.
+        before: padding P before the first pixel (PyTorch pads both sides alike).
+        count_include_pad: whether padding cells count, as in ``nn.AvgPool2d``.
+
+    Example:
+        >>> average_taps([-1, 0, 1], 4, 1), average_taps([-1, 0, 1], 4, 1, count_include_pad=False)
+        (3, 2)
+    """
+    if count_include_pad:
+        return sum(1 for t in taps if t < size + before)
+    return sum(1 for t in taps if 0 <= t < size)
+
+
 def adaptive_window(position: int, size: int, out: int) -> tuple[int, int]:
     """The input rows (or columns) ``start…end − 1`` adaptive pooling reduces for one output.
 

@@ -111,10 +111,10 @@ def _sliding(layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str) -> tu
         parts = _max_parts(window, mask, rows.tolist(), cols.tolist())
     else:
         h, w = plane.shape
-        # Padding cells count up to H + P only; a ceil_mode window may reach past that.
-        counted_h = int(((rows < h + ph)).sum()) if s.count_include_pad else int(((rows >= 0) & (rows < h)).sum())
-        counted_w = int(((cols < w + pw)).sum()) if s.count_include_pad else int(((cols >= 0) & (cols < w)).sum())
-        count = counted_h * counted_w
+        include = s.count_include_pad
+        count = arithmetic.average_taps(rows.tolist(), h, ph, count_include_pad=include) * arithmetic.average_taps(
+            cols.tolist(), w, pw, count_include_pad=include
+        )
         divisor = float(s.divisor_override) if s.divisor_override else float(count)
         parts = _avg_parts(window, count, divisor)
     return rows, cols, {**parts, "mask": mask, "window": window, "settings": s.to_dict()}
