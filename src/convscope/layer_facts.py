@@ -156,14 +156,8 @@ def counts(kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_s
 
     if kind is LayerKind.CONV2D:
         h_out, w_out = out_shape[-2:]
-        count = arithmetic.conv_mults(
-            out_height=h_out,
-            out_width=w_out,
-            in_channels=hyper["in_channels"],
-            out_channels=hyper["out_channels"],
-            kernel=hyper["kernel"],
-            groups=hyper["groups"],
-        )
+        channels = {key: hyper[key] for key in ("in_channels", "out_channels", "groups")}
+        count = arithmetic.conv_mults(out_height=h_out, out_width=w_out, kernel=hyper["kernel"], **channels)
         return count.value, count.formula, {}, ""
     if kind is LayerKind.LINEAR:
         positions = math.prod(out_shape[:-1]) if len(out_shape) > 1 else 1

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from convscope.explain.base import Position, input_of, num, single_input, value_at
+from convscope.explain.base import Position, input_of, num, single_input, traced, value_at
 from convscope.explain.steps import ActivationStep
 from convscope.types import LayerKind
 
@@ -136,10 +136,7 @@ def explain_activation(trace: Trace, layer: Layer, position: Position) -> Activa
     params = parameters(layer)
     result = RULES[layer.kind](x, params)
     return ActivationStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=result.value,
         scale=result.scale,
         formula=result.formula,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, num, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, input_of, module_as, num, single_input, traced, value_at
 from convscope.explain.steps import BatchNormStep
 
 if TYPE_CHECKING:
@@ -53,10 +53,7 @@ def explain_batchnorm(trace: Trace, layer: Layer, position: Position) -> BatchNo
     normalised = (value - mean) / std
     result = normalised * gamma + beta
     return BatchNormStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=result,
         # PyTorch folds this into x·scale + shift: both terms round separately.
         scale=abs(value * gamma / std) + abs(mean * gamma / std) + abs(beta),

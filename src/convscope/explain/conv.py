@@ -16,7 +16,7 @@ from torch import nn
 
 from convscope import arithmetic
 from convscope.errors import ConvScopeError
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input
+from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input, traced
 from convscope.explain.steps import ConvStep, ConvTerm, IntermediateMaps
 from convscope.layer_facts import conv_padding_sides as padding_sides
 
@@ -104,10 +104,7 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
     ]
     row0, col0 = y * sh - top, x * sw - left
     return ConvStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=float(trace.outputs[layer.name][0, k, y, x]),
+        **traced(trace, layer, position),
         computed=float(sums.sum()) + (bias or 0.0),
         scale=float(products.double().abs().sum()) + abs(bias or 0.0),
         formula=(
@@ -184,3 +181,6 @@ def _check_maps(name: str, maps: torch.Tensor, bias: float | None, output: torch
             f"the intermediate maps of layer '{name}' do not add up to its recorded output; "
             "its input could not be identified (the model was read with hooks)"
         )
+
+
+__all__ = ["PADDING_MODES", "conv_module", "explain_conv", "intermediate_maps", "padding_sides"]

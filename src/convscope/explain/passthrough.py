@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from convscope.explain.base import NoExplanationError, Position, input_of, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, input_of, single_input, traced, value_at
 from convscope.explain.steps import PassThroughStep
 from convscope.types import LayerKind
 
@@ -50,10 +50,7 @@ def explain_passthrough(trace: Trace, layer: Layer, position: Position) -> PassT
         source, note = position, _NOTES[layer.kind]
     value = value_at(inp, source.coords) if source is not None else 0.0
     return PassThroughStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=value,
         scale=abs(value),
         formula="out = in" if source is not None else "out = 0",

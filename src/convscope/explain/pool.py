@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from convscope import arithmetic
-from convscope.explain.base import Position, input_of, single_input, value_at
+from convscope.explain.base import Position, input_of, single_input, traced
 from convscope.explain.steps import PoolStep
 from convscope.layer_facts import pair
 from convscope.types import LayerKind
@@ -164,10 +164,7 @@ def explain_pool(trace: Trace, layer: Layer, position: Position) -> PoolStep:
     else:
         rows, cols, parts = _sliding(layer, plane, y, x, pool)
     return PoolStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=parts["computed"],
         scale=parts["scale"],
         formula=parts["formula"],

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from convscope.explain.base import NoExplanationError, Position, in_range, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, in_range, single_input, traced
 from convscope.explain.steps import SoftmaxStep
 from convscope.types import LayerKind
 
@@ -85,10 +85,7 @@ def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxSt
     log = layer.kind is LayerKind.LOG_SOFTMAX
     parts = _parts(logits, j, log)
     return SoftmaxStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], coords),
+        **traced(trace, layer, position),
         input_layer=single_input(layer),
         log=log,
         labels=_labels(trace.network, single_input(layer), logits.numel()),
