@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from convscope.errors import ModelError
+from convscope.errors import ConvScopeError, ModelError
 from convscope.formats.importers.channels_last import same_padding
 from convscope.formats.importers.common import append_layer, fresh_name
 
@@ -50,8 +50,17 @@ class LayerListBuilder:
         self.tensors: dict[str, np.ndarray] = {}
 
     def dispatch(self, op: str, *args: Any) -> None:
-        """Convert one operation with the method named after its type (``_Conv2D``, ``_MaxPool`` …)."""
-        getattr(self, f"_{op}")(*args)
+        """Convert one operation with the method named after its type (``_Conv2D``, ``_MaxPool`` …).
+
+        A setting :mod:`convscope.arithmetic` refuses (a stride of 0, say) is
+        reported as a ModelError that names the file.
+        """
+        try:
+            getattr(self, f"_{op}")(*args)
+        except ModelError:
+            raise
+        except ConvScopeError as exc:
+            raise ModelError(f"{self.label}: {exc}") from None
 
     def append(self, entry: dict[str, Any]) -> str:
         """Check ``entry``, record its output shape and add it; returns its name."""
