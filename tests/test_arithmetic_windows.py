@@ -131,3 +131,11 @@ def test_average_taps_are_the_divisor_avg_pool2d_uses(size, kernel, stride, padd
                 arithmetic.average_taps(cols, size, padding, count_include_pad=count_include_pad)
             )
             assert float(divisors[0, 0, y, x_out]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("in_channels", "groups", "kernel"), [(3, 1, 3), (32, 4, (3, 5)), (8, 8, 1), (1, 1, 7)])
+def test_window_inputs_are_the_weights_of_one_conv2d_filter(in_channels, groups, kernel):
+    conv = nn.Conv2d(in_channels, 2 * groups, kernel, groups=groups)
+    window = arithmetic.window_inputs(kernel=kernel, in_channels=in_channels, groups=groups)
+    assert window.value == conv.weight[0].numel()
+    assert arithmetic.channels_per_group(in_channels, groups) == conv.weight.shape[1]

@@ -164,6 +164,10 @@ class _Axis:
         """Where window ``position`` starts in the padded input (0 = the first padded pixel)."""
         return position * self.stride
 
+    def overhang(self, count: int) -> int:
+        """Pixels the last of ``count`` windows reaches past the padded input (ceil mode), else 0."""
+        return max(self.start(count - 1) + self.effective - self.padded, 0)
+
     def floor(self) -> int:
         if self.span < 0:
             raise self.too_small()
@@ -666,6 +670,34 @@ def _per_group(in_channels: int, groups: int) -> tuple[str, int]:
     if groups == 1:
         return _term(in_channels)
     return (f"({_n(in_channels)}/{groups})", in_channels // groups)
+
+
+def channels_per_group(in_channels: int, groups: int = 1) -> int:
+    """``C_in/groups``: the input channels each filter of a grouped convolution reads.
+
+    Example:
+        >>> channels_per_group(32, 4)
+        8
+    """
+    c_in = _channels(in_channels, "in_channels")
+    return c_in // _check_groups(c_in, c_in, groups)
+
+
+def window_inputs(*, kernel: IntOrPair, in_channels: int = 1, groups: int = 1) -> Count:
+    """Inputs one output value reads: ``(C_in/groups)·K_h·K_w`` (a pool window: ``K_h·K_w``).
+
+    It is also the weights one filter holds, since each input it reads has its own weight.
+
+    Example:
+        >>> window_inputs(kernel=3, in_channels=32, groups=4).formula
+        '(32/4)·3·3 = 72'
+    """
+    c_in = _channels(in_channels, "in_channels")
+    groups = _check_groups(c_in, c_in, groups)
+    kh, kw = _kernel_hw(kernel)
+    if c_in == 1:
+        return _product([_term(kh), _term(kw)], "K_h·K_w")
+    return _product([_per_group(c_in, groups), _term(kh), _term(kw)], "(C_in/groups)·K_h·K_w")
 
 
 def conv_params(

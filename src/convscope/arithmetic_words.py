@@ -22,11 +22,13 @@ from convscope.arithmetic import (
     _n,
     _pair,
     _pool_floor,
+    channels_per_group,
     conv_mults,
     conv_params,
     pool_ops,
     same_padding,
     strict_output_hw,
+    window_inputs,
 )
 from convscope.errors import ConvScopeError
 
@@ -162,9 +164,10 @@ def _with_steps(report: ArithmeticReport, height: _Axis, width: _Axis) -> Arithm
     if report.params is not None and report.ops is not None:
         steps.extend(_conv_count_steps(report, report.params, report.ops))
     elif report.ops is not None:
-        kh, kw = report.kernel
+        window = window_inputs(kernel=report.kernel)
+        one = pool_ops(out_height=1, out_width=1, channels=1, kernel=report.kernel)  # the comparisons of one output
         steps.append(
-            f"Comparisons: each output is the largest of {kh}·{kw} = {kh * kw} values, found with {kh * kw - 1} "
+            f"Comparisons: each output is the largest of {window.formula} values, found with {one.value} "
             f"comparisons: {report.ops.formula}. Pooling has no weights or biases."
         )
     return replace(report, steps=tuple(steps))
@@ -213,13 +216,12 @@ def _floor_positions(axis: _Axis, out: int) -> str:
 def _ceil_positions(axis: _Axis, out: int) -> str:
     rounded = axis.ceil_count
     text = f"ceil(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {rounded}"
-    last = axis.start(out - 1)
     if rounded != out:
         return (
             f"{text}, but window {rounded} would start at {axis.start(rounded - 1)}, in the right padding, "
             f"so ceil mode drops it: {out}, starting at {_starts(axis, out)}."
         )
-    overhang = last + axis.effective - axis.padded
+    overhang = axis.overhang(out)
     tail = f"; the last one overhangs the padded input by {overhang} and pools only what it covers" if overhang else ""
     return f"{text}, starting at {_starts(axis, out)}{tail}."
 
@@ -246,8 +248,9 @@ def _conv_count_steps(report: ArithmeticReport, params: ParamCount, mults: Count
     c_in, c_out, groups = report.in_channels or 0, report.out_channels or 0, report.groups
     kh, kw = report.kernel
     h, w = report.output
-    per_filter = c_in // groups
-    seen = f"{per_filter}·{kh}·{kw} = {_n(per_filter * kh * kw)}"
+    window = window_inputs(kernel=report.kernel, in_channels=c_in, groups=groups)
+    per_filter = channels_per_group(c_in, groups)
+    seen = f"{per_filter}·{kh}·{kw} = {_n(window.value)}"
     channels = "input channel" if groups == 1 else f"input channel of its group ({c_in}/{groups} = {per_filter})"
     return [
         f"Weights: each filter holds one {kh}×{kw} kernel per {channels}, {seen} weights; "
