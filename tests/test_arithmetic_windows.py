@@ -139,3 +139,14 @@ def test_window_inputs_are_the_weights_of_one_conv2d_filter(in_channels, groups,
     window = arithmetic.window_inputs(kernel=kernel, in_channels=in_channels, groups=groups)
     assert window.value == conv.weight[0].numel()
     assert arithmetic.channels_per_group(in_channels, groups) == conv.weight.shape[1]
+
+
+@pytest.mark.parametrize(("in_channels", "out_channels", "groups"), [(4, 6, 2), (3, 3, 3), (8, 4, 1), (6, 9, 3)])
+def test_group_inputs_are_the_input_channels_a_grouped_conv2d_output_depends_on(in_channels, out_channels, groups):
+    conv = nn.Conv2d(in_channels, out_channels, 1, groups=groups, bias=False)
+    for channel in range(out_channels):
+        x = torch.zeros(1, in_channels, 1, 1, requires_grad=True)
+        conv(x)[0, channel].sum().backward()
+        reads = [c for c in range(in_channels) if x.grad[0, c, 0, 0] != 0]
+        _, channels = arithmetic.group_inputs(channel, in_channels=in_channels, out_channels=out_channels, groups=groups)
+        assert list(channels) == reads

@@ -683,6 +683,26 @@ def channels_per_group(in_channels: int, groups: int = 1) -> int:
     return c_in // _check_groups(c_in, c_in, groups)
 
 
+def group_inputs(channel: int, *, in_channels: int, out_channels: int, groups: int = 1) -> tuple[int, range]:
+    """The group of output ``channel`` of a grouped convolution, and the input channels it reads.
+
+    Output channels split into ``groups`` equal runs, input channels too; output
+    channel ``k`` reads only the input run of its own group.
+
+    Example:
+        >>> group_inputs(5, in_channels=4, out_channels=6, groups=2)  # channels 3…5 form group 1
+        (1, range(2, 4))
+    """
+    c_in, c_out = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+    groups = _check_groups(c_in, c_out, groups)
+    channel = _whole(channel, "channel")
+    if not 0 <= channel < c_out:
+        raise ConvScopeError(f"channel {channel} is outside the {c_out} output channels; choose 0 to {c_out - 1}")
+    group = channel // (c_out // groups)
+    per_group = c_in // groups
+    return group, range(group * per_group, (group + 1) * per_group)
+
+
 def window_inputs(*, kernel: IntOrPair, in_channels: int = 1, groups: int = 1) -> Count:
     """Inputs one output value reads: ``(C_in/groups)·K_h·K_w`` (a pool window: ``K_h·K_w``).
 

@@ -56,11 +56,8 @@ def _source_index(taps: torch.Tensor, size: int, mode: str) -> torch.Tensor:
 
 def _group_channels(hyper: dict[str, Any], channel: int) -> tuple[int, range]:
     """The group of output ``channel`` and the input channels it reads."""
-    groups = hyper["groups"]
-    per_group_out = hyper["out_channels"] // groups
-    per_group_in = hyper["in_channels"] // groups
-    group = channel // per_group_out
-    return group, range(group * per_group_in, (group + 1) * per_group_in)
+    channels = {key: hyper[key] for key in ("in_channels", "out_channels", "groups")}
+    return arithmetic.group_inputs(channel, **channels)
 
 
 def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
@@ -102,7 +99,7 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
     terms = [
         ConvTerm(c, cells[i], kernel[i], products[i], float(sums[i])) for i, c in enumerate(channels)
     ]
-    row0, col0 = y * sh - top, x * sw - left
+    row0, col0 = int(rows[0]), int(cols[0])  # where the window starts, in input coordinates
     return ConvStep(
         **traced(trace, layer, position),
         computed=float(sums.sum()) + (bias or 0.0),

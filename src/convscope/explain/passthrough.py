@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from convscope import arithmetic
 from convscope.explain.base import NoExplanationError, Position, input_of, single_input, traced, value_at
 from convscope.explain.steps import PassThroughStep
 from convscope.types import LayerKind
@@ -25,7 +26,8 @@ def _padded_source(layer: Layer, position: Position, in_hw: tuple[int, int]) -> 
         raise NoExplanationError(f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded")
     left, _, top, _ = padding
     c, y, x = position.coords
-    sy, sx = y - top, x - left
+    # Zero padding reads a 1×1 window at stride 1: output (y, x) shows input (y − P_top, x − P_left).
+    (sy,), (sx,) = arithmetic.window_taps(y, 1, 1, top), arithmetic.window_taps(x, 1, 1, left)
     inside = 0 <= sy < in_hw[0] and 0 <= sx < in_hw[1]
     return Position(channel=c, y=sy, x=sx) if inside else None
 
