@@ -7,6 +7,27 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def batchnorm_values(module: nn.Module, x: torch.Tensor) -> int:
+    """Values every ``nn.BatchNorm2d`` of ``module`` outputs for ``x``, counted with forward hooks.
+
+    Eval-mode batchnorm multiplies each value once by its channel's γ/√(σ² + ε);
+    PyTorch's FLOP counter counts no batchnorm, so tests add these to its total.
+    """
+    seen: list[int] = []
+    handles = [
+        m.register_forward_hook(lambda _m, _i, out: seen.append(out.numel()))
+        for m in module.modules()
+        if isinstance(m, nn.BatchNorm2d)
+    ]
+    try:
+        with torch.no_grad():
+            module.eval()(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return sum(seen)
+
+
 class ResidualNet(nn.Module):
     """conv-bn-relu, then a basic residual block with in-place ReLUs and ``+=``."""
 

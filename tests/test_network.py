@@ -11,7 +11,7 @@ from convscope.errors import ConvScopeError, ModelError, NotFoundError
 from convscope.inputs import InputSpec
 from convscope.network import Network
 from convscope.types import LayerKind
-from tests.models import CustomLayerNet, DataDependentNet, NotACNN
+from tests.models import CustomLayerNet, DataDependentNet, NotACNN, batchnorm_values
 
 TINYVGG_LAYERS = [
     ("input", "input", (3, 64, 64)),
@@ -31,11 +31,12 @@ TINYVGG_LAYERS = [
 
 
 def flop_counter_mults(network: Network) -> int:
-    """Multiplications as PyTorch's own FLOP counter sees them (FLOPs = 2 × mults)."""
+    """Multiplications as PyTorch's own FLOP counter sees them (FLOPs = 2 × mults), plus one per batchnorm value."""
     counter = FlopCounterMode(display=False)
+    x = torch.zeros(1, *network.input_spec.shape)
     with counter, torch.no_grad():
-        network.module.eval()(torch.zeros(1, *network.input_spec.shape))
-    return counter.get_total_flops() // 2
+        network.module.eval()(x)
+    return counter.get_total_flops() // 2 + batchnorm_values(network.module, x)
 
 
 def test_tinyvgg_layer_names_kinds_and_shapes_match_cnn_explainer(tinyvgg_network):
@@ -215,3 +216,11 @@ def test_graph_module_keeps_its_own_node_names():
     network = Network(fx.GraphModule(root, graph), InputSpec(1, 6, 6))
     assert [layer.name for layer in network.layers] == ["input", "conv_a", "conv_b", "plus", "flatten", "output"]
     assert network.layer("plus").inputs == ("conv_a", "conv_b")
+
+
+def test_batchnorm_counts_one_multiplication_per_value_with_its_formula(residual_network):
+    layer = residual_network.layer("bn")
+    c, h, w = layer.output_shape
+    assert layer.mults == c * h * w
+    assert layer.mult_formula == f"{c}·{h}·{w} = {c * h * w:,}"
+    assert residual_network.describe()["layers"][[la.name for la in residual_network.layers].index("bn")]["mults"] == c * h * w

@@ -1,8 +1,9 @@
-"""Convolution arithmetic: output sizes, "same" padding, parameter and multiplication counts.
+"""Convolution arithmetic: output sizes, "same" padding, windows, parameter and multiplication counts.
 
-The one place these numbers are computed: the layer graph, the server and the
-hyperparameter explorer call these functions instead of writing their own formulas.
-Along each spatial axis the output size follows PyTorch's floor rule
+The one place these numbers are computed: the layer graph, the layer-list
+importers, the zoo, the explainers and the server call these functions instead
+of writing their own formulas (``tests/test_rules_written_once.py`` greps the
+tree for copies). Along each spatial axis the output size follows PyTorch's floor rule
 
     out = floor((H + 2P − D(K − 1) − 1)/S) + 1,
 
@@ -10,14 +11,17 @@ which is ``(padded − effective kernel)/S + 1`` rounded down. The strict rule c
 combination invalid when that division leaves a remainder: the windows do not tile
 the padded input and PyTorch silently drops the rows or columns left over.
 
-Sizes, kernels, strides, paddings and dilations are ints or ``(H, W)`` pairs.
+Sizes, kernels, strides, paddings and dilations are ints or ``(H, W)`` pairs. The
+worded, step-by-step report of ``convscope arith`` lives in
+:mod:`convscope.arithmetic_words` (and is importable from here too); it words
+these numbers and computes none of its own.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -146,10 +150,28 @@ class _Axis:
             return f"{self.size} + 2·{self.before}"
         return f"{self.size} + {self.before} + {self.after}"
 
+    @property
+    def whole_steps(self) -> int:
+        """Whole strides the window's start can move: ``floor(span/S)``."""
+        return self.span // self.stride
+
+    @property
+    def ceil_count(self) -> int:
+        """Windows by the ceil rule before PyTorch drops one starting in the right padding."""
+        return -(-self.span // self.stride) + 1
+
+    def start(self, position: int) -> int:
+        """Where window ``position`` starts in the padded input (0 = the first padded pixel)."""
+        return position * self.stride
+
+    def overhang(self, count: int) -> int:
+        """Pixels the last of ``count`` windows reaches past the padded input (ceil mode), else 0."""
+        return max(self.start(count - 1) + self.effective - self.padded, 0)
+
     def floor(self) -> int:
         if self.span < 0:
             raise self.too_small()
-        return self.span // self.stride + 1
+        return self.whole_steps + 1
 
     def exact(self) -> Fraction:
         return Fraction(self.span, self.stride) + 1
@@ -267,8 +289,8 @@ def _pool_floor(axis: _Axis, ceil_mode: bool) -> int:
             f"pooling padding {max(axis.before, axis.after)} is more than half the kernel size {axis.kernel}; PyTorch "
             f"pools with at most {half} pixel{'' if half == 1 else 's'} of padding here: pad less or widen the window"
         )
-    out = (-(-axis.span // axis.stride) if ceil_mode else axis.span // axis.stride) + 1
-    if ceil_mode and (out - 1) * axis.stride >= axis.size + axis.before:
+    out = axis.ceil_count if ceil_mode else axis.whole_steps + 1
+    if ceil_mode and axis.start(out - 1) >= axis.size + axis.before:
         out -= 1  # that window would start in the right padding and see no input pixel
     if out < 1:
         raise axis.too_small()
@@ -544,6 +566,52 @@ def window_taps(position: int, kernel: int, stride: int = 1, before: int = 0, di
     return [start + i * dilation for i in range(kernel)]
 
 
+def average_taps(taps: list[int], size: int, before: int, *, count_include_pad: bool = True) -> int:
+    """How many of a window's taps along one axis average pooling divides by.
+
+    PyTorch counts the taps inside the input and, with ``count_include_pad``,
+    the padding too, but only up to ``H + P``: a ceil-mode window reaching past
+    the right padding does not count the cells beyond it.
+
+    Args:
+        taps: the input indices the window reads (see :func:`window_taps`).
+        size: input pixels H along the axis.
+        before: padding P before the first pixel (PyTorch pads both sides alike).
+        count_include_pad: whether padding cells count, as in ``nn.AvgPool2d``.
+
+    Example:
+        >>> average_taps([-1, 0, 1], 4, 1), average_taps([-1, 0, 1], 4, 1, count_include_pad=False)
+        (3, 2)
+    """
+    if count_include_pad:
+        return sum(1 for t in taps if t < size + before)
+    return sum(1 for t in taps if 0 <= t < size)
+
+
+def adaptive_window(position: int, size: int, out: int) -> tuple[int, int]:
+    """The input rows (or columns) ``start…end − 1`` adaptive pooling reduces for one output.
+
+    ``nn.AdaptiveAvgPool2d`` and ``nn.AdaptiveMaxPool2d`` split an axis of ``H``
+    pixels into ``H_out`` windows: window ``i`` runs from ``floor(i·H/H_out)`` up to
+    ``ceil((i + 1)·H/H_out)``, so windows may differ in size and overlap by a pixel.
+
+    Args:
+        position: the output index ``i`` along the axis, ``0…out − 1``.
+        size: input pixels ``H`` along the axis.
+        out: output pixels ``H_out`` along the axis.
+
+    Example:
+        >>> [adaptive_window(i, 5, 3) for i in range(3)]  # 5 pixels into 3 windows of 2
+        [(0, 2), (1, 4), (3, 5)]
+    """
+    size = _positive(size, "input size", "an input has at least one pixel")
+    out = _positive(out, "output size", "a pool outputs at least one pixel")
+    position = _whole(position, "position")
+    if not 0 <= position < out:
+        raise ConvScopeError(f"position {position} is outside the {out} outputs; choose 0 to {out - 1}")
+    return (position * size // out, -(-(position + 1) * size // out))
+
+
 def padded_hw(size: IntOrPair, sides: tuple[int, int, int, int]) -> Pair:
     """``(H, W)`` of the input once padded with ``(top, bottom, left, right)`` pixels: what the windows slide over.
 
@@ -613,6 +681,54 @@ def _per_group(in_channels: int, groups: int) -> tuple[str, int]:
     if groups == 1:
         return _term(in_channels)
     return (f"({_n(in_channels)}/{groups})", in_channels // groups)
+
+
+def channels_per_group(in_channels: int, groups: int = 1) -> int:
+    """``C_in/groups``: the input channels each filter of a grouped convolution reads.
+
+    Example:
+        >>> channels_per_group(32, 4)
+        8
+    """
+    c_in = _channels(in_channels, "in_channels")
+    return c_in // _check_groups(c_in, c_in, groups)
+
+
+def group_inputs(channel: int, *, in_channels: int, out_channels: int, groups: int = 1) -> tuple[int, range]:
+    """The group of output ``channel`` of a grouped convolution, and the input channels it reads.
+
+    Output channels split into ``groups`` equal runs, input channels too; output
+    channel ``k`` reads only the input run of its own group.
+
+    Example:
+        >>> group_inputs(5, in_channels=4, out_channels=6, groups=2)  # channels 3…5 form group 1
+        (1, range(2, 4))
+    """
+    c_in, c_out = _channels(in_channels, "in_channels"), _channels(out_channels, "out_channels")
+    groups = _check_groups(c_in, c_out, groups)
+    channel = _whole(channel, "channel")
+    if not 0 <= channel < c_out:
+        raise ConvScopeError(f"channel {channel} is outside the {c_out} output channels; choose 0 to {c_out - 1}")
+    group = channel // (c_out // groups)
+    per_group = c_in // groups
+    return group, range(group * per_group, (group + 1) * per_group)
+
+
+def window_inputs(*, kernel: IntOrPair, in_channels: int = 1, groups: int = 1) -> Count:
+    """Inputs one output value reads: ``(C_in/groups)·K_h·K_w`` (a pool window: ``K_h·K_w``).
+
+    It is also the weights one filter holds, since each input it reads has its own weight.
+
+    Example:
+        >>> window_inputs(kernel=3, in_channels=32, groups=4).formula
+        '(32/4)·3·3 = 72'
+    """
+    c_in = _channels(in_channels, "in_channels")
+    groups = _check_groups(c_in, c_in, groups)
+    kh, kw = _kernel_hw(kernel)
+    if c_in == 1:
+        return _product([_term(kh), _term(kw)], "K_h·K_w")
+    return _product([_per_group(c_in, groups), _term(kh), _term(kw)], "(C_in/groups)·K_h·K_w")
 
 
 def conv_params(
@@ -712,6 +828,22 @@ def pool_ops(*, out_height: int, out_width: int, channels: int, kernel: IntOrPai
     return Count(value=value, formula=formula, rule="H_out·W_out·C·(K_h·K_w − 1)")
 
 
+def batchnorm_mults(*, channels: int, height: int = 1, width: int = 1) -> Count:
+    """Multiplications of batch normalisation in eval mode: ``C·H·W``, one per value.
+
+    In eval mode ``(x − μ)/√(σ² + ε)·γ + β`` is ``x·scale + shift`` with one
+    ``scale = γ/√(σ² + ε)`` and one shift per channel (worked out once, as PyTorch
+    does), so each value is multiplied once; subtracting and adding are not counted.
+
+    Example:
+        >>> batchnorm_mults(channels=64, height=112, width=112).formula  # ResNet-18's bn1
+        '64·112·112 = 802,816'
+    """
+    c = _channels(channels, "channels")
+    h, w = _out_hw(height, width)
+    return _product([_term(c), _term(h), _term(w)], "C·H·W")
+
+
 # ------------------------------------------------------------------ bottleneck
 
 
@@ -799,231 +931,13 @@ def bottleneck_cost(
     )
 
 
-# ------------------------------------------------------------- worded report
+def __getattr__(name: str) -> Any:
+    """``ArithmeticReport`` and ``arithmetic_report`` live in :mod:`convscope.arithmetic_words`.
 
-
-@dataclass(frozen=True)
-class ArithmeticReport:
-    """Everything ``convscope arith`` shows for one convolution or pooling layer."""
-
-    pool: bool
-    size: Pair
-    kernel: Pair
-    stride: Pair
-    #: ``(top, bottom, left, right)``.
-    padding: tuple[int, int, int, int]
-    dilation: Pair
-    groups: int
-    ceil_mode: bool
-    #: The size PyTorch gives (floor rule; ceil mode for pools when asked).
-    output: Pair
-    strict: StrictShape
-    #: The "same" padding that was asked for, if it was.
-    same: SamePadding | None
-    in_channels: int | None
-    #: Output channels: the filters of a convolution, the input channels of a pool.
-    out_channels: int | None
-    params: ParamCount | None
-    #: Multiplications of a convolution, comparisons of a max pool.
-    ops: Count | None
-    steps: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        top, bottom, left, right = self.padding
-        h, w = self.output
-        shape = [h, w] if self.out_channels is None else [self.out_channels, h, w]  # (C, H, W) like Layer.output_shape
-        return {
-            "operation": "maxpool" if self.pool else "conv",
-            "input": {"height": self.size[0], "width": self.size[1], "channels": self.in_channels},
-            "kernel": list(self.kernel),
-            "stride": list(self.stride),
-            "padding": {"top": top, "bottom": bottom, "left": left, "right": right},
-            "dilation": list(self.dilation),
-            "groups": self.groups,
-            "ceil_mode": self.ceil_mode,
-            "same_padding": self.same.to_dict() if self.same else None,
-            "output": {"height": h, "width": w, "channels": self.out_channels, "shape": shape},
-            "floor_rule": list(self.strict.floor),
-            "strict_rule": self.strict.to_dict(),
-            **(self.params.to_dict() if self.params else {}),
-            **({self.ops_name: self.ops.value, f"{self.ops_name}_formula": self.ops.formula} if self.ops else {}),
-            "steps": list(self.steps),
-        }
-
-    @property
-    def ops_name(self) -> str:
-        return "comparisons" if self.pool else "mults"
-
-
-def arithmetic_report(
-    size: IntOrPair,
-    kernel: IntOrPair,
-    stride: IntOrPair | None = None,
-    padding: Any = 0,
-    dilation: IntOrPair = 1,
-    *,
-    in_channels: int | None = None,
-    filters: int | None = None,
-    groups: int = 1,
-    pool: bool = False,
-    ceil_mode: bool = False,
-) -> ArithmeticReport:
-    """Output size by both rules, the counts, and the reasoning step by step in words.
-
-    Args:
-        size, kernel, dilation: ints or ``(H, W)`` pairs.
-        stride: ``None`` means 1 for a convolution and the kernel for a pool.
-        padding: an int, an ``(H, W)`` pair, ``"same"`` or ``"valid"``.
-        in_channels, filters: C_in and C_out of a convolution (give both); a pool
-            takes only ``in_channels``.
-        groups: channel groups of the convolution.
-        pool: describe max pooling instead of a convolution.
-        ceil_mode: the pool rounds up (PyTorch's ``ceil_mode``).
-
-    Example:
-        >>> r = arithmetic_report(227, 11, 4, 0, in_channels=3, filters=96)
-        >>> r.output, r.params.weights.value, r.ops.value
-        ((55, 55), 34848, 105415200)
+    Imported on first use, since that module builds on this one.
     """
-    if pool and filters is not None:
-        raise ConvScopeError("a pooling layer has no filters; leave them out (pooling keeps the input channels)")
-    if not pool and (in_channels is None) != (filters is None):
-        raise ConvScopeError("in_channels and filters go together; give both to count weights and multiplications")
-    if ceil_mode and not pool:
-        raise ConvScopeError("ceil mode is an option of pooling layers; drop it or describe a pool")
-    stride = (kernel if pool else 1) if stride is None else stride
-    sizes, kernels = _pair(size, "input size"), _pair(kernel, "kernel")
-    strides, dilations = _pair(stride, "stride"), _pair(dilation, "dilation")
-    same = same_padding(kernels, strides, dilations, sizes) if padding == "same" else None
-    height, width = _axes(sizes, kernels, strides, same or padding, dilations)
-    if pool:
-        output = (_pool_floor(height, ceil_mode), _pool_floor(width, ceil_mode))
-    else:
-        output = (height.floor(), width.floor())
-    strict = strict_output_hw(sizes, kernels, strides, same or padding, dilations)
-    out_channels = in_channels if pool else filters
-    params = ops = None
-    if in_channels is not None and out_channels is not None:
-        if pool:
-            ops = pool_ops(out_height=output[0], out_width=output[1], channels=in_channels, kernel=kernels)
-        else:
-            params = conv_params(in_channels=in_channels, out_channels=out_channels, kernel=kernels, groups=groups)
-            ops = conv_mults(
-                out_height=output[0], out_width=output[1], in_channels=in_channels,
-                out_channels=out_channels, kernel=kernels, groups=groups,
-            )  # fmt: skip
-    report = ArithmeticReport(
-        pool=pool, size=sizes, kernel=kernels, stride=strides,
-        padding=(height.before, height.after, width.before, width.after), dilation=dilations,
-        groups=groups, ceil_mode=ceil_mode, output=output, strict=strict, same=same,
-        in_channels=in_channels, out_channels=out_channels, params=params, ops=ops, steps=(),
-    )  # fmt: skip
-    return _with_steps(report, height, width)
+    if name in ("ArithmeticReport", "arithmetic_report"):
+        from convscope import arithmetic_words
 
-
-def _with_steps(report: ArithmeticReport, height: _Axis, width: _Axis) -> ArithmeticReport:
-    steps: list[str] = []
-    if report.same is not None:
-        steps.append(_same_step(report.same))
-    labels = (None,) if height == width else ("height", "width")
-    for axis, label, out in zip((height, width), labels, report.output, strict=False):
-        steps.extend(_axis_steps(axis, label, out, report.pool and report.ceil_mode))
-    steps.append(_strict_step(report))
-    steps.append(_output_step(report))
-    if report.params is not None and report.ops is not None:
-        steps.extend(_conv_count_steps(report, report.params, report.ops))
-    elif report.ops is not None:
-        kh, kw = report.kernel
-        steps.append(
-            f"Comparisons: each output is the largest of {kh}·{kw} = {kh * kw} values, found with {kh * kw - 1} "
-            f"comparisons: {report.ops.formula}. Pooling has no weights or biases."
-        )
-    return replace(report, steps=tuple(steps))
-
-
-def _same_step(same: SamePadding) -> str:
-    text = f"'Same' padding: {same.top} on top, {same.bottom} on the bottom, {same.left} left, {same.right} right"
-    if same.output is not None:
-        text += f", so the output is ceil(size/stride) = {same.output[0]}×{same.output[1]}"
-    return text + (f". {same.reason[0].upper()}{same.reason[1:]}." if same.reason else ".")
-
-
-def _axis_steps(axis: _Axis, label: str | None, out: int, ceil_mode: bool) -> list[str]:
-    where = "high and wide" if label is None else "high" if label == "height" else "wide"
-    if axis.dilation == 1:
-        effective = f"{axis.kernel} pixels (no dilation)"
-    else:
-        effective = (
-            f"{axis.dilation}·({axis.kernel} − 1) + 1 = {axis.effective} pixels "
-            f"(dilation {axis.dilation} spreads the {axis.kernel} taps apart)"
-        )
-    positions = _ceil_positions(axis, out) if ceil_mode else _floor_positions(axis, out)
-    steps = [
-        ("padded input", f"{axis.padded_text()} = {axis.padded} pixels {where}."),
-        ("effective kernel", f"{effective}."),
-        ("window positions" + (" (ceil mode)" if ceil_mode else ""), positions),
-    ]
-    if label is None:
-        return [f"{name.capitalize()}: {text}" for name, text in steps]
-    return [f"{label.capitalize()}, {name}: {text}" for name, text in steps]
-
-
-def _starts(axis: _Axis, count: int) -> str:
-    starts = [s * axis.stride for s in range(count)]
-    return ", ".join(map(str, starts)) if count <= 4 else f"0, {axis.stride}, …, {starts[-1]}"
-
-
-def _floor_positions(axis: _Axis, out: int) -> str:
-    return (
-        f"the window can travel {axis.padded} − {axis.effective} = {axis.span} pixels, "
-        f"{axis.span // axis.stride} whole steps of {axis.stride}, so it starts at {_starts(axis, out)}: "
-        f"floor(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {out}."
-    )
-
-
-def _ceil_positions(axis: _Axis, out: int) -> str:
-    rounded = -(-axis.span // axis.stride) + 1
-    text = f"ceil(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {rounded}"
-    last = (out - 1) * axis.stride
-    if rounded != out:
-        return (
-            f"{text}, but window {rounded} would start at {rounded * axis.stride - axis.stride}, in the right padding, "
-            f"so ceil mode drops it: {out}, starting at {_starts(axis, out)}."
-        )
-    overhang = last + axis.effective - axis.padded
-    tail = f"; the last one overhangs the padded input by {overhang} and pools only what it covers" if overhang else ""
-    return f"{text}, starting at {_starts(axis, out)}{tail}."
-
-
-def _strict_step(report: ArithmeticReport) -> str:
-    h, w = report.output
-    if report.strict.valid:
-        return f"Strict rule: valid, the windows tile the padded input exactly, so both rules give {h}×{w}."
-    extra = report.output != report.strict.floor
-    kept = "ceil mode adds a window for them" if extra else "the floor rule ignores them"
-    return f"Strict rule: invalid: {report.strict.reason}. PyTorch still gives {h}×{w}: {kept}."
-
-
-def _output_step(report: ArithmeticReport) -> str:
-    (h, w), c = report.output, report.out_channels
-    if c is None:
-        return f"Output: {h}×{w} per channel."
-    if report.pool:
-        return f"Output: {h}×{w}×{c}: pooling works on each of the {c} channels on its own."
-    return f"Output: {h}×{w}×{c}: each of the {c} filters produces one {h}×{w} map."
-
-
-def _conv_count_steps(report: ArithmeticReport, params: ParamCount, mults: Count) -> list[str]:
-    c_in, c_out, groups = report.in_channels or 0, report.out_channels or 0, report.groups
-    kh, kw = report.kernel
-    h, w = report.output
-    per_filter = c_in // groups
-    seen = f"{per_filter}·{kh}·{kw} = {_n(per_filter * kh * kw)}"
-    channels = "input channel" if groups == 1 else f"input channel of its group ({c_in}/{groups} = {per_filter})"
-    return [
-        f"Weights: each filter holds one {kh}×{kw} kernel per {channels}, {seen} weights; "
-        f"{c_out} filters hold {params.weights.formula} weights.",
-        f"Biases: one per filter, {_n(params.biases.value)}; parameters: {params.formula}.",
-        f"Multiplications: each of the {h}·{w}·{c_out} output values multiplies {seen} inputs by weights: "
-        f"{mults.formula}.",
-    ]
+        return getattr(arithmetic_words, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,3 +32,17 @@ class ModelError(ConvScopeError):
     """A module or model file ConvScope cannot read as a CNN."""
 
     status = 422
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message, cut to ``limit`` characters, for a one-line error.
+
+    Errors from libraries (fx, h5py, onnx) often span many lines; ConvScope's own
+    messages quote only their first, and the exception's type when it has no text.
+
+    Example:
+        >>> first_line(ValueError("bad shape\\n  traceback detail")), first_line(KeyError())
+        ('bad shape', 'KeyError')
+    """
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

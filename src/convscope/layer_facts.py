@@ -22,23 +22,31 @@ def pair(value: Any) -> tuple[int, int]:
     return (int(value), int(value))
 
 
-def conv_hyper(module: nn.Conv2d) -> dict[str, Any]:
-    """Conv hyperparameters; ``padding_sides`` is (top, bottom, left, right).
+def conv_padding_sides(module: nn.Conv2d) -> tuple[int, int, int, int]:
+    """Padding ``(top, bottom, left, right)`` exactly as PyTorch applies it.
 
-    PyTorch resolves ``padding="same"`` at run time with the extra pixel of an
-    odd total on the bottom/right; :func:`arithmetic.same_padding` does the same.
+    ``padding="same"`` pads D(K−1) in total per axis; when that is odd PyTorch
+    puts the extra row/column after the input, not before, as
+    :func:`arithmetic.same_padding` does (PyTorch allows "same" at stride 1 only).
+
+    Example:
+        >>> conv_padding_sides(nn.Conv2d(1, 1, (4, 3), padding="same"))
+        (1, 2, 1, 1)
     """
     from convscope import arithmetic
 
     if isinstance(module.padding, str):
         if module.padding == "valid":
-            sides = (0, 0, 0, 0)
-        else:
-            same = arithmetic.same_padding(pair(module.kernel_size), 1, pair(module.dilation))
-            sides = (same.top, same.bottom, same.left, same.right)
-    else:
-        ph, pw = pair(module.padding)
-        sides = (ph, ph, pw, pw)
+            return (0, 0, 0, 0)
+        same = arithmetic.same_padding(pair(module.kernel_size), 1, pair(module.dilation))
+        return (same.top, same.bottom, same.left, same.right)
+    ph, pw = pair(module.padding)
+    return (ph, ph, pw, pw)
+
+
+def conv_hyper(module: nn.Conv2d) -> dict[str, Any]:
+    """Conv hyperparameters; ``padding_sides`` is (top, bottom, left, right) (see :func:`conv_padding_sides`)."""
+    sides = conv_padding_sides(module)
     return {
         "in_channels": module.in_channels,
         "out_channels": module.out_channels,
@@ -78,7 +86,12 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
     if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
         return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
     if kind is LayerKind.BATCHNORM2D:
-        return {"num_features": module.num_features, "eps": module.eps, "affine": module.affine}
+        return {
+            "num_features": module.num_features,
+            "eps": module.eps,
+            "affine": module.affine,
+            "track_running_stats": module.track_running_stats,
+        }
     if kind is LayerKind.DROPOUT:
         return {"p": module.p}
     if kind is LayerKind.LEAKY_RELU:
@@ -143,18 +156,16 @@ def counts(kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_s
 
     if kind is LayerKind.CONV2D:
         h_out, w_out = out_shape[-2:]
-        count = arithmetic.conv_mults(
-            out_height=h_out,
-            out_width=w_out,
-            in_channels=hyper["in_channels"],
-            out_channels=hyper["out_channels"],
-            kernel=hyper["kernel"],
-            groups=hyper["groups"],
-        )
+        channels = {key: hyper[key] for key in ("in_channels", "out_channels", "groups")}
+        count = arithmetic.conv_mults(out_height=h_out, out_width=w_out, kernel=hyper["kernel"], **channels)
         return count.value, count.formula, {}, ""
     if kind is LayerKind.LINEAR:
         positions = math.prod(out_shape[:-1]) if len(out_shape) > 1 else 1
         count = arithmetic.linear_mults(in_features=hyper["in_features"], out_features=hyper["out_features"], positions=positions)
+        return count.value, count.formula, {}, ""
+    if kind is LayerKind.BATCHNORM2D and len(out_shape) == 3:
+        c, h, w = out_shape
+        count = arithmetic.batchnorm_mults(channels=c, height=h, width=w)
         return count.value, count.formula, {}, ""
     if kind in (LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D) and len(out_shape) == 3:
         c, h_out, w_out = out_shape

@@ -28,7 +28,7 @@ import torch.fx as fx
 from torch import nn
 
 from convscope import layer_facts
-from convscope.errors import ConvScopeError, ModelError, NotFoundError
+from convscope.errors import ConvScopeError, ModelError, NotFoundError, first_line
 from convscope.inputs import InputSpec
 from convscope.layer_kinds import function_kind, method_kind, module_kind
 from convscope.types import LayerKind, Shape
@@ -166,7 +166,7 @@ class Network:
             graph = _graph_of(self.module)
         except Exception as exc:  # noqa: BLE001 - any tracing failure means "use hooks"
             self.traced_with = "hooks"
-            self.fallback_reason = f"torch.fx could not trace the model ({type(exc).__name__}: {_first_line(exc)})"
+            self.fallback_reason = f"torch.fx could not trace the model ({type(exc).__name__}: {first_line(exc)})"
             layers = _layers_from_hooks(self.module, self.input_spec)
             self.output_layer = layers[-1].name
             return layers
@@ -319,11 +319,6 @@ class _eval_mode:  # noqa: N801 - a context manager named like the call it reads
             m.training = True
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
-
-
 def _first_tensor(value: Any) -> torch.Tensor:
     """The model's class scores: the tensor itself, or the first tensor of a tuple/dict."""
     if isinstance(value, torch.Tensor):
@@ -403,7 +398,7 @@ def _propagate(graph_module: fx.GraphModule, spec: InputSpec) -> tuple[list[_Nod
                     c, h, w = spec.shape
                     raise ModelError(
                         f"the input spec {c}×{h}×{w} does not fit the model: layer '{node.target if node.op == 'call_module' else node.name}' "
-                        f"failed ({_first_line(exc)}); check the input channels and size"
+                        f"failed ({first_line(exc)}); check the input channels and size"
                     ) from exc
             if not isinstance(env[node], torch.Tensor):
                 continue
@@ -559,7 +554,7 @@ def _layers_from_hooks(module: nn.Module, spec: InputSpec) -> list[Layer]:
     except Exception as exc:
         c, h, w = spec.shape
         raise ModelError(
-            f"the model cannot run on a {c}×{h}×{w} input ({_first_line(exc)}); check the input spec"
+            f"the model cannot run on a {c}×{h}×{w} input ({first_line(exc)}); check the input spec"
         ) from exc
     _first_tensor(result)
     layers = [Layer(INPUT, LayerKind.INPUT, (), spec.shape)]

@@ -125,12 +125,23 @@ def test_explaining_reads_the_trace_and_never_reruns_a_layer() -> None:
     assert calls == []
 
 
+class WaveletConv(nn.Conv2d):
+    """A custom subclass with a padding mode PyTorch does not have (it pads with zeros itself)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.padding_mode = "wavelet"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+
 def test_a_conv_whose_padding_mode_cannot_be_explained_is_refused_clearly() -> None:
     torch.manual_seed(3)
     model = CountingNet()
+    model.conv = WaveletConv(3, 4, 3, padding=1)  # recorded in the layer's hyper when the network is read
     net = Network(model, InputSpec(3, 8, 8))
     trace = net.run(torch.randn(1, 3, 8, 8))
-    model.conv.padding_mode = "wavelet"  # no PyTorch mode: what a custom subclass might set
     with pytest.raises(ConvScopeError, match="pads with mode 'wavelet'.*use one of zeros, reflect, replicate, circular"):
         explain(trace, "conv", channel=0, y=0, x=0)
 

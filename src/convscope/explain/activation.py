@@ -13,9 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from torch import nn
-
-from convscope.explain.base import Position, input_of, num, single_input, value_at
+from convscope.explain.base import Position, input_of, num, single_input, traced, value_at
 from convscope.explain.steps import ActivationStep
 from convscope.types import LayerKind
 
@@ -111,15 +109,14 @@ RULES: dict[LayerKind, Rule] = {
 
 
 def parameters(layer: Layer) -> dict[str, Any]:
-    """The function's settings, read from its module or, for functional calls, the layer's hyper."""
-    kind, module, hyper = layer.kind, layer.module, layer.hyper
+    """The function's settings as recorded in ``layer.hyper`` (module or functional call alike)."""
+    kind, hyper = layer.kind, layer.hyper
     if kind is LayerKind.LEAKY_RELU:
-        slope = module.negative_slope if isinstance(module, nn.LeakyReLU) else hyper.get("negative_slope", 0.01)
-        return {"negative_slope": float(slope)}
+        return {"negative_slope": float(hyper.get("negative_slope", 0.01))}
     if kind is LayerKind.ELU:
-        return {"alpha": float(module.alpha if isinstance(module, nn.ELU) else hyper.get("alpha", 1.0))}
+        return {"alpha": float(hyper.get("alpha", 1.0))}
     if kind is LayerKind.GELU:
-        return {"approximate": module.approximate if isinstance(module, nn.GELU) else hyper.get("approximate", "none")}
+        return {"approximate": hyper.get("approximate", "none")}
     return {}
 
 
@@ -139,10 +136,7 @@ def explain_activation(trace: Trace, layer: Layer, position: Position) -> Activa
     params = parameters(layer)
     result = RULES[layer.kind](x, params)
     return ActivationStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=result.value,
         scale=result.scale,
         formula=result.formula,

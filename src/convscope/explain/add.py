@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from convscope.explain.base import NoExplanationError, Position, readds, value_at
+from convscope.explain.base import NoExplanationError, Position, readds, traced, value_at
 from convscope.explain.steps import AddStep, AddTerm, ConcatStep
 
 if TYPE_CHECKING:
@@ -41,10 +41,7 @@ def explain_add(trace: Trace, layer: Layer, position: Position) -> AddStep:
             "or one tensor added to itself); ConvScope explains sums of distinct layers only"
         )
     return AddStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=output,
+        **traced(trace, layer, position),
         computed=computed,
         scale=scale,
         formula=" + ".join(layer.inputs),
@@ -85,10 +82,7 @@ def explain_concat(trace: Trace, layer: Layer, position: Position) -> ConcatStep
     value = value_at(trace.outputs[name], source.coords)
     where = "channels" if len(coords) == 3 and axis == 0 else f"axis {axis}"
     return ConcatStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], coords),
+        **traced(trace, layer, position),
         computed=value,
         scale=abs(value),
         formula=f"inputs stacked along {where}: " + ", ".join(f"{n} → {a}…{b - 1}" for n, a, b in spans),

@@ -121,6 +121,16 @@ def value_at(tensor: torch.Tensor, coords: tuple[int, ...]) -> float:
     return float(tensor[(0, *coords)])
 
 
+def traced(trace: Trace, layer: Layer, position: Position) -> dict[str, Any]:
+    """The fields every step starts with: which value of which layer, and that value as traced."""
+    return {
+        "layer": layer.name,
+        "kind": str(layer.kind),
+        "position": position,
+        "output": value_at(trace.outputs[layer.name], position.coords),
+    }
+
+
 def single_input(layer: Layer) -> str:
     """The one layer feeding ``layer``; explanations of one-input layers need exactly one."""
     if len(layer.inputs) != 1:

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, num, single_input, value_at
+from convscope.explain.base import (
+    NoExplanationError,
+    Position,
+    input_of,
+    module_as,
+    num,
+    single_input,
+    traced,
+    value_at,
+)
 from convscope.explain.steps import BatchNormStep
 
 if TYPE_CHECKING:
@@ -16,9 +25,10 @@ if TYPE_CHECKING:
     from convscope.trace import Trace
 
 
-def _statistics(module: nn.BatchNorm2d, plane: torch.Tensor, c: int) -> tuple[float, float, str]:
+def _statistics(layer: Layer, module: nn.BatchNorm2d, plane: torch.Tensor, c: int) -> tuple[float, float, str]:
     """Mean and variance used in eval mode: the running ones, or the map's own without them."""
-    if module.track_running_stats and module.running_mean is not None and module.running_var is not None:
+    tracked = layer.hyper.get("track_running_stats", True)
+    if tracked and module.running_mean is not None and module.running_var is not None:
         return float(module.running_mean[c]), float(module.running_var[c]), "running"
     # Without running statistics, eval mode normalises with the batch's: batch 1, so this map's.
     values = plane.double()
@@ -44,18 +54,15 @@ def explain_batchnorm(trace: Trace, layer: Layer, position: Position) -> BatchNo
     c, y, x = position.coords
     inp = input_of(trace, layer)
     value = value_at(inp, position.coords)
-    mean, var, statistics = _statistics(module, inp[0, c], c)
-    eps = float(module.eps)
+    mean, var, statistics = _statistics(layer, module, inp[0, c], c)
+    eps = float(layer.hyper["eps"])
     gamma = float(module.weight.detach()[c]) if module.weight is not None else 1.0
     beta = float(module.bias.detach()[c]) if module.bias is not None else 0.0
     std = math.sqrt(var + eps)
     normalised = (value - mean) / std
     result = normalised * gamma + beta
     return BatchNormStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=result,
         # PyTorch folds this into x·scale + shift: both terms round separately.
         scale=abs(value * gamma / std) + abs(mean * gamma / std) + abs(beta),

@@ -8,7 +8,7 @@ and columns ``S_w·x − P_w + D_w·j``; cells outside the input are padding
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -16,9 +16,9 @@ from torch import nn
 
 from convscope import arithmetic
 from convscope.errors import ConvScopeError
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input
+from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input, traced
 from convscope.explain.steps import ConvStep, ConvTerm, IntermediateMaps
-from convscope.layer_facts import pair
+from convscope.layer_facts import conv_padding_sides as padding_sides
 
 if TYPE_CHECKING:
     from convscope.network import Layer
@@ -29,34 +29,17 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def conv_module(layer: Layer) -> nn.Conv2d:
+    """The layer's ``nn.Conv2d`` (for its weights), refusing padding modes ConvScope cannot show."""
     module = module_as(layer, nn.Conv2d)
     if module is None:
         raise NoExplanationError(f"layer '{layer.name}' is not an nn.Conv2d module; only module convolutions are explained")
-    if module.padding_mode not in PADDING_MODES:
+    mode = layer.hyper["padding_mode"]
+    if mode not in PADDING_MODES:
         raise ConvScopeError(
-            f"layer '{layer.name}' pads with mode '{module.padding_mode}', which ConvScope cannot explain; "
+            f"layer '{layer.name}' pads with mode '{mode}', which ConvScope cannot explain; "
             f"use one of {', '.join(PADDING_MODES)}"
         )
     return module
-
-
-def padding_sides(module: nn.Conv2d) -> tuple[int, int, int, int]:
-    """Padding ``(top, bottom, left, right)`` exactly as PyTorch applies it.
-
-    ``padding="same"`` pads D(K−1) in total per axis; when that is odd PyTorch
-    puts the extra row/column after the input, not before.
-
-    Example:
-        >>> padding_sides(nn.Conv2d(1, 1, (4, 3), padding="same"))
-        (1, 2, 1, 1)
-    """
-    if isinstance(module.padding, str):
-        if module.padding == "valid":
-            return (0, 0, 0, 0)
-        same = arithmetic.same_padding(pair(module.kernel_size), 1, pair(module.dilation))  # PyTorch allows "same" at stride 1 only
-        return (same.top, same.bottom, same.left, same.right)
-    ph, pw = module.padding
-    return (ph, ph, pw, pw)
 
 
 def _source_index(taps: torch.Tensor, size: int, mode: str) -> torch.Tensor:
@@ -71,12 +54,10 @@ def _source_index(taps: torch.Tensor, size: int, mode: str) -> torch.Tensor:
     return taps.clamp(0, size - 1)  # zeros: any valid index; the mask zeroes these cells
 
 
-def _group_channels(module: nn.Conv2d, channel: int) -> tuple[int, range]:
+def _group_channels(hyper: dict[str, Any], channel: int) -> tuple[int, range]:
     """The group of output ``channel`` and the input channels it reads."""
-    per_group_out = module.out_channels // module.groups
-    per_group_in = module.in_channels // module.groups
-    group = channel // per_group_out
-    return group, range(group * per_group_in, (group + 1) * per_group_in)
+    channels = {key: hyper[key] for key in ("in_channels", "out_channels", "groups")}
+    return arithmetic.group_inputs(channel, **channels)
 
 
 def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
@@ -93,19 +74,20 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
         (3, (3, 3))
     """
     module = conv_module(layer)
+    hyper = layer.hyper
     k, y, x = position.coords
     inp = input_of(trace, layer)[0]  # (C_in, H, W)
     _, h, w = inp.shape
-    kh, kw = module.kernel_size
-    sh, sw = module.stride
-    dh, dw = module.dilation
-    top, _, left, _ = padding_sides(module)
-    group, channels = _group_channels(module, k)
+    kh, kw = hyper["kernel"]
+    sh, sw = hyper["stride"]
+    dh, dw = hyper["dilation"]
+    top, _, left, _ = hyper["padding_sides"]
+    group, channels = _group_channels(hyper, k)
 
     rows = torch.tensor(arithmetic.window_taps(y, kh, sh, top, dh))  # (K_h,)
     cols = torch.tensor(arithmetic.window_taps(x, kw, sw, left, dw))  # (K_w,)
     padding_mask = ((rows < 0) | (rows >= h))[:, None] | ((cols < 0) | (cols >= w))[None, :]  # (K_h, K_w)
-    mode = module.padding_mode
+    mode = hyper["padding_mode"]
     cells = inp[channels.start : channels.stop]  # (C_in/groups, H, W)
     cells = cells.index_select(1, _source_index(rows, h, mode)).index_select(2, _source_index(cols, w, mode))
     if mode == "zeros":
@@ -117,12 +99,9 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
     terms = [
         ConvTerm(c, cells[i], kernel[i], products[i], float(sums[i])) for i, c in enumerate(channels)
     ]
-    row0, col0 = y * sh - top, x * sw - left
+    row0, col0 = int(rows[0]), int(cols[0])  # where the window starts, in input coordinates
     return ConvStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=float(trace.outputs[layer.name][0, k, y, x]),
+        **traced(trace, layer, position),
         computed=float(sums.sum()) + (bias or 0.0),
         scale=float(products.double().abs().sum()) + abs(bias or 0.0),
         formula=(
@@ -136,7 +115,7 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
         padding=(top, left),
         padding_mode=mode,
         dilation=(dh, dw),
-        groups=module.groups,
+        groups=hyper["groups"],
         rows=rows.tolist(),
         cols=cols.tolist(),
         padding_mask=padding_mask,
@@ -163,16 +142,18 @@ def intermediate_maps(trace: Trace, layer: Layer, channel: int) -> IntermediateM
         (3, 62, 62)
     """
     module = conv_module(layer)
-    _, channels = _group_channels(module, channel)
+    hyper = layer.hyper
+    _, channels = _group_channels(hyper, channel)
     x = input_of(trace, layer)[:, channels.start : channels.stop]  # (1, C_in/groups, H, W)
     weight = module.weight.detach()[channel].unsqueeze(1)  # (C_in/groups, 1, K_h, K_w)
-    padding: str | tuple[int, ...] | int = module.padding
-    if module.padding_mode != "zeros":
-        top, bottom, left, right = padding_sides(module)
-        x = F.pad(x, (left, right, top, bottom), mode=module.padding_mode)
-        padding = 0
+    top, bottom, left, right = hyper["padding_sides"]
+    mode = hyper["padding_mode"]
+    padding: tuple[int, int] = (top, left)
+    if mode != "zeros" or (top, left) != (bottom, right):  # "same" may pad one more after than before
+        x = F.pad(x, (left, right, top, bottom), mode="constant" if mode == "zeros" else mode)
+        padding = (0, 0)
     with torch.no_grad():
-        maps = F.conv2d(x, weight, None, module.stride, padding, module.dilation, groups=len(channels))[0]
+        maps = F.conv2d(x, weight, None, hyper["stride"], padding, hyper["dilation"], groups=len(channels))[0]
     bias = None if module.bias is None else float(module.bias.detach()[channel])
     output = trace.outputs[layer.name][0, channel]  # (H_out, W_out)
     _check_maps(layer.name, maps, bias, output)
@@ -197,3 +178,6 @@ def _check_maps(name: str, maps: torch.Tensor, bias: float | None, output: torch
             f"the intermediate maps of layer '{name}' do not add up to its recorded output; "
             "its input could not be identified (the model was read with hooks)"
         )
+
+
+__all__ = ["PADDING_MODES", "conv_module", "explain_conv", "intermediate_maps", "padding_sides"]

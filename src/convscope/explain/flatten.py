@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from convscope.explain.base import NoExplanationError, Position, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, single_input, traced, value_at
 from convscope.explain.steps import FlattenStep
 from convscope.types import LayerKind, Shape
 
@@ -76,10 +76,7 @@ def explain_flatten(trace: Trace, layer: Layer, position: Position) -> FlattenSt
     source = Position.of(flat_to_chw(shape, position.index))  # type: ignore[arg-type]
     value = value_at(trace.outputs[source_name], source.coords)
     return FlattenStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=value,
         scale=abs(value),
         formula="i = c·H·W + y·W + x",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, traced
 from convscope.explain.flatten import flat_to_chw, flattened_source
 from convscope.explain.steps import Contribution, LinearStep
 
@@ -60,10 +60,7 @@ def explain_linear(trace: Trace, layer: Layer, position: Position, *, top: int =
         for i in order.tolist()
     ]
     return LinearStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=float(products.double().sum()) + (bias or 0.0),
         scale=float(products.double().abs().sum()) + abs(bias or 0.0),
         formula=f"out[{j}] = Σ_i w[{j}, i]·x[i]" + (f" + b[{j}]" if bias is not None else ""),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from torch import nn
-
-from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, value_at
+from convscope import arithmetic
+from convscope.explain.base import NoExplanationError, Position, input_of, single_input, traced, value_at
 from convscope.explain.steps import PassThroughStep
 from convscope.types import LayerKind
 
@@ -22,12 +21,13 @@ _NOTES = {
 
 def _padded_source(layer: Layer, position: Position, in_hw: tuple[int, int]) -> Position | None:
     """The input cell a ZeroPad2d output shows, or None for an added zero."""
-    module = module_as(layer, nn.ZeroPad2d)
-    if module is None:
+    padding = layer.hyper.get("padding")  # recorded for ZeroPad2d modules only
+    if padding is None:
         raise NoExplanationError(f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded")
-    left, _, top, _ = module.padding
+    left, _, top, _ = padding
     c, y, x = position.coords
-    sy, sx = y - top, x - left
+    # Zero padding reads a 1×1 window at stride 1: output (y, x) shows input (y − P_top, x − P_left).
+    (sy,), (sx,) = arithmetic.window_taps(y, 1, 1, top), arithmetic.window_taps(x, 1, 1, left)
     inside = 0 <= sy < in_hw[0] and 0 <= sx < in_hw[1]
     return Position(channel=c, y=sy, x=sx) if inside else None
 
@@ -52,10 +52,7 @@ def explain_passthrough(trace: Trace, layer: Layer, position: Position) -> PassT
         source, note = position, _NOTES[layer.kind]
     value = value_at(inp, source.coords) if source is not None else 0.0
     return PassThroughStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=value,
         scale=abs(value),
         formula="out = in" if source is not None else "out = 0",

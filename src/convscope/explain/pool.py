@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
 
 from convscope import arithmetic
-from convscope.explain.base import Position, input_of, module_as, single_input, value_at
+from convscope.explain.base import Position, input_of, single_input, traced
 from convscope.explain.steps import PoolStep
 from convscope.layer_facts import pair
 from convscope.types import LayerKind
@@ -40,18 +39,7 @@ class PoolSettings:
 
     @classmethod
     def of(cls, layer: Layer) -> PoolSettings:
-        """Read the module when there is one, else the functional call's recorded hyper."""
-        module = module_as(layer, (nn.MaxPool2d, nn.AvgPool2d))
-        if module is not None:
-            return cls(
-                kernel=pair(module.kernel_size),
-                stride=pair(module.stride or module.kernel_size),
-                padding=pair(module.padding),
-                dilation=pair(getattr(module, "dilation", 1)),
-                ceil_mode=bool(module.ceil_mode),
-                count_include_pad=bool(getattr(module, "count_include_pad", True)),
-                divisor_override=getattr(module, "divisor_override", None),
-            )
+        """The settings recorded in ``layer.hyper`` (module and functional pools alike)."""
         hyper = layer.hyper
         return cls(
             kernel=pair(hyper["kernel"]),
@@ -124,10 +112,10 @@ def _sliding(layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str) -> tu
         parts = _max_parts(window, mask, rows.tolist(), cols.tolist())
     else:
         h, w = plane.shape
-        # Padding cells count up to H + P only; a ceil_mode window may reach past that.
-        counted_h = int(((rows < h + ph)).sum()) if s.count_include_pad else int(((rows >= 0) & (rows < h)).sum())
-        counted_w = int(((cols < w + pw)).sum()) if s.count_include_pad else int(((cols >= 0) & (cols < w)).sum())
-        count = counted_h * counted_w
+        include = s.count_include_pad
+        count = arithmetic.average_taps(rows.tolist(), h, ph, count_include_pad=include) * arithmetic.average_taps(
+            cols.tolist(), w, pw, count_include_pad=include
+        )
         divisor = float(s.divisor_override) if s.divisor_override else float(count)
         parts = _avg_parts(window, count, divisor)
     return rows, cols, {**parts, "mask": mask, "window": window, "settings": s.to_dict()}
@@ -137,8 +125,8 @@ def _adaptive(plane: torch.Tensor, out_hw: tuple[int, int], y: int, x: int, pool
     """Taps, window and parts for adaptive pooling: variable windows, no padding."""
     h, w = plane.shape
     ho, wo = out_hw
-    rows = torch.arange((y * h) // ho, -(-((y + 1) * h) // ho))
-    cols = torch.arange((x * w) // wo, -(-((x + 1) * w) // wo))
+    rows = torch.arange(*arithmetic.adaptive_window(y, h, ho))  # (window rows,)
+    cols = torch.arange(*arithmetic.adaptive_window(x, w, wo))  # (window cols,)
     window, mask = _cells(plane, rows, cols)
     if pool == "max":
         parts = _max_parts(window, mask, rows.tolist(), cols.tolist())
@@ -177,10 +165,7 @@ def explain_pool(trace: Trace, layer: Layer, position: Position) -> PoolStep:
     else:
         rows, cols, parts = _sliding(layer, plane, y, x, pool)
     return PoolStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], position.coords),
+        **traced(trace, layer, position),
         computed=parts["computed"],
         scale=parts["scale"],
         formula=parts["formula"],

@@ -10,9 +10,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import torch
-from torch import nn
 
-from convscope.explain.base import NoExplanationError, Position, in_range, single_input, value_at
+from convscope.explain.base import NoExplanationError, Position, in_range, single_input, traced
 from convscope.explain.steps import SoftmaxStep
 from convscope.types import LayerKind
 
@@ -51,8 +50,7 @@ def _parts(logits: torch.Tensor, j: int, log: bool) -> dict[str, Any]:
 
 def _axis(layer: Layer) -> int:
     """The axis of one batch item's output the softmax runs along."""
-    module = layer.module if isinstance(layer.module, (nn.Softmax, nn.LogSoftmax)) else None
-    dim = module.dim if module is not None else layer.hyper.get("dim")
+    dim = layer.hyper.get("dim")
     ndim = len(layer.output_shape) + 1
     if dim is None:  # PyTorch's implicit choice for legacy calls without dim
         dim = 0 if ndim in (0, 1, 3) else 1
@@ -87,10 +85,7 @@ def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxSt
     log = layer.kind is LayerKind.LOG_SOFTMAX
     parts = _parts(logits, j, log)
     return SoftmaxStep(
-        layer=layer.name,
-        kind=str(layer.kind),
-        position=position,
-        output=value_at(trace.outputs[layer.name], coords),
+        **traced(trace, layer, position),
         input_layer=single_input(layer),
         log=log,
         labels=_labels(trace.network, single_input(layer), logits.numel()),

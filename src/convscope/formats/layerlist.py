@@ -47,7 +47,8 @@ import torch
 import torch.fx as fx
 from torch import nn
 
-from convscope.errors import ModelError
+from convscope import arithmetic
+from convscope.errors import ConvScopeError, ModelError
 from convscope.types import Shape
 
 #: The name layer lists use for the network's input.
@@ -315,15 +316,6 @@ def safe_names(names: Iterable[str]) -> list[str]:
 # ----- shapes -------------------------------------------------------------------
 
 
-def _window_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    """PyTorch's output length: floor (or ceil) of ``(H + 2P - D(K-1) - 1) / S`` plus one."""
-    span = size + 2 * p - d * (k - 1) - 1
-    out = (math.ceil(span / s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1  # PyTorch drops a last window that would start inside the right padding
-    return out
-
-
 def layer_output_shape(layer: Layer, in_shapes: Sequence[Shape]) -> Shape:
     """The output shape of one normalised layer given its input shapes (no batch dim).
 
@@ -355,8 +347,7 @@ def layer_output_shape(layer: Layer, in_shapes: Sequence[Shape]) -> Shape:
     if kind == "batchnorm2d" and shape[0] != layer["num_features"]:
         raise fail(f"num_features is {layer['num_features']}")
     if kind == "zeropad2d":
-        top, bottom, left, right = layer["padding"]
-        return (shape[0], shape[1] + top + bottom, shape[2] + left + right)
+        return (shape[0], *arithmetic.padded_hw((shape[1], shape[2]), tuple(layer["padding"])))
     if kind == "linear":
         if shape != (layer["in_features"],):
             raise fail(f"in_features is {layer['in_features']}; it needs a vector (F,)")
@@ -373,14 +364,15 @@ def layer_output_shape(layer: Layer, in_shapes: Sequence[Shape]) -> Shape:
 
 
 def _spatial(layer: Layer, shape: Shape, fail: Callable[[str], ModelError], *, ceil_mode: bool) -> tuple[int, int]:
+    kernel, stride, padding = layer["kernel"], layer["stride"], layer["padding"]
     dilation = layer.get("dilation", [1, 1])
-    sizes = tuple(
-        _window_out(shape[1 + i], layer["kernel"][i], layer["stride"][i], layer["padding"][i], dilation[i], ceil_mode)
-        for i in (0, 1)
-    )
-    if min(sizes) < 1:
-        raise fail(f"kernel {layer['kernel']} with padding {layer['padding']} is larger than the input")
-    return sizes  # type: ignore[return-value]
+    try:
+        size = (shape[1], shape[2])  # (H, W) of a (C, H, W) input
+        if layer["type"] == "conv2d":
+            return arithmetic.conv_output_hw(size, kernel, stride, padding, dilation)
+        return arithmetic.pool_output_hw(size, kernel, stride, padding, dilation, ceil_mode=ceil_mode)
+    except ConvScopeError:  # normalisation checked every setting: only a too-small input is left
+        raise fail(f"kernel {kernel} with padding {padding} is larger than the input") from None
 
 
 def _concat_shape(axis: int, shapes: list[Shape], fail: Callable[[str], ModelError]) -> Shape:

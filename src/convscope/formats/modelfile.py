@@ -29,7 +29,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
-from convscope.errors import ConvScopeError, ModelError
+from convscope.errors import ConvScopeError, ModelError, first_line
 from convscope.inputs import InputSpec
 from convscope.network import Network
 
@@ -186,7 +186,7 @@ def load_model(path: str | os.PathLike[str]) -> Network:
     try:
         state = load_safetensors_bytes(weight_bytes or b"")
     except (SafetensorError, ValueError, RuntimeError) as exc:
-        raise ModelError(f"{path}: {WEIGHTS} is damaged ({_one_line(exc)})") from exc
+        raise ModelError(f"{path}: {WEIGHTS} is damaged ({first_line(exc)})") from exc
     _load_state(module, state, path)
     spec = InputSpec.from_dict(meta["input_spec"])
     network = Network(module, spec, meta.get("classes"), name=str(meta.get("name") or path.stem))
@@ -213,11 +213,6 @@ def _load_state(module: nn.Module, state: dict[str, torch.Tensor], path: Path) -
                 f"{path}: weight '{key}' has shape {tuple(tensor.shape)} but the architecture needs {tuple(expected[key].shape)}"
             )
     module.load_state_dict(state)
-
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 __all__ = ["FORMAT", "build_architecture", "is_model_path", "load_model", "read_metadata", "save_model"]

@@ -18,7 +18,7 @@ import onnx
 import torch
 from torch import nn
 
-from convscope.errors import ConvScopeError, ModelError
+from convscope.errors import ConvScopeError, ModelError, first_line
 from convscope.inputs import InputSpec
 from convscope.network import Network
 
@@ -96,8 +96,7 @@ def _export(module: nn.Module, spec: InputSpec, path: Path, opset: int) -> None:
             )
         onnx.checker.check_model(str(path))
     except (RuntimeError, TypeError, ValueError, NotImplementedError, onnx.checker.ValidationError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"cannot export {type(module).__name__} to ONNX ({first})") from None
+        raise ModelError(f"cannot export {type(module).__name__} to ONNX ({first_line(exc)})") from None
     finally:
         module.train(was_training)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from torch import nn
 
+from convscope.arithmetic import conv_output_size, pool_output_size
 from convscope.errors import ConvScopeError
 from convscope.inputs import InputSpec
 from convscope.zoo.registry import register_model
@@ -77,15 +78,15 @@ def tinyvgg(
     """
     cfg = [item if item == "M" else filters for item in CFGS["tinyvgg"]]
     layers, channels = vgg_features(cfg, in_channels=in_channels, kernel_size=kernel_size, padding=padding)
-    size, smallest = input_size, input_size
-    for item in cfg:  # convs change H by 2P - K + 1, pools halve it (floor)
-        size = size // 2 if item == "M" else size + 2 * padding - kernel_size + 1
-        smallest = min(smallest, size)
-    if smallest < 1:
+    size = input_size
+    try:
+        for item in cfg:  # each conv and each 2×2 max pool shrinks H by arithmetic's rules
+            size = pool_output_size(size, 2) if item == "M" else conv_output_size(size, kernel_size, padding=padding)
+    except ConvScopeError:
         raise ConvScopeError(
             f"option input_size={input_size} of model 'tinyvgg' is too small for kernel {kernel_size} and "
             f"padding {padding}: the maps shrink to nothing; give a larger input_size or padding"
-        )
+        ) from None
     layers.append(("flatten", nn.Flatten()))  # (N, C*H*W)
     if dropout > 0:
         layers.append(("dropout", nn.Dropout(dropout)))

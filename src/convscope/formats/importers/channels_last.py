@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from convscope import arithmetic
+from convscope.errors import ConvScopeError
 
 
 def hwio_to_oihw(kernel: np.ndarray) -> np.ndarray:
@@ -46,7 +47,7 @@ def dense_weight(kernel: np.ndarray, permutation: np.ndarray | None) -> np.ndarr
 
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
-    """TensorFlow's "same" padding ``(before, after)`` along one axis.
+    """TensorFlow's "same" padding ``(before, after)`` along one axis (see :func:`arithmetic.same_padding`).
 
     The output has ``ceil(size / stride)`` positions; when the total padding is
     odd the extra row or column goes after (bottom / right).
@@ -55,10 +56,8 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
         >>> same_padding(8, 3, 2)      # 4 outputs need 9 rows: 0 before, 1 after
         (0, 1)
     """
-    span = dilation * (kernel - 1) + 1
-    out = math.ceil(size / stride)
-    total = max((out - 1) * stride + span - size, 0)
-    return total // 2, total - total // 2
+    same = arithmetic.same_padding(kernel, stride, dilation, size)
+    return same.top, same.bottom
 
 
 def pool_same_padding(size: int, kernel: int, stride: int, *, ceil_mode: bool) -> int | None:
@@ -72,11 +71,12 @@ def pool_same_padding(size: int, kernel: int, stride: int, *, ceil_mode: bool) -
         >>> pool_same_padding(7, 2, 2, ceil_mode=False), pool_same_padding(7, 2, 2, ceil_mode=True)
         (None, 0)
     """
-    before, after = same_padding(size, kernel, stride)
-    if 2 * before > kernel or (after != before and not ceil_mode):
+    same = arithmetic.same_padding(kernel, stride, 1, size)
+    before, after = same.top, same.bottom
+    if after != before and not ceil_mode:
         return None
-    span = size + 2 * before - kernel
-    out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
-    if ceil_mode and (out - 1) * stride >= size + before:
-        out -= 1
-    return before if out == math.ceil(size / stride) else None
+    try:
+        out = arithmetic.pool_output_size(size, kernel, stride, before, ceil_mode=ceil_mode)
+    except ConvScopeError:  # more padding than PyTorch pools with, or no window fits
+        return None
+    return before if out == same.output[0] else None  # type: ignore[index]

@@ -20,7 +20,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from convscope.errors import ModelError
+from convscope.errors import ModelError, first_line
 from convscope.formats.importers.common import ImportedModel, assemble
 from convscope.formats.importers.keras_graph import KerasModel, convert, param_names, parse_model_config
 
@@ -96,7 +96,7 @@ def _read_h5(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[str, np
     except ModelError:
         raise
     except (OSError, KeyError, ValueError) as exc:
-        raise ModelError(f"{label}: cannot read the HDF5 file ({_first_line(exc)}); it may be truncated") from None
+        raise ModelError(f"{label}: cannot read the HDF5 file ({first_line(exc)}); it may be truncated") from None
     return model, weights, version
 
 
@@ -128,14 +128,14 @@ def _read_keras_zip(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[
     except ModelError:
         raise
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, EOFError) as exc:
-        raise ModelError(f"{label}: cannot read the .keras zip ({_first_line(exc)}); it may be truncated") from None
+        raise ModelError(f"{label}: cannot read the .keras zip ({first_line(exc)}); it may be truncated") from None
     model = _parse_config(config_text, label)
     try:
         with h5py.File(io.BytesIO(weight_bytes), "r") as handle:
             by_name, by_path = _vars_groups(handle)
             weights = _match_vars(model, by_name, by_path, label)
     except (OSError, KeyError, ValueError) as exc:
-        raise ModelError(f"{label}: model.weights.h5 cannot be read ({_first_line(exc)})") from None
+        raise ModelError(f"{label}: model.weights.h5 cannot be read ({first_line(exc)})") from None
     return model, weights, str(metadata.get("keras_version", "3"))
 
 
@@ -181,11 +181,6 @@ def _snake(class_name: str) -> str:
     """Keras's attribute naming: ``BatchNormalization`` → ``batch_normalization``."""
     text = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 __all__ = ["import_keras"]

@@ -21,14 +21,9 @@ from typing import Any
 import numpy as np
 
 from convscope.errors import ModelError
-from convscope.formats.importers.channels_last import (
-    dense_weight,
-    flatten_permutation,
-    hwio_to_oihw,
-    pool_same_padding,
-    same_padding,
-)
-from convscope.formats.importers.common import append_layer, fresh_name, keep_ancestors
+from convscope.formats.importers.channels_last import dense_weight, flatten_permutation, hwio_to_oihw, pool_same_padding
+from convscope.formats.importers.common import fresh_name, keep_ancestors
+from convscope.formats.importers.skeleton import LayerListBuilder
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
 
@@ -284,15 +279,12 @@ def _pair(value: Any) -> list[int]:
     return [int(value), int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
-class _Converter:
+class _Converter(LayerListBuilder):
     def __init__(self, model: KerasModel, weights: WeightLookup, label: str) -> None:
-        self.model, self.weights, self.label = model, weights, label
+        self.model, self.weights = model, weights
         names = [layer.name for layer in model.layers]
         self.safe = dict(zip(names, safe_names(names), strict=True))
-        self.used = {INPUT, *self.safe.values()}
-        self.spec: list[dict[str, Any]] = []
-        self.tensors: dict[str, np.ndarray] = {}
-        self.shapes: dict[str, tuple[int, ...]] = {}
+        super().__init__(label, {INPUT, *self.safe.values()})
         #: Spec layer → permutation of its flattened features (None: channels-first order already).
         self.perms: dict[str, np.ndarray | None] = {INPUT: None}
         #: Keras layer name → the spec layer holding its output.
@@ -313,7 +305,7 @@ class _Converter:
             sources = [self._source(layer, name) for name in layer.inbound]
             if not sources:
                 raise ModelError(f"{self.label}: layer '{layer.name}' has no inputs")
-            getattr(self, f"_{layer.class_name}")(layer, sources)
+            self.dispatch(layer.class_name, layer, sources)
         output = self._source(None, self.model.output_name)
         spec = keep_ancestors(self.spec, output, self.label)
         spec_in = InputSpec(channels, height, width, mean=self.mean, std=self.std)
@@ -327,11 +319,11 @@ class _Converter:
 
     # -- helpers -----------------------------------------------------------------
 
-    def _add(self, entry: dict[str, Any], perm: np.ndarray | None = None) -> str:
+    def append(self, entry: dict[str, Any], perm: np.ndarray | None = None) -> str:
         """Append a layer, track its shape and the order of its flattened features."""
-        layer = append_layer(self.spec, self.shapes, entry, self.label)
-        self.perms[layer["name"]] = perm
-        return layer["name"]
+        name = super().append(entry)
+        self.perms[name] = perm
+        return name
 
     def _param(self, layer: KerasLayer, name: str, shape: tuple[int, ...]) -> np.ndarray:
         if layer.name not in self._found:
@@ -349,12 +341,7 @@ class _Converter:
         return array.astype(np.float32)
 
     def _maps(self, layer: KerasLayer, source: str) -> tuple[int, int, int]:
-        shape = self.shapes[source]
-        if len(shape) != 3:
-            raise ModelError(
-                f"{self.label}: {layer.class_name} '{layer.name}' needs feature maps but gets shape {shape}"
-            )
-        return shape
+        return self.maps(source, f"{layer.class_name} '{layer.name}'")
 
     def _activation(self, layer: KerasLayer, source: str, *, keep_name: bool = False) -> None:
         """Add ``layer``'s activation after ``source`` and record the Keras output."""
@@ -367,11 +354,11 @@ class _Converter:
         entry["name"] = self.safe[layer.name] if keep_name else fresh_name(f"{source}_{name}", self.used)
         if kind == "leaky_relu":
             entry["negative_slope"] = 0.2  # keras.activations.leaky_relu's default
-        self.out_of[layer.name] = self._add(entry, self.perms[source])
+        self.out_of[layer.name] = self.append(entry, self.perms[source])
 
     def _simple(self, layer: KerasLayer, source: str, kind: str, **fields: Any) -> None:
         entry = {"name": self.safe[layer.name], "type": kind, "inputs": [source], **fields}
-        self.out_of[layer.name] = self._add(entry, self.perms[source])
+        self.out_of[layer.name] = self.append(entry, self.perms[source])
 
     def _keras_axis_to_dim(self, layer: KerasLayer, axis: int, source: str) -> int:
         rank = len(self.shapes[source])
@@ -385,7 +372,7 @@ class _Converter:
     def _Conv2D(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
         source = sources[0]
-        channels, height, width = self._maps(layer, source)
+        channels, _, _ = self._maps(layer, source)
         kernel, stride = _pair(c["kernel_size"]), _pair(c.get("strides", 1))
         dilation, groups = _pair(c.get("dilation_rate", 1)), int(c.get("groups", 1))
         filters, use_bias = int(c["filters"]), bool(c.get("use_bias", True))
@@ -394,39 +381,12 @@ class _Converter:
                 f"{self.label}: layer '{layer.name}' has {channels} input channels, not divisible by groups {groups}"
             )
         weight = self._param(layer, "kernel", (kernel[0], kernel[1], channels // groups, filters))
-        padding = [0, 0]
-        if c.get("padding", "valid") == "same":
-            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)]
-            if all(before == after for before, after in pads):
-                padding = [pads[0][0], pads[1][0]]
-            else:  # TensorFlow pads the extra row/column at the bottom/right
-                source = self._add(
-                    {
-                        "name": fresh_name(f"{self.safe[layer.name]}_pad", self.used),
-                        "type": "zeropad2d",
-                        "inputs": [source],
-                        "padding": [*pads[0], *pads[1]],
-                    }
-                )
-        name = self.safe[layer.name]
-        self._add(
-            {
-                "name": name,
-                "type": "conv2d",
-                "inputs": [source],
-                "in_channels": channels,
-                "out_channels": filters,
-                "kernel": kernel,
-                "stride": stride,
-                "padding": padding,
-                "dilation": dilation,
-                "groups": groups,
-                "bias": use_bias,
-            }
-        )
-        self.tensors[f"{name}.weight"] = hwio_to_oihw(weight)
-        if use_bias:
-            self.tensors[f"{name}.bias"] = self._param(layer, "bias", (filters,))
+        bias = self._param(layer, "bias", (filters,)) if use_bias else None
+        pads = [(0, 0), (0, 0)]
+        if c.get("padding", "valid") == "same":  # TensorFlow pads any extra row/column at the bottom/right
+            pads = self.same_pads(source, f"Conv2D '{layer.name}'", kernel, stride, dilation)
+        name = self.conv(self.safe[layer.name], source, hwio_to_oihw(weight), bias, kernel=kernel, stride=stride,
+                         pads=pads, dilation=dilation, groups=groups)  # fmt: skip
         self._activation(layer, name)
 
     def _Dense(self, layer: KerasLayer, sources: list[str]) -> None:
@@ -441,7 +401,7 @@ class _Converter:
         units, use_bias = int(c["units"]), bool(c.get("use_bias", True))
         kernel = self._param(layer, "kernel", (shape[0], units))
         name = self.safe[layer.name]
-        self._add(
+        self.append(
             {
                 "name": name,
                 "type": "linear",
@@ -503,9 +463,8 @@ class _Converter:
                     f"stride {stride} on {height}x{width} maps has no PyTorch equivalent"
                 )
         extra = {"count_include_pad": False} if kind == "avgpool2d" else {}
-        self._simple(
-            layer, sources[0], kind, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode, **extra
-        )
+        self.out_of[layer.name] = self.pool(self.safe[layer.name], kind, sources[0], kernel=kernel, stride=stride,
+                                            padding=padding, ceil_mode=ceil_mode, **extra)  # fmt: skip
 
     def _MaxPooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._pool(layer, sources, "maxpool2d")
@@ -515,11 +474,11 @@ class _Converter:
 
     def _global_pool(self, layer: KerasLayer, sources: list[str], kind: str) -> None:
         self._maps(layer, sources[0])
-        self._simple(layer, sources[0], kind)
+        self.out_of[layer.name] = self.global_pool(self.safe[layer.name], kind, sources[0])
         if not layer.config.get("keepdims", False):  # Keras drops the 1x1 by default
             pooled = self.out_of[layer.name]
             flat = fresh_name(f"{pooled}_flatten", self.used)
-            self.out_of[layer.name] = self._add({"name": flat, "type": "flatten", "inputs": [pooled]})
+            self.out_of[layer.name] = self.append({"name": flat, "type": "flatten", "inputs": [pooled]})
 
     def _GlobalAveragePooling2D(self, layer: KerasLayer, sources: list[str]) -> None:
         self._global_pool(layer, sources, "global_avgpool")
@@ -531,7 +490,7 @@ class _Converter:
         shape = self.shapes[sources[0]]
         perm = flatten_permutation(*shape) if len(shape) == 3 else self.perms[sources[0]]
         name = self.safe[layer.name]
-        self.out_of[layer.name] = self._add({"name": name, "type": "flatten", "inputs": [sources[0]]}, perm)
+        self.out_of[layer.name] = self.append({"name": name, "type": "flatten", "inputs": [sources[0]]}, perm)
 
     def _BatchNormalization(self, layer: KerasLayer, sources: list[str]) -> None:
         c = layer.config
@@ -569,8 +528,8 @@ class _Converter:
         perms = [self.perms[s] for s in sources]
         if any(not _same_perm(perms[0], p) for p in perms[1:]):
             raise ModelError(f"{self.label}: Add '{layer.name}' mixes flattened maps with other vectors; not supported")
-        entry = {"name": self.safe[layer.name], "type": "add", "inputs": sources}
-        self.out_of[layer.name] = self._add(entry, perms[0])
+        self.out_of[layer.name] = self.add(self.safe[layer.name], sources)
+        self.perms[self.out_of[layer.name]] = perms[0]  # a sum of vectors keeps their feature order
 
     def _Concatenate(self, layer: KerasLayer, sources: list[str]) -> None:
         dim = self._keras_axis_to_dim(layer, int(layer.config.get("axis", -1)), sources[0])
@@ -584,7 +543,7 @@ class _Converter:
                 offset += size
             perm = np.concatenate(parts)
         entry = {"name": self.safe[layer.name], "type": "concat", "inputs": sources, "dim": dim}
-        self.out_of[layer.name] = self._add(entry, perm)
+        self.out_of[layer.name] = self.append(entry, perm)
 
     def _Rescaling(self, layer: KerasLayer, sources: list[str]) -> None:
         # x = p * scale + offset with p in 0..255 is InputSpec's (p/255 - mean) / std.

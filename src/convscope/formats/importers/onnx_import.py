@@ -21,9 +21,9 @@ from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from convscope.errors import ModelError
-from convscope.formats.importers.channels_last import same_padding
-from convscope.formats.importers.common import ImportedModel, append_layer, assemble, fresh_name, keep_ancestors
+from convscope.errors import ModelError, first_line
+from convscope.formats.importers.common import ImportedModel, assemble, keep_ancestors
+from convscope.formats.importers.skeleton import LayerListBuilder, Pads
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
 
@@ -73,8 +73,7 @@ def _load(path: Path, label: str) -> onnx.ModelProto:
     except FileNotFoundError as exc:
         raise ModelError(f"{label}: missing file {Path(exc.filename or path).name}") from None
     except (DecodeError, onnx.checker.ValidationError, OSError, ValueError, RuntimeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"{label}: not a valid ONNX model ({first}); the file may be truncated") from None
+        raise ModelError(f"{label}: not a valid ONNX model ({first_line(exc)}); the file may be truncated") from None
     return model
 
 
@@ -116,22 +115,19 @@ def _attrs(node: onnx.NodeProto) -> dict[str, Any]:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-class _Converter:
+class _Converter(LayerListBuilder):
     def __init__(self, graph: onnx.GraphProto, foldable: list[bool], opset: int, label: str) -> None:
-        self.graph, self.foldable, self.opset, self.label = graph, foldable, opset, label
+        self.graph, self.foldable, self.opset = graph, foldable, opset
         self.constants: dict[str, np.ndarray] = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
         #: ONNX tensor name → the spec layer producing it.
         self.layer_of: dict[str, str] = {}
-        self.shapes: dict[str, tuple[int, ...]] = {}
-        self.spec: list[dict[str, Any]] = []
-        self.tensors: dict[str, np.ndarray] = {}
         self.uses = Counter(name for node in graph.node for name in node.input if name)
         self.uses.update(o.name for o in graph.output)
         layers = [i for i, folded in enumerate(foldable) if not folded]
         names = safe_names([graph.node[i].name or graph.node[i].output[0] for i in layers])
         #: Layer name of each node that becomes a layer, by position in the graph.
         self.names = dict(zip(layers, names, strict=True))
-        self.used = {INPUT, *names}
+        super().__init__(label, {INPUT, *names})
         #: Linear layers from a MatMul that an Add may still give a bias.
         self.matmul_linear: set[str] = set()
 
@@ -141,7 +137,7 @@ class _Converter:
             if self.foldable[index]:
                 self._fold(node)
             else:
-                getattr(self, f"_{node.op_type}")(node, self.names[index], _attrs(node))
+                self.dispatch(node.op_type, node, self.names[index], _attrs(node))
         if len(self.graph.output) != 1:
             raise ModelError(f"{self.label}: the model has {len(self.graph.output)} outputs; ConvScope needs one")
         output = self.graph.output[0].name
@@ -184,11 +180,14 @@ class _Converter:
         for name, value in zip(node.output, values, strict=False):
             self.constants[name] = np.asarray(value)
 
-    def _add(self, entry: dict[str, Any], output: str | None = None) -> str:
-        layer = append_layer(self.spec, self.shapes, entry, self.label)
-        if output is not None:
-            self.layer_of[output] = layer["name"]
-        return layer["name"]
+    def _add(self, entry: dict[str, Any], output: str) -> str:
+        """Append a layer that computes the ONNX tensor ``output``."""
+        return self._names(self.append(entry), output)
+
+    def _names(self, layer: str, output: str) -> str:
+        """Record that ``layer`` computes the ONNX tensor ``output``."""
+        self.layer_of[output] = layer
+        return layer
 
     def _tensor(self, node: onnx.NodeProto, index: int = 0) -> str:
         """The spec layer feeding input ``index`` of ``node``."""
@@ -218,10 +217,7 @@ class _Converter:
         return self.constants[name]
 
     def _maps(self, node: onnx.NodeProto, source: str) -> tuple[int, int, int]:
-        shape = self.shapes[source]
-        if len(shape) != 3:
-            raise ModelError(f"{self.label}: {node.op_type} node '{node.name}' needs (N, C, H, W) maps, got {shape}")
-        return shape
+        return self.maps(source, f"{node.op_type} node '{node.name}'")
 
     def _unsupported(self, node: onnx.NodeProto, why: str) -> ModelError:
         return ModelError(f"{self.label}: {node.op_type} node '{node.name or node.output[0]}': {why} is not supported")
@@ -234,18 +230,18 @@ class _Converter:
         kernel: list[int],
         stride: list[int],
         dilation: list[int],
-    ) -> list[tuple[int, int]]:
+    ) -> Pads:
         """``[(top, bottom), (left, right)]`` from ``pads`` or ``auto_pad``."""
-        _, height, width = self._maps(node, source)
+        self._maps(node, source)
         auto = attrs.get("auto_pad", b"NOTSET")
         auto = auto.decode() if isinstance(auto, bytes) else str(auto)
         if auto in ("SAME_UPPER", "SAME_LOWER"):
-            pads = [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)]
+            pads = self.same_pads(source, f"{node.op_type} node '{node.name}'", kernel, stride, dilation)
             return pads if auto == "SAME_UPPER" else [(after, before) for before, after in pads]
         if auto == "VALID":
             return [(0, 0), (0, 0)]
-        given = list(attrs.get("pads", [0, 0, 0, 0]))
-        return [(given[0], given[2]), (given[1], given[3])]
+        flat = list(attrs.get("pads", [0, 0, 0, 0]))  # (top, left, bottom, right)
+        return [(flat[0], flat[2]), (flat[1], flat[3])]
 
     # -- one method per operator ------------------------------------------------------
 
@@ -268,34 +264,9 @@ class _Converter:
                 f"{channels} input channels"
             )
         pads = self._window_pads(node, attrs, source, kernel, stride, dilation)
-        padding = [pads[0][0], pads[1][0]]
-        if any(before != after for before, after in pads):
-            pad = {
-                "name": fresh_name(f"{name}_pad", self.used),
-                "type": "zeropad2d",
-                "inputs": [source],
-                "padding": [*pads[0], *pads[1]],
-            }
-            source, padding = self._add(pad), [0, 0]
-        self._add(
-            {
-                "name": name,
-                "type": "conv2d",
-                "inputs": [source],
-                "in_channels": channels,
-                "out_channels": int(weight.shape[0]),
-                "kernel": kernel,
-                "stride": stride,
-                "padding": padding,
-                "dilation": dilation,
-                "groups": groups,
-                "bias": bias is not None,
-            },
-            node.output[0],
-        )
-        self.tensors[f"{name}.weight"] = weight
-        if bias is not None:
-            self.tensors[f"{name}.bias"] = bias
+        layer = self.conv(name, source, weight, bias, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
+                          groups=groups)  # fmt: skip
+        self._names(layer, node.output[0])
 
     def _linear(self, node: onnx.NodeProto, name: str, weight: np.ndarray, bias: np.ndarray | None) -> str:
         """A linear layer; ``weight`` is PyTorch's ``(F_out, F_in)``."""
@@ -351,9 +322,7 @@ class _Converter:
                 self.layer_of[node.output[0]] = linear
                 return
             raise self._unsupported(node, "adding a constant to a tensor")
-        self._add(
-            {"name": name, "type": "add", "inputs": [self._tensor(node, 0), self._tensor(node, 1)]}, node.output[0]
-        )
+        self._names(self.add(name, [self._tensor(node, 0), self._tensor(node, 1)]), node.output[0])
 
     def _set_bias(self, linear: str, bias: np.ndarray) -> None:
         layer = next(layer for layer in self.spec if layer["name"] == linear)
@@ -390,22 +359,15 @@ class _Converter:
         pads = self._window_pads(node, attrs, source, kernel, stride, dilation)
         if any(before != after for before, after in pads):
             raise self._unsupported(node, f"asymmetric pooling pads {pads}")
-        entry: dict[str, Any] = {
-            "name": name,
-            "type": kind,
-            "inputs": [source],
-            "kernel": kernel,
-            "stride": stride,
-            "padding": [pads[0][0], pads[1][0]],
-            "ceil_mode": bool(attrs.get("ceil_mode", 0)),
-        }
         if kind == "maxpool2d":
-            entry["dilation"] = dilation
+            extra: dict[str, Any] = {"dilation": dilation}
         else:
             if dilation != [1, 1]:
                 raise self._unsupported(node, "dilated average pooling")
-            entry["count_include_pad"] = bool(attrs.get("count_include_pad", 0))
-        self._add(entry, node.output[0])
+            extra = {"count_include_pad": bool(attrs.get("count_include_pad", 0))}
+        layer = self.pool(name, kind, source, kernel=kernel, stride=stride, padding=[pads[0][0], pads[1][0]],
+                          ceil_mode=bool(attrs.get("ceil_mode", 0)), **extra)  # fmt: skip
+        self._names(layer, node.output[0])
 
     def _MaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
         self._pool(node, name, attrs, "maxpool2d")
@@ -414,10 +376,10 @@ class _Converter:
         self._pool(node, name, attrs, "avgpool2d")
 
     def _GlobalAveragePool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
-        self._add({"name": name, "type": "global_avgpool", "inputs": [self._tensor(node)]}, node.output[0])
+        self._names(self.global_pool(name, "global_avgpool", self._tensor(node)), node.output[0])
 
     def _GlobalMaxPool(self, node: onnx.NodeProto, name: str, attrs: dict[str, Any]) -> None:
-        self._add({"name": name, "type": "global_maxpool", "inputs": [self._tensor(node)]}, node.output[0])
+        self._names(self.global_pool(name, "global_maxpool", self._tensor(node)), node.output[0])
 
     def _flatten(self, node: onnx.NodeProto, name: str) -> None:
         self._add({"name": name, "type": "flatten", "inputs": [self._tensor(node)]}, node.output[0])
