@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import add_model_argument, model_from_args
 
 
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     path = export_onnx(network, None, args.onnx)
     c, h, w = network.input_spec.shape
     report = {
-        "model": network.name,
+        **model_facts(network, args.model),
         "onnx": str(path),
         "bytes": path.stat().st_size,
         "opset": OPSET,

@@ -48,6 +48,7 @@ import torch.fx as fx
 from torch import nn
 
 from convscope.errors import ModelError
+from convscope.limits import check_layer, check_layers
 from convscope.types import Shape
 
 #: The name layer lists use for the network's input.
@@ -267,6 +268,7 @@ def _check_values(layer: Layer) -> None:
         )
     if kind == "dropout" and not 0 <= layer["p"] < 1:
         raise ModelError(f"layer '{name}' (dropout): p must be in [0, 1), got {layer['p']}")
+    check_layer(layer)  # declared weights past the limits, before a module allocates them
 
 
 # ----- names --------------------------------------------------------------------
@@ -484,6 +486,7 @@ def build_from_layers(spec: Any, *, input_shape: Shape | None = None) -> fx.Grap
         ['fc.bias', 'fc.weight']
     """
     layers = normalize_layers(spec)
+    check_layers(layers, "the layer list")
     if input_shape is not None:
         infer_shapes(layers, input_shape)
     root = nn.Module()

@@ -26,6 +26,7 @@ from convscope.formats.importers.channels_last import same_padding
 from convscope.formats.importers.common import append_layer, ImportedModel, assemble, fresh_name, keep_ancestors
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
+from convscope.limits import check_input_shape
 
 FORMAT = "onnx"
 #: ONNX operators the importer understands (default domain).
@@ -160,6 +161,7 @@ class _Converter:
             raise ModelError(
                 f"{self.label}: the input '{inputs[0].name}' has shape {shown}; ConvScope needs a fixed image size (N, C, H, W)"
             )
+        check_input_shape(tuple(sizes[1:]), self.label)
         self.layer_of[inputs[0].name] = INPUT
         self.shapes[INPUT] = tuple(sizes[1:])  # type: ignore[arg-type]
         return InputSpec(*sizes[1:])  # type: ignore[arg-type]
