@@ -21,6 +21,7 @@ import json
 import math
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,6 @@ def check_activation(shape: Iterable[int], label: str, what: str) -> None:
         )
 
 
-def check_shapes(shapes: Mapping[str, Iterable[int]], label: str) -> None:
-    """:func:`check_activation` for every ``layer name → output shape``."""
-    for name, shape in shapes.items():
-        check_activation(shape, label, "the input" if name == "input" else f"layer '{name}'")
-
-
 def layer_params(layer: Mapping[str, Any]) -> int:
     """Parameters a normalised layer-list entry declares (see :mod:`convscope.formats.layerlist`).
 
@@ -170,7 +165,10 @@ def read_h5_array(dataset: Any) -> Any:
 def read_zip_member(archive: zipfile.ZipFile, name: str, label: str, limit: int = MAX_WEIGHT_BYTES) -> bytes:
     """One member's bytes, refused before reading when its declared size is past ``limit``."""
     check_bytes(archive.getinfo(name).file_size, label, f"the member {name}", limit)
-    return archive.read(name)
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:  # damaged or exotic
+        raise ModelError(f"{label}: the member {name} cannot be read ({exc}); the zip may be damaged") from None
 
 
 def read_file(path: Path, label: str, what: str, limit: int = MAX_WEIGHT_BYTES) -> bytes:
@@ -290,7 +288,6 @@ __all__ = [
     "check_layer",
     "check_layers",
     "check_params",
-    "check_shapes",
     "check_tensor",
     "inside",
     "layer_params",

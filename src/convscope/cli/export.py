@@ -17,7 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from convscope.formats.onnx_export import OPSET, export_onnx
+    from convscope.optional import needs_extra
+
+    with needs_extra("ONNX export"):
+        from convscope.formats.onnx_export import OPSET, export_onnx
 
     network = model_from_args(args)
     path = export_onnx(network, None, args.onnx)

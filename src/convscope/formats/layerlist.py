@@ -48,7 +48,7 @@ import torch.fx as fx
 from torch import nn
 
 from convscope.errors import ModelError
-from convscope.limits import check_layer, check_layers
+from convscope.limits import check_activation, check_layer, check_layers
 from convscope.types import Shape
 
 #: The name layer lists use for the network's input.
@@ -408,6 +408,7 @@ def infer_shapes(spec: Sequence[Layer], input_shape: Shape) -> dict[str, Shape]:
     shapes: dict[str, Shape] = {INPUT: tuple(input_shape)}
     for layer in spec:
         shapes[layer["name"]] = layer_output_shape(layer, [shapes[i] for i in layer["inputs"]])
+        check_activation(shapes[layer["name"]], f"layer '{layer['name']}' ({layer['type']})", "its output")
     return shapes
 
 

@@ -30,7 +30,7 @@ from torch import nn
 from convscope.atomic import write_atomic, write_folder
 from convscope.errors import ConvScopeError, ModelError
 from convscope.inputs import InputSpec
-from convscope.limits import MAX_JSON_BYTES, check_input_shape, check_layers, check_shapes, inside, load_json, read_file, read_zip_member
+from convscope.limits import MAX_JSON_BYTES, check_input_shape, check_layers, inside, load_json, read_file, read_zip_member
 from convscope.network import Network
 
 FORMAT = "convscope-model"
@@ -191,7 +191,7 @@ def _check_layer_sizes(architecture: dict[str, Any], spec: InputSpec, label: str
     try:
         layers = normalize_layers(architecture["layers"])
         check_layers(layers, label)
-        check_shapes(infer_shapes(layers, spec.shape), label)
+        infer_shapes(layers, spec.shape)  # checks every layer's output size too
     except ModelError as exc:
         raise ModelError(exc.args[0] if str(exc).startswith(label) else f"{label}: {exc}") from None
 

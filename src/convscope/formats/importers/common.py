@@ -13,7 +13,7 @@ from torch import nn
 from convscope.errors import ModelError
 from convscope.formats.layerlist import INPUT, build_from_layers, infer_shapes, layer_output_shape, normalize_layer, normalize_layers
 from convscope.inputs import InputSpec
-from convscope.limits import check_layers, check_shapes
+from convscope.limits import check_layers
 
 
 @dataclass
@@ -63,7 +63,7 @@ def assemble(
         shapes = infer_shapes(layers, input_spec.shape)
     except ModelError as exc:
         raise ModelError(f"{label}: {exc}") from None
-    check_layers(layers, label), check_shapes(shapes, label)  # before build_from_layers allocates
+    check_layers(layers, label)  # before build_from_layers allocates
     module = build_from_layers(layers)
     state = module.state_dict()
     for key, value in state.items():
