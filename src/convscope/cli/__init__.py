@@ -105,10 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _json_errors = _wants_json(argv)
     try:
-        parser = build_parser()
-        args, extra = parser.parse_known_args(argv)
-        if extra:  # the command's own usage, not the top level's
-            args._commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        try:
+            args, extra = build_parser().parse_known_args(argv)
+            if extra:  # the command's own usage, not the top level's
+                args._commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        except SystemExit as done:  # --help, --version and usage errors: argparse has printed them
+            return int(done.code or 0)
         return int(args.run(args) or 0)
     except ConvScopeError as exc:
         _report(str(exc))
