@@ -46,6 +46,10 @@ MAX_JSON_BYTES = 2**26
 MAX_JSON_DEPTH = 100
 
 
+class LinkOutsideError(ModelError):
+    """A file of a model folder that is (or passes through) a link leading out of the folder."""
+
+
 def _size(count: int) -> str:
     return f"{count:,}"
 
@@ -234,7 +238,7 @@ def inside(folder: Path, name: str, label: str) -> Path:
     except (OSError, RuntimeError) as exc:  # a link loop
         raise ModelError(f"{label}: cannot follow {name} ({exc})") from None
     if os.path.commonpath([real, root]) != str(root):
-        raise ModelError(f"{label}: {name} is a link that leaves the model folder; copy the file in instead")
+        raise LinkOutsideError(f"{label}: {name} is a link that leaves the model folder; copy the file in instead")
     return path
 
 
@@ -281,6 +285,7 @@ __all__ = [
     "MAX_LAYERS",
     "MAX_PARAMS",
     "MAX_WEIGHT_BYTES",
+    "LinkOutsideError",
     "bounded_build",
     "check_activation",
     "check_bytes",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from convscope.errors import ConvScopeError
+from convscope.errors import ModelError
 
 #: The extra that brings the packages for other tools' model files.
 FORMATS_EXTRA = "formats"
@@ -23,10 +23,8 @@ FORMATS_EXTRA = "formats"
 _PROVIDED = frozenset({"onnx", "h5py"})
 
 
-class MissingExtraError(ConvScopeError):
-    """A feature whose optional packages are not installed."""
-
-    status = 501
+class MissingExtraError(ModelError):
+    """A model file whose format needs optional packages that are not installed."""
 
 
 @contextmanager

@@ -188,3 +188,12 @@ def test_fuzz_arith_values_succeed_or_fail_in_one_line(size, kernel, extra, caps
     assert code in (0, 2)
     if code == 2:
         assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("convscope: error:")
+
+
+def test_evaluate_reports_the_same_model_keys(tmp_path, capsys):
+    from tests.training.helpers import needs_fashion_mnist
+
+    if needs_fashion_mnist.args[0]:
+        pytest.skip("Debian's dataset-fashion-mnist is not installed")
+    assert main(["evaluate", "default", "--limit", "50", "--out", str(tmp_path / "e"), "--json"]) == 0
+    assert _facts(json.loads(capsys.readouterr().out)) == ("default", 14_970, (1, 28, 28))

@@ -445,3 +445,23 @@ def test_read_h5_array_checks_before_reading(tmp_path):
         assert limits.read_h5_array(handle["small"]).shape == (2, 3)
         with pytest.raises(ModelError, match="/huge"):
             limits.read_h5_array(handle["huge"])
+
+
+def test_resolving_a_model_folder_with_an_outside_link_says_so(tmp_path):
+    from convscope.formats import resolve_model
+
+    folder = _small_model(tmp_path / "m")
+    (tmp_path / "elsewhere.json").write_bytes((folder / MODEL_JSON).read_bytes())
+    (folder / MODEL_JSON).unlink()
+    (folder / MODEL_JSON).symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(ModelError, match="leaves the model folder"):
+        resolve_model(str(folder))
+
+
+@needs_tinyvgg
+def test_a_tfjs_folder_whose_model_json_links_out_is_refused(tmp_path):
+    folder = _tfjs_copy(tmp_path)
+    (folder / "model.json").rename(tmp_path / "model.json")
+    (folder / "model.json").symlink_to(tmp_path / "model.json")
+    with pytest.raises(ModelError, match="leaves the model folder"):
+        import_file(folder)

@@ -30,7 +30,7 @@ from torch import nn
 from convscope.atomic import write_atomic, write_folder
 from convscope.errors import ConvScopeError, ModelError
 from convscope.inputs import InputSpec
-from convscope.limits import MAX_JSON_BYTES, check_input_shape, check_layers, inside, load_json, read_file, read_zip_member
+from convscope.limits import MAX_JSON_BYTES, LinkOutsideError, check_input_shape, check_layers, inside, load_json, read_file, read_zip_member
 from convscope.network import Network
 
 FORMAT = "convscope-model"
@@ -43,6 +43,8 @@ def is_model_path(path: Path) -> bool:
     """True for a ConvScope model folder or zip (checks the format tag)."""
     try:
         meta = _read_members(path, weights=False)[0]
+    except LinkOutsideError:
+        return True  # a model folder with a bad link: load_model says so, rather than "unknown format"
     except ConvScopeError:
         return False
     return meta.get("format") == FORMAT

@@ -42,6 +42,8 @@ def import_tfjs(path: str | Path, *, classes: list[str] | tuple[str, ...] | None
         ['conv_1_1', 'relu_1_1']
     """
     file = model_json_path(path)
+    if Path(path).is_dir():
+        inside(Path(path), "model.json", str(path))  # a folder's model.json must not lead out of it
     label = str(file)
     document = _read_json(file)
     if document.get("format") not in (None, "layers-model"):
