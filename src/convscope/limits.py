@@ -154,6 +154,37 @@ def check_tensor(shape: Iterable[Any], label: str, what: str) -> int:
     return count
 
 
+def check_folded(op_type: str, inputs: list[Any], label: str) -> None:
+    """Refuse an ONNX constant node whose result would be past :data:`MAX_PARAMS` values.
+
+    The ONNX importer computes constant sub-graphs; these operators make an
+    output from a *shape* given as data, so three numbers can ask for terabytes.
+    """
+    import numpy as np
+
+    def values(index: int) -> Any:
+        return np.asarray(inputs[index]) if len(inputs) > index and inputs[index] is not None else None
+
+    count = None
+    try:
+        if op_type == "ConstantOfShape" and values(0) is not None:
+            count = math.prod(int(v) for v in values(0).reshape(-1))
+        elif op_type == "Expand" and values(0) is not None and values(1) is not None:
+            shape = np.broadcast_shapes(values(0).shape, tuple(int(v) for v in values(1).reshape(-1)))
+            count = math.prod(shape)
+        elif op_type == "Tile" and values(0) is not None and values(1) is not None:
+            count = values(0).size * math.prod(int(v) for v in values(1).reshape(-1))
+        elif op_type == "Range" and all(values(i) is not None for i in range(3)):
+            start, limit, delta = (float(values(i).reshape(-1)[0]) for i in range(3))
+            count = 0 if delta == 0 else max(math.ceil((limit - start) / delta), 0)
+    except (ValueError, TypeError, OverflowError):
+        return  # malformed: the operator itself will refuse it
+    if count is not None and count > MAX_PARAMS:
+        raise ModelError(
+            f"{label}: the constant {op_type} node makes {_size(count)} values; ConvScope computes at most {_size(MAX_PARAMS)}"
+        )
+
+
 def read_h5_array(dataset: Any) -> Any:
     """An HDF5 dataset as float32, after checking the size it declares.
 
@@ -289,6 +320,7 @@ __all__ = [
     "bounded_build",
     "check_activation",
     "check_bytes",
+    "check_folded",
     "check_input_shape",
     "check_layer",
     "check_layers",

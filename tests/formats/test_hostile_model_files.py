@@ -465,3 +465,31 @@ def test_a_tfjs_folder_whose_model_json_links_out_is_refused(tmp_path):
     (folder / "model.json").symlink_to(tmp_path / "model.json")
     with pytest.raises(ModelError, match="leaves the model folder"):
         import_file(folder)
+
+
+@pytest.mark.parametrize(
+    ("op", "inputs"),
+    [
+        ("ConstantOfShape", [np.array([100_000, 100_000, 100], dtype=np.int64)]),
+        ("Expand", [np.ones(1, dtype=np.float32), np.array([100_000, 100_000, 100], dtype=np.int64)]),
+        ("Tile", [np.ones((10, 10), dtype=np.float32), np.array([100_000, 100_000], dtype=np.int64)]),
+        ("Range", [np.array(0.0, dtype=np.float32), np.array(1e12, dtype=np.float32), np.array(1.0, dtype=np.float32)]),
+    ],
+)
+def test_an_onnx_constant_node_asking_for_terabytes_is_refused_before_computing(tmp_path, op, inputs):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    names = [f"c{i}" for i in range(len(inputs))]
+    graph = helper.make_graph(
+        [helper.make_node(op, names, ["big"], name="amplifier"), helper.make_node("Relu", ["x"], ["y"])],
+        "amplified",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 4, 4])],
+        initializer=[numpy_helper.from_array(v, n) for v, n in zip(inputs, names)],
+    )
+    path = tmp_path / "amplified.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    with pytest.raises(ModelError) as error:
+        import_file(path)
+    assert op in one_line(error) and "ConvScope computes at most" in str(error.value)  # refused, not attempted

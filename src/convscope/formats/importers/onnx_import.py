@@ -26,7 +26,7 @@ from convscope.formats.importers.channels_last import same_padding
 from convscope.formats.importers.common import append_layer, ImportedModel, assemble, fresh_name, keep_ancestors
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
-from convscope.limits import check_input_shape
+from convscope.limits import check_folded, check_input_shape
 
 FORMAT = "onnx"
 #: ONNX operators the importer understands (default domain).
@@ -177,6 +177,7 @@ class _Converter:
             self.constants[node.output[0]] = shape[attrs.get("start", 0) : attrs.get("end", len(shape))]
             return
         feeds = {name: self.constants[name] for name in node.input if name}
+        check_folded(node.op_type, [self.constants.get(name) for name in node.input], self.label)
         try:
             values = ReferenceEvaluator(node, opsets={"": self.opset}).run(None, feeds)
         except Exception as exc:  # noqa: BLE001 - the reference runtime raises many types
