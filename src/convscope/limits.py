@@ -197,6 +197,25 @@ def read_h5_array(dataset: Any) -> Any:
     return np.asarray(dataset, dtype=np.float32)
 
 
+def check_h5_file(handle: Any, label: str) -> None:
+    """Refuse an HDF5 file whose datasets declare more than :data:`MAX_WEIGHT_BYTES` in all.
+
+    Each dataset is checked again when read (:func:`read_h5_array`); this bounds
+    the sum, which many datasets just under the per-tensor limit would exceed.
+    """
+    import h5py
+
+    declared = 0
+
+    def visit(_name: str, item: Any) -> None:
+        nonlocal declared
+        if isinstance(item, h5py.Dataset):
+            declared += math.prod(int(d) for d in (item.shape or ())) * item.dtype.itemsize
+
+    handle.visititems(visit)
+    check_bytes(declared, label, "the data its HDF5 datasets declare")
+
+
 def read_zip_member(archive: zipfile.ZipFile, name: str, label: str, limit: int = MAX_WEIGHT_BYTES) -> bytes:
     """One member's bytes, refused before reading when its declared size is past ``limit``."""
     check_bytes(archive.getinfo(name).file_size, label, f"the member {name}", limit)
@@ -321,6 +340,7 @@ __all__ = [
     "check_activation",
     "check_bytes",
     "check_folded",
+    "check_h5_file",
     "check_input_shape",
     "check_layer",
     "check_layers",

@@ -272,3 +272,46 @@ def test_progress_bars_show_on_a_terminal_of_zero_columns(tmp_path):
     text = output.decode("utf-8", "replace")
     assert os.WEXITSTATUS(status) == 0, text[-2000:]
     assert "epochs: 100%" in text and "epoch 1/1:" in text, text[-2000:]
+
+
+# ----- training settings: bad values are refused before any data is read ----------
+
+_NUMBERS = st.one_of(
+    st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0, 1, -1, 0.5])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(["epochs", "batch_size", "lr", "momentum", "weight_decay", "warmup", "label_smoothing",
+                           "patience", "min_delta", "val_fraction", "seed", "threads", "limit_train", "limit_test"]),
+    value=_NUMBERS,
+)  # fmt: skip
+def test_fuzz_training_settings_construct_or_fail_in_one_line(field, value):
+    from convscope.training.config import TrainConfig
+
+    try:
+        config = TrainConfig(arch="tinyvgg", data="fashion-mnist", **{field: value})
+    except ConvScopeError as exc:
+        assert "\n" not in str(exc)
+        return
+    number = getattr(config, field)
+    assert math.isfinite(number) and number >= 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.sampled_from(["flip", "crop", "rotate", "affine", "color", "blur"]),
+    raw=st.one_of(_NUMBERS.map(str), st.text(max_size=6)),
+)
+def test_fuzz_augmentations_parse_or_fail_in_one_line(name, raw):
+    from convscope.data.augment import Augmentation
+
+    try:
+        augmentation = Augmentation.parse([f"{name}={raw}"])
+    except ConvScopeError as exc:
+        assert "\n" not in str(exc)
+        return
+    x = torch.rand(2, 1, 8, 8)
+    out = augmentation(x, torch.Generator().manual_seed(0))  # a parsed augmentation runs on a small batch
+    assert out.shape == x.shape and torch.isfinite(out).all()

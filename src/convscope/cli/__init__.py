@@ -94,6 +94,7 @@ def _wants_json(argv: Sequence[str]) -> bool:
 
 
 def _report(message: str) -> None:
+    message = " ".join(message.splitlines())  # a quoted file name or value must not break the one line
     if _json_errors:
         print(json.dumps({"error": message}), file=sys.stderr)
     else:

@@ -23,7 +23,7 @@ import numpy as np
 from convscope.errors import ModelError
 from convscope.formats.importers.common import ImportedModel, assemble
 from convscope.formats.importers.keras_graph import KerasModel, convert, param_names, parse_model_config
-from convscope.limits import MAX_JSON_BYTES, load_json, read_h5_array, read_zip_member
+from convscope.limits import MAX_JSON_BYTES, check_h5_file, load_json, read_h5_array, read_zip_member
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -81,6 +81,7 @@ def _parse_config(text: str, label: str) -> KerasModel:
 def _read_h5(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[str, np.ndarray]], str]:
     try:
         with h5py.File(path, "r") as handle:
+            check_h5_file(handle, label)
             if "model_config" not in handle.attrs:
                 raise ModelError(
                     f"{label}: the file holds weights but no model topology (saved with save_weights?); "
@@ -129,6 +130,7 @@ def _read_keras_zip(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[
     model = _parse_config(config_text, label)
     try:
         with h5py.File(io.BytesIO(weight_bytes), "r") as handle:
+            check_h5_file(handle, label)
             by_name, by_path = _vars_groups(handle)
             weights = _match_vars(model, by_name, by_path, label)
     except (OSError, KeyError, ValueError) as exc:
