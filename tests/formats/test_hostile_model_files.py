@@ -290,7 +290,7 @@ def test_a_model_folder_member_linked_outside_is_refused(tmp_path, member):
 
 # ----- fuzz: mutated files end in success or one line ----------------------------
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def _loads_or_one_line(load, path: Path) -> None:  # noqa: ANN001
@@ -309,7 +309,10 @@ _FIELDS = ("in_channels", "out_channels", "in_features", "out_features")
 @given(
     layer=st.integers(0, len(SMALL_LAYERS) - 1),
     field=st.sampled_from((*_FIELDS, "kernel", "stride", "padding")),
-    value=st.one_of(_HUGE, st.lists(_HUGE, min_size=0, max_size=3), st.text(max_size=5), st.none(), st.booleans(), st.floats()),
+    value=st.one_of(
+        _HUGE, st.lists(_HUGE, min_size=0, max_size=3), st.text(max_size=5), st.none(), st.booleans(), st.floats(),
+        st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, [float("inf"), 3]]),
+    ),
     side=st.one_of(st.integers(1, 64), st.integers(10**4, 10**9)),
 )
 def test_fuzz_declared_sizes_in_model_json_load_or_fail_in_one_line(tmp_path, layer, field, value, side):
@@ -503,3 +506,14 @@ def test_many_h5_datasets_each_under_the_limit_are_refused_in_sum(tmp_path):
     with h5py.File(tmp_path / "x.h5", "r") as handle:
         with pytest.raises(ModelError, match="HDF5 datasets declare"):
             limits.check_h5_file(handle, "x.h5")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -(10**30), "3", [3, 3]])
+def test_non_finite_or_malformed_layer_fields_are_one_line(tmp_path, value):
+    def change(meta):
+        meta["architecture"]["layers"][0]["in_channels"] = value
+
+    folder = _rewrite_meta(_small_model(tmp_path / "m"), change)
+    with pytest.raises(ModelError) as error:
+        load_model(folder)
+    assert "in_channels" in one_line(error) or "positive" in str(error.value)

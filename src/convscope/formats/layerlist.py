@@ -238,7 +238,7 @@ def _normalize_layer(layer: Layer, renamed: dict[str, str], seen: set[str]) -> L
             continue
         try:
             out[key] = spec_field.parse(layer[key])
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf) from JSON's 1e400
             raise ModelError(f"layer '{name}' ({kind}) has a malformed '{key}': {layer[key]!r} ({exc})") from None
     _check_values(out)
     return out
