@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from convscope.errors import ModelError
+from convscope.errors import ConvScopeError, ModelError
 
 #: Parameters of a whole model (1 GiB of float32); VGG-16 has 138 M.
 MAX_PARAMS = 2**28
@@ -301,8 +301,13 @@ def bounded_build(build: Callable[[], Any], input_shape: tuple[int, int, int], l
     import torch
 
     check_input_shape(input_shape, label)
-    with torch.device("meta"):
-        module = build()
+    try:
+        with torch.device("meta"):
+            module = build()
+    except ConvScopeError:  # the builder's own refusal (an input too small…)
+        raise
+    except Exception:  # noqa: BLE001 - a builder that needs real tensors: it is checked by the real build
+        return
     check_params(sum(p.numel() for p in module.parameters()), label)
     sizes: list[tuple[str, tuple[int, ...]]] = []
 
