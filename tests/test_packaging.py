@@ -45,3 +45,9 @@ def test_importers_packages_are_an_extra_that_the_test_extra_pulls_in():
     assert not base & {"h5py", "onnx"}
     assert {re.split(r"[<>=]", r)[0] for r in extras["formats"]} == {"h5py", "onnx"}
     assert "convscope[formats]" in extras["test"]
+
+
+def test_version_flag_and_package_metadata_agree():
+    import convscope
+
+    assert PROJECT["version"] == convscope.__version__ == version("convscope")

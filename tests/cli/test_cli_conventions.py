@@ -138,8 +138,6 @@ def test_arith_sizes_past_the_limits_are_one_line(argv, capsys):
 
 
 def test_a_missing_optional_package_names_the_extra(tmp_path, monkeypatch, capsys):
-    from tests.formats.test_hostile_model_files import SMALL_LAYERS  # noqa: F401 - a file to import
-
     path = tmp_path / "m.h5"
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 64)
     monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now fails as if it were not installed

@@ -13,7 +13,6 @@ import random
 import shutil
 import struct
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
