@@ -198,21 +198,34 @@ def read_h5_array(dataset: Any) -> Any:
 
 
 def check_h5_file(handle: Any, label: str) -> None:
-    """Refuse an HDF5 file whose datasets declare more than :data:`MAX_WEIGHT_BYTES` in all.
+    """Refuse an HDF5 file that reaches outside itself or declares too much data.
 
-    Each dataset is checked again when read (:func:`read_h5_array`); this bounds
-    the sum, which many datasets just under the per-tensor limit would exceed.
+    HDF5 can keep a dataset's bytes in another file (external storage, virtual
+    datasets) or link to an object in another file: a hostile ``.h5`` could
+    then import ``/etc/passwd`` as weights and show it. And a tiny file can
+    declare datasets of any size (storage is allocated lazily), so the total
+    they declare is bounded by :data:`MAX_WEIGHT_BYTES` before any is read
+    (each is checked again by :func:`read_h5_array`).
     """
     import h5py
 
-    declared = 0
-
-    def visit(_name: str, item: Any) -> None:
-        nonlocal declared
-        if isinstance(item, h5py.Dataset):
-            declared += math.prod(int(d) for d in (item.shape or ())) * item.dtype.itemsize
-
-    handle.visititems(visit)
+    declared, groups, seen = 0, [handle], set()
+    while groups:
+        group = groups.pop()
+        for key in group:
+            link = group.get(key, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                raise ModelError(f"{label}: {group.name}/{key} links to another file ({link.filename}); ConvScope reads only the file given")
+            if isinstance(link, h5py.SoftLink):
+                continue  # a name for an object inside the file, reached by its own path too
+            item = group[key]
+            if isinstance(item, h5py.Group) and item.id not in seen:  # hard links can make cycles
+                seen.add(item.id)
+                groups.append(item)
+            elif isinstance(item, h5py.Dataset):
+                if item.external or item.is_virtual:
+                    raise ModelError(f"{label}: the dataset {item.name} keeps its data in another file; ConvScope reads only the file given")
+                declared += math.prod(int(d) for d in (item.shape or ())) * item.dtype.itemsize
     check_bytes(declared, label, "the data its HDF5 datasets declare")
 
 

@@ -516,3 +516,27 @@ def test_non_finite_or_malformed_layer_fields_are_one_line(tmp_path, value):
     with pytest.raises(ModelError) as error:
         load_model(folder)
     assert "in_channels" in one_line(error) or "positive" in str(error.value)
+
+
+def test_h5_datasets_kept_in_another_file_are_refused(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(16, dtype="f4").tobytes())
+    with h5py.File(tmp_path / "external.h5", "w") as handle:
+        handle.create_dataset("kernel", shape=(16,), dtype="f4", external=[(str(secret), 0, 64)])
+    with h5py.File(tmp_path / "linked.h5", "w") as handle:
+        handle["kernel"] = h5py.ExternalLink(str(tmp_path / "external.h5"), "/kernel")
+    for name, words in (("external.h5", "keeps its data in another file"), ("linked.h5", "links to another file")):
+        with h5py.File(tmp_path / name, "r") as handle:
+            with pytest.raises(ModelError, match=words):
+                limits.check_h5_file(handle, name)
+
+
+def test_an_h5_group_linked_into_itself_is_walked_once(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(tmp_path / "cycle.h5", "w") as handle:
+        group = handle.create_group("a")
+        group["self"] = group  # a hard link to its own parent
+        group.create_dataset("w", data=np.ones(3, dtype="f4"))
+    with h5py.File(tmp_path / "cycle.h5", "r") as handle:
+        limits.check_h5_file(handle, "cycle.h5")  # returns
