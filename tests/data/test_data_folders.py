@@ -54,11 +54,11 @@ def test_a_single_class_is_a_one_line_error(tmp_path):
         load_image_folder(tmp_path, InputSpec(1, 8, 8))
 
 
-def test_a_class_whose_images_are_all_unreadable_leaves_too_few_classes(tmp_path):
+def test_a_class_whose_images_are_all_unreadable_is_refused_by_name(tmp_path):
     save(tmp_path / "good" / "a.png", (8, 8), "L", 1)
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.png").write_bytes(b"\x89PNG broken")
-    with pytest.raises(ConvScopeError, match="1 class folder"):
+    with pytest.raises(ConvScopeError, match="no readable image in the class folder bad "):
         load_image_folder(tmp_path, InputSpec(1, 8, 8))
 
 

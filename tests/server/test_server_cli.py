@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -34,8 +35,8 @@ def test_a_busy_port_exits_2_with_one_line_message(capsys: pytest.CaptureFixture
         taken.listen()
         port = taken.getsockname()[1]
         assert main(["serve", "--model", "tinyvgg", "--port", str(port), "--json"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err == f"convscope: error: could not listen on 127.0.0.1:{port}; is another program using the port? try --port"
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # with --json the error is JSON too
+    assert json.loads(err) == {"error": f"could not listen on 127.0.0.1:{port}; is another program using the port? try --port"}
 
 
 def test_serve_answers_with_the_models_it_was_given() -> None:

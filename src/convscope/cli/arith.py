@@ -12,6 +12,12 @@ import re
 from convscope.arithmetic import ArithmeticReport, IntOrPair, arithmetic_report
 from convscope.cli import print_json
 from convscope.errors import ConvScopeError
+from convscope.limits import MAX_COUNT, MAX_INPUT_SIDE
+
+#: The largest size, kernel, stride, padding or dilation: the side of the largest model input.
+MAX_SIDE = MAX_INPUT_SIDE
+#: The largest channel, filter or group count (as a zoo option).
+MAX_CHANNELS = MAX_COUNT
 
 _PAIR = re.compile(r"^\s*(-?\d+)\s*(?:[x×,]\s*(-?\d+)\s*)?$")
 _PADDING_TAKES = "a whole number, HxW (e.g. 1 or 1x2), 'same' or 'valid'"
@@ -47,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
         None if args.stride is None else _parse(args.stride, "--stride"),
         padding if padding in ("same", "valid") else _parse(padding, "--padding", _PADDING_TAKES),
         _parse(args.dilation, "--dilation"),
-        in_channels=None if args.in_channels is None else _number(args.in_channels, "--in-channels"),
-        filters=None if args.filters is None else _number(args.filters, "--filters"),
-        groups=_number(args.groups, "--groups"),
+        in_channels=None if args.in_channels is None else _number(args.in_channels, "--in-channels", MAX_CHANNELS),
+        filters=None if args.filters is None else _number(args.filters, "--filters", MAX_CHANNELS),
+        groups=_number(args.groups, "--groups", MAX_CHANNELS),
         pool=args.pool,
         ceil_mode=args.ceil_mode,
     )
@@ -60,17 +66,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse(text: str, option: str, takes: str = "a whole number or HxW (e.g. 3 or 3x5)") -> IntOrPair:
-    """``"3"`` → 3, ``"3x5"`` → (3, 5)."""
+def _parse(
+    text: str, option: str, takes: str = "a whole number or HxW (e.g. 3 or 3x5)", largest: int = MAX_SIDE
+) -> IntOrPair:
+    """``"3"`` → 3, ``"3x5"`` → (3, 5); refuses values past ``largest``.
+
+    The report lists every window position, so its work grows with the sizes;
+    the bounds are those of a model input ConvScope loads.
+    """
     match = _PAIR.match(text)
     if match is None:
         raise ConvScopeError(f"{option} takes {takes}, got {text!r}")
+    digits = [g for g in match.groups() if g is not None]
+    if any(len(d.lstrip("-")) > 12 or int(d) > largest for d in digits):
+        raise ConvScopeError(f"{option} takes values up to {largest:,}, got {text if len(text) < 40 else text[:40] + '…'}")
     height, width = match.groups()
     return int(height) if width is None else (int(height), int(width))
 
 
-def _number(text: str, option: str) -> int:
-    value = _parse(text, option)
+def _number(text: str, option: str, largest: int) -> int:
+    value = _parse(text, option, largest=largest)
     if isinstance(value, tuple):
         raise ConvScopeError(f"{option} takes one whole number, got {text!r}")
     return value

@@ -17,6 +17,11 @@ from convscope.data.sources import is_idx_source, load_dataset
 from convscope.errors import ConvScopeError
 from convscope.inputs import InputSpec
 
+#: Rows of the grid: a picture, not a dataset dump.
+MAX_COUNT = 100
+#: Side of a folder dataset's images in the preview (every image of the folder is loaded at this size).
+MAX_SIZE = 1024
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("augment-preview", help="write a PNG grid showing each augmentation on real samples")
@@ -92,10 +97,10 @@ def write_grid_png(path: Path, titles: list[str], columns: list[torch.Tensor], l
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.count < 1:
-        raise ConvScopeError(f"--count must be at least 1, got {args.count}")
-    if args.size < 8:
-        raise ConvScopeError(f"--size must be at least 8, got {args.size}")
+    if not 1 <= args.count <= MAX_COUNT:
+        raise ConvScopeError(f"--count must be from 1 to {MAX_COUNT}, got {args.count}")
+    if not 8 <= args.size <= MAX_SIZE:
+        raise ConvScopeError(f"--size must be from 8 to {MAX_SIZE}, got {args.size}")
     items = args.augment if args.augment is not None else list(Augmentation.DEFAULTS)
     augmentation = Augmentation.parse(items)
     spec = None if is_idx_source(args.data) else InputSpec(3, args.size, args.size)

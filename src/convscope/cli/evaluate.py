@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import add_model_argument, model_from_args
 from convscope.data.imageset import ImageSet
 from convscope.data.sources import is_idx_source, load_dataset
@@ -20,9 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("evaluate", help="measure a model's accuracy on a dataset; write its confusion matrix")
     add_model_argument(parser)
     parser.add_argument("--data", default="fashion-mnist", help="fashion-mnist, a folder of IDX files, or a folder of class folders")
-    parser.add_argument("--split", choices=("test", "train"), default="test", help="IDX split to use (default test)")
+    parser.add_argument("--split", choices=("test", "train"), default="test", help="IDX split to use")
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N images")
-    parser.add_argument("--out", default="evaluation", help="folder for confusion.png and confusion.json (default ./evaluation)")
+    parser.add_argument("--out", default="evaluation", help="folder for confusion.png and confusion.json")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(run=run)
 
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(network.module, data, network.input_spec)
     out = Path(args.out)
     report = {
-        "model": args.model,
+        **model_facts(network, args.model),
         "data": args.data,
         "split": split,
         "classes_matched_by": "name" if by_name else "position",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import add_model_argument, model_from_args
 
 
@@ -18,13 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from convscope.formats.onnx_export import OPSET, export_onnx
+    from convscope.optional import needs_extra
+
+    with needs_extra("ONNX export"):
+        from convscope.formats.onnx_export import OPSET, export_onnx
 
     network = model_from_args(args)
     path = export_onnx(network, None, args.onnx)
     c, h, w = network.input_spec.shape
     report: dict[str, Any] = {
-        "model": network.name,
+        **model_facts(network, args.model),
         "onnx": str(path),
         "bytes": path.stat().st_size,
         "opset": OPSET,

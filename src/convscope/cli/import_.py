@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import read_classes
 from convscope.errors import ConvScopeError
 
@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
         zip=out.suffix.lower() == ".zip",
     )
     report = {
+        **model_facts(network, str(out)),
         "out": str(out),
         "source": imported.source,
         "layers": len(imported.layers),
-        "params": network.total_params,
         "input_spec": imported.input_spec.to_dict(),
         "classes": list(network.class_names),
     }

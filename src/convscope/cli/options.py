@@ -25,6 +25,12 @@ def parse_option(text: str) -> tuple[str, Any]:
         return key.strip(), json.loads(value)
     except json.JSONDecodeError:
         return key.strip(), value
+    except RecursionError:
+        raise ConvScopeError(f"option {key.strip()} is nested too deeply; give a number, a word or true/false") from None
+
+
+#: A class-name file larger than this is not one (ImageNet's 1,000 names take 20 KB).
+MAX_CLASSES_BYTES = 16 * 2**20
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +50,17 @@ def read_classes(path: str | None) -> list[str] | None:
     if not path:
         return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            names = [line.strip() for line in handle if line.strip()]
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CLASSES_BYTES + 1)
     except OSError as exc:
-        raise ConvScopeError(f"cannot read class names from {path}: {exc.strerror or exc}") from exc
+        raise ConvScopeError(f"cannot read class names from {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_CLASSES_BYTES:
+        raise ConvScopeError(f"{path} is larger than {MAX_CLASSES_BYTES // 2**20} MiB; a class file holds one name per line")
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark from Windows editors is not part of the first name
+    except UnicodeDecodeError as exc:
+        raise ConvScopeError(f"{path} is not UTF-8 text (byte {exc.start}); save the class names as UTF-8") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     if not names:
         raise ConvScopeError(f"{path} holds no class names; write one per line")
     return names

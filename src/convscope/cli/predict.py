@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import add_model_argument, model_from_args
 from convscope.errors import ConvScopeError
 from convscope.inputs import load_image
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("predict", help="classify images: top classes with probabilities")
     add_model_argument(parser)
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP)")
-    parser.add_argument("--top", type=int, default=3, metavar="K", help="how many classes to show (default 3)")
+    parser.add_argument("--top", type=int, default=3, metavar="K", help="how many classes to show")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(run=run)
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     # Read every image before printing anything, so a bad file fails the whole command cleanly.
     results = [{"image": path, "top": top_classes(network, path, args.top)} for path in args.images]
     if args.json:
-        print_json({"model": args.model, "predictions": results})
+        print_json({**model_facts(network, args.model), "predictions": results})
         return 0
     for result in results:
         print(result["image"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import add_model_argument, model_from_args
 from convscope.summary import Summary, format_table
 
@@ -17,9 +17,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = Summary.of(model_from_args(args))
+    network = model_from_args(args)
+    summary = Summary.of(network)
     if args.json:
-        print_json(summary.to_dict())
+        print_json({**model_facts(network, args.model), **summary.to_dict()})
     else:
         print(format_table(summary))
     return 0

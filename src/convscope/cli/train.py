@@ -13,14 +13,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from convscope.cli import print_json
+from convscope.cli import model_facts, print_json
 from convscope.cli.options import parse_option
 from convscope.errors import ConvScopeError
 from convscope.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
 
 #: TrainConfig fields set by a flag of the same name (``limit_train`` ↔ ``--limit-train``).
 _FLAGS = {
-    "data": (str, "fashion-mnist, a folder of IDX files, or a folder of class folders (default fashion-mnist)"),
+    "data": (str, "fashion-mnist, a folder of IDX files, or a folder of class folders"),
     "epochs": (int, "passes over the training images"),
     "batch_size": (int, "images per step (per process under torchrun)"),
     "optimizer": (str, f"one of {', '.join(OPTIMIZERS)}"),
@@ -52,8 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--augment", action="append", default=None, metavar="NAME[=VALUE]",
         help="augmentation (repeatable): flip, crop=PAD, rotate=DEG, affine=DEG, color=STRENGTH",
     )  # fmt: skip
+    # The flags default to None so --resume can tell given from omitted; --help shows TrainConfig's defaults.
+    defaults = {f.name: f.default for f in fields(TrainConfig)} | {"data": "fashion-mnist"}
     for name, (kind, text) in _FLAGS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=text)
+        shown = "all" if defaults[name] is None else defaults[name]
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=f"{text} (default: {shown})")
     parser.add_argument("--out", required=True, help="run folder for checkpoints, metrics and the final model")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -121,9 +124,11 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if result.rank != 0:  # under torchrun only rank 0 reports
         return 0
+    from convscope.formats import load_model
+
     summary = {
+        **model_facts(load_model(result.model_dir), str(result.model_dir)),
         "out": str(result.out),
-        "model": str(result.model_dir),
         "epochs": result.epochs,
         "stopped_early": result.stopped_early,
         "best_epoch": result.best_epoch,

@@ -138,6 +138,9 @@ class Augmentation:
 
     #: Strength used when a name is given without ``=value``.
     DEFAULTS: ClassVar[dict[str, float]] = {"flip": 1, "crop": 2, "rotate": 10.0, "affine": 10.0, "color": 0.2}
+    #: The largest value each takes: crop pads by at most 256 pixels a side (the padded batch is
+    #: allocated), angles stop at a half turn, a colour shift at doubling or removing a channel.
+    LARGEST: ClassVar[dict[str, float]] = {"flip": 1, "crop": 256, "rotate": 180.0, "affine": 90.0, "color": 1.0}
 
     @classmethod
     def parse(cls, items: list[str] | tuple[str, ...]) -> Augmentation:
@@ -147,13 +150,13 @@ class Augmentation:
             name, _, raw = item.partition("=")
             name = name.strip()
             if name not in cls.DEFAULTS:
-                raise ConvScopeError(f"unknown augmentation '{name}'; choose from {', '.join(cls.DEFAULTS)}")
+                raise ConvScopeError(f"unknown augmentation {name!r}; choose from {', '.join(cls.DEFAULTS)}")
             try:
                 value = float(raw) if raw else cls.DEFAULTS[name]
             except ValueError:
-                raise ConvScopeError(f"augmentation '{item}' needs a number after '='") from None
-            if value < 0:
-                raise ConvScopeError(f"augmentation '{item}' must not be negative")
+                raise ConvScopeError(f"augmentation {item!r} needs a number after '='") from None
+            if not 0 <= value <= cls.LARGEST[name]:  # also refuses nan and inf
+                raise ConvScopeError(f"augmentation {item!r} takes a number from 0 to {cls.LARGEST[name]:g}")
             values[name] = value
         kinds = {f.name: f.type for f in fields(cls)}
         typed: dict[str, Any] = {k: (bool(v) if kinds[k] == "bool" else int(v) if kinds[k] == "int" else v) for k, v in values.items()}

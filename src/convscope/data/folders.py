@@ -78,11 +78,14 @@ def load_image_folder(root: str | Path, spec: InputSpec) -> ImageSet:
             continue
         pixels.append(np.asarray(fitted).reshape(spec.height, spec.width, spec.channels))
         labels.append(label)
-    present = sorted(set(labels))
-    if len(present) < 2:
+    # A class whose every file is unreadable would become an output no image ever trains.
+    present = set(labels)
+    empty = [name for i, name in enumerate(classes) if i not in present]
+    if empty:
         raise ConvScopeError(
-            f"{root} has readable images in {len(present)} class folder(s) only ({len(skipped)} unreadable files); "
-            "a classifier needs at least two"
+            f"{root}: no readable image in the class folder{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+            f"({len(skipped)} unreadable files skipped, e.g. {skipped[0]}); fix or remove "
+            f"{'them' if len(empty) > 1 else 'it'}"
         )
     images = torch.from_numpy(np.stack(pixels).transpose(0, 3, 1, 2).copy())  # (N, C, H, W)
     return ImageSet(images, torch.tensor(labels, dtype=torch.long), classes, tuple(skipped), source=str(root))

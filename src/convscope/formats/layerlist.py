@@ -49,6 +49,7 @@ from torch import nn
 
 from convscope import arithmetic
 from convscope.errors import ConvScopeError, ModelError
+from convscope.limits import check_activation, check_layer, check_layers
 from convscope.types import Shape
 
 #: The name layer lists use for the network's input.
@@ -238,7 +239,7 @@ def _normalize_layer(layer: Layer, renamed: dict[str, str], seen: set[str]) -> L
             continue
         try:
             out[key] = spec_field.parse(layer[key])
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf) from JSON's 1e400
             raise ModelError(f"layer '{name}' ({kind}) has a malformed '{key}': {layer[key]!r} ({exc})") from None
     _check_values(out)
     return out
@@ -268,6 +269,7 @@ def _check_values(layer: Layer) -> None:
         )
     if kind == "dropout" and not 0 <= layer["p"] < 1:
         raise ModelError(f"layer '{name}' (dropout): p must be in [0, 1), got {layer['p']}")
+    check_layer(layer)  # declared weights past the limits, before a module allocates them
 
 
 # ----- names --------------------------------------------------------------------
@@ -398,6 +400,7 @@ def infer_shapes(spec: Sequence[Layer], input_shape: Shape) -> dict[str, Shape]:
     shapes: dict[str, Shape] = {INPUT: tuple(input_shape)}
     for layer in spec:
         shapes[layer["name"]] = layer_output_shape(layer, [shapes[i] for i in layer["inputs"]])
+        check_activation(shapes[layer["name"]], f"layer '{layer['name']}' ({layer['type']})", "its output")
     return shapes
 
 
@@ -476,6 +479,7 @@ def build_from_layers(spec: Any, *, input_shape: Shape | None = None) -> fx.Grap
         ['fc.bias', 'fc.weight']
     """
     layers = normalize_layers(spec)
+    check_layers(layers, "the layer list")
     if input_shape is not None:
         infer_shapes(layers, input_shape)
     root = nn.Module()

@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 from safetensors import SafetensorError
@@ -29,8 +27,19 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
+from convscope.atomic import write_atomic, write_folder
 from convscope.errors import ConvScopeError, ModelError, first_line
 from convscope.inputs import InputSpec
+from convscope.limits import (
+    MAX_JSON_BYTES,
+    LinkOutsideError,
+    check_input_shape,
+    check_layers,
+    inside,
+    load_json,
+    read_file,
+    read_zip_member,
+)
 from convscope.network import Network
 
 FORMAT = "convscope-model"
@@ -43,6 +52,8 @@ def is_model_path(path: Path) -> bool:
     """True for a ConvScope model folder or zip (checks the format tag)."""
     try:
         meta = _read_members(path, weights=False)[0]
+    except LinkOutsideError:
+        return True  # a model folder with a bad link: load_model says so, rather than "unknown format"
     except ConvScopeError:
         return False
     return meta.get("format") == FORMAT
@@ -83,70 +94,48 @@ def save_model(
     # Clone so tensors sharing storage (tied weights, views) serialise independently.
     state = {k: v.detach().cpu().contiguous().clone() for k, v in module.state_dict().items()}
     members = {MODEL_JSON: json.dumps(meta, indent=2).encode(), WEIGHTS: save_safetensors_bytes(state)}
-    target.parent.mkdir(parents=True, exist_ok=True)
     if zip:
         _write_zip_atomically(target, members)
     else:
-        _write_folder_atomically(target, members)
+        write_folder(target, members)
     return target
 
 
 def _write_zip_atomically(target: Path, members: dict[str, bytes]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+    def write(handle: IO[bytes]) -> None:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for member, data in members.items():
                 archive.writestr(member, data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
-
-def _write_folder_atomically(target: Path, members: dict[str, bytes]) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for member, data in members.items():
-            (tmp / member).write_bytes(data)
-        if target.exists():
-            # Swap in the new folder, then drop the old one; a crash leaves one of them whole.
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            old.rmdir()
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_atomic(target, write)
 
 
 def _read_members(path: Path, *, weights: bool = True) -> tuple[dict[str, Any], bytes | None]:
-    """``model.json`` parsed, and the raw weights bytes (when asked) from a folder or zip."""
+    """``model.json`` parsed, and the raw weights bytes (when asked) from a folder or zip.
+
+    Declared sizes are checked before reading (a zip member can claim gigabytes),
+    and a folder's members must not be links that leave it.
+    """
     try:
         if path.is_dir():
-            meta_bytes = (path / MODEL_JSON).read_bytes()
-            weight_bytes = (path / WEIGHTS).read_bytes() if weights else None
+            meta_bytes = read_file(inside(path, MODEL_JSON, str(path)), str(path), MODEL_JSON, MAX_JSON_BYTES)
+            weight_bytes = read_file(inside(path, WEIGHTS, str(path)), str(path), WEIGHTS) if weights else None
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 names = {Path(n).name: n for n in archive.namelist()}
                 if MODEL_JSON not in names:
                     raise ModelError(f"{path}: the zip holds no {MODEL_JSON}; it is not a ConvScope model")
-                meta_bytes = archive.read(names[MODEL_JSON])
+                meta_bytes = read_zip_member(archive, names[MODEL_JSON], str(path), MAX_JSON_BYTES)
                 if weights and WEIGHTS not in names:
                     raise ModelError(f"{path}: the zip holds no {WEIGHTS}; the model has no weights")
-                weight_bytes = archive.read(names[WEIGHTS]) if weights else None
+                weight_bytes = read_zip_member(archive, names[WEIGHTS], str(path)) if weights else None
         else:
             raise ModelError(f"{path}: not a model folder or zip")
     except FileNotFoundError as exc:
         raise ModelError(f"{path}: missing {Path(exc.filename or '').name}; a model needs {MODEL_JSON} and {WEIGHTS}") from exc
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{path}: cannot read the model ({exc})") from exc
-    try:
-        meta = json.loads(meta_bytes)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: {MODEL_JSON} is not valid JSON ({exc.args[0]})") from exc
+    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:  # NotImplementedError: an unknown compression
+        raise ModelError(f"{path}: cannot read the model ({first_line(exc)})") from exc
+    meta = load_json(meta_bytes, str(path), MODEL_JSON)
     if not isinstance(meta, dict):
         raise ModelError(f"{path}: {MODEL_JSON} must hold an object")
     return meta, weight_bytes
@@ -177,22 +166,45 @@ def load_model(path: str | os.PathLike[str]) -> Network:
     meta, weight_bytes = _read_members(path)
     if meta.get("format") != FORMAT:
         raise ModelError(f"{path}: {MODEL_JSON} is not a ConvScope model (format is {meta.get('format')!r})")
-    if int(meta.get("version", 0)) > VERSION:
-        raise ModelError(f"{path}: model file version {meta['version']} is newer than this ConvScope reads ({VERSION}); upgrade ConvScope")
+    version = meta.get("version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ModelError(f"{path}: {MODEL_JSON} has version {version!r}; it must be a whole number (this ConvScope writes {VERSION})")
+    if version > VERSION:
+        raise ModelError(f"{path}: model file version {version} is newer than this ConvScope reads ({VERSION}); upgrade ConvScope")
     for key in ("architecture", "input_spec"):
         if not isinstance(meta.get(key), dict):
             raise ModelError(f"{path}: {MODEL_JSON} has no '{key}' object")
+    # Before InputSpec, which makes one name per channel: a declared 10⁹ channels must not get that far.
+    check_input_shape(tuple(meta["input_spec"].get(k) for k in ("channels", "height", "width")), str(path))
+    spec = InputSpec.from_dict(meta["input_spec"])
+    _check_layer_sizes(meta["architecture"], spec, str(path))
     module = build_architecture(meta["architecture"], str(path))
     try:
         state = load_safetensors_bytes(weight_bytes or b"")
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelError(f"{path}: {WEIGHTS} is damaged ({first_line(exc)})") from exc
     _load_state(module, state, path)
-    spec = InputSpec.from_dict(meta["input_spec"])
+    classes = meta.get("classes")
+    if classes is not None and not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
+        raise ModelError(f"{path}: {MODEL_JSON} 'classes' must be a list of names")
     network = Network(module, spec, meta.get("classes"), name=str(meta.get("name") or path.stem))
     network.provenance = dict(meta.get("provenance") or {})
     network.architecture = meta["architecture"]
     return network
+
+
+def _check_layer_sizes(architecture: dict[str, Any], spec: InputSpec, label: str) -> None:
+    """Check a layer list's parameters and every layer's output size before building it."""
+    if "layers" not in architecture:
+        return  # zoo builders check their own options
+    from convscope.formats.layerlist import infer_shapes, normalize_layers
+
+    try:
+        layers = normalize_layers(architecture["layers"])
+        check_layers(layers, label)
+        infer_shapes(layers, spec.shape)  # checks every layer's output size too
+    except ModelError as exc:
+        raise ModelError(exc.args[0] if str(exc).startswith(label) else f"{label}: {exc}") from None
 
 
 def _load_state(module: nn.Module, state: dict[str, torch.Tensor], path: Path) -> None:

@@ -10,7 +10,6 @@ softmax.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import onnx
 import torch
 from torch import nn
 
+from convscope.atomic import write_by_name
 from convscope.errors import ConvScopeError, ModelError, first_line
 from convscope.inputs import InputSpec
 from convscope.network import Network
@@ -56,15 +56,7 @@ def export_onnx(
     target = Path(path)
     if target.is_dir():
         raise ConvScopeError(f"{target} is a folder; give the .onnx file to write")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        _export(module, spec, Path(tmp), opset)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return target
+    return write_by_name(target, lambda tmp: _export(module, spec, tmp, opset))
 
 
 def _export(module: nn.Module, spec: InputSpec, path: Path, opset: int) -> None:

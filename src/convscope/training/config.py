@@ -6,6 +6,7 @@ continued run is the run that was started.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -13,6 +14,8 @@ from convscope.data.augment import Augmentation
 from convscope.errors import ConvScopeError
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
+#: More CPU threads than this is a typo, not a machine (PyTorch would try to start them).
+MAX_THREADS = 1024
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 
@@ -56,10 +59,18 @@ class TrainConfig:
             raise ConvScopeError(f"unknown optimizer '{self.optimizer}'; choose {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
             raise ConvScopeError(f"unknown schedule '{self.schedule}'; choose {', '.join(SCHEDULES)}")
+        finite = all(math.isfinite(v) for v in (self.lr, self.momentum, self.weight_decay, self.min_delta))
         checks = (
+            (finite, "--lr, --momentum, --weight-decay and --min-delta must be finite numbers"),
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
             (self.lr > 0, f"--lr must be positive, got {self.lr}"),
+            (self.momentum >= 0, f"--momentum must not be negative, got {self.momentum}"),
+            (self.min_delta >= 0, f"--min-delta must not be negative, got {self.min_delta}"),
+            (0 <= self.threads <= MAX_THREADS, f"--threads must be from 0 to {MAX_THREADS}, got {self.threads}"),
+            (0 <= self.seed < 2**63, f"--seed must be from 0 to 2**63 - 1, got {self.seed}"),
+            (self.limit_train is None or self.limit_train >= 1, f"--limit-train must be at least 1, got {self.limit_train}"),
+            (self.limit_test is None or self.limit_test >= 1, f"--limit-test must be at least 1, got {self.limit_test}"),
             (0 <= self.val_fraction < 1, f"--val-fraction must be in [0, 1), got {self.val_fraction}"),
             (0 <= self.label_smoothing < 1, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
             (0 <= self.warmup < 1, f"--warmup must be in [0, 1), got {self.warmup}"),

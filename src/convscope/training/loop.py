@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -192,7 +193,8 @@ def fit(
     per_epoch = steps_per_epoch(len(train), batch_size=config.batch_size, world_size=ctx.world_size)
     total_steps = per_epoch * config.epochs
     show = progress and ctx.is_main
-    epochs_bar = tqdm(total=config.epochs, initial=state.epoch, desc="epochs", unit="epoch", disable=not show)
+    ncols, nrows = bar_size()
+    epochs_bar = tqdm(total=config.epochs, initial=state.epoch, desc="epochs", unit="epoch", disable=not show, ncols=ncols, nrows=nrows)
     try:
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch
@@ -200,7 +202,7 @@ def fit(
             torch.manual_seed(seed)  # dropout draws from the global generator
             generator = torch.Generator().manual_seed(seed)
             batches = epoch_batches(len(train), batch_size=config.batch_size, seed=config.seed, epoch=epoch, ctx=ctx)
-            bar = tqdm(total=len(batches), desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", leave=False) if show else None
+            bar = tqdm(total=len(batches), desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", leave=False, ncols=ncols, nrows=nrows) if show else None
             started = time.perf_counter()
             try:
                 loss_sum, correct, seen = train_epoch(
@@ -250,6 +252,16 @@ def _track_best(model: nn.Module, state: LoopState, metrics: EpochMetrics, confi
     if config.patience and state.bad_epochs >= config.patience:
         state.stopped_early = True
         log.info("stopping early: no better validation loss for %d epochs", state.bad_epochs)
+
+
+def bar_size() -> tuple[int, int]:
+    """The progress bars' ``ncols`` and ``nrows``: the terminal's, or 80×24 when it reports 0×0.
+
+    A terminal that says it has no size (some containers and CI ptys) made tqdm
+    take it as -1 rows and hide every bar, so a run showed no progress at all.
+    """
+    size = shutil.get_terminal_size()
+    return size.columns, size.lines
 
 
 def unwrap(model: nn.Module) -> nn.Module:

@@ -23,6 +23,7 @@ from convscope.data.sources import is_idx_source, load_dataset
 from convscope.errors import ConvScopeError
 from convscope.formats import save_model
 from convscope.inputs import InputSpec
+from convscope.limits import MAX_JSON_BYTES, load_json, read_file
 from convscope.training import distributed
 from convscope.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint, write_json
 from convscope.training.config import TrainConfig
@@ -123,15 +124,34 @@ def _check_run_folder(out: Path, config: TrainConfig, resume: bool) -> dict[str,
     return load_checkpoint(checkpoint) if checkpoint.exists() else None
 
 
+def restore(checkpoint: Any, module: nn.Module, optimizer: torch.optim.Optimizer, path: Path) -> LoopState:
+    """Load a checkpoint's weights and optimiser state; a checkpoint of another shape is one line.
+
+    ``weights_only`` loading guarantees no code ran, not that the file holds
+    what this run saved: a checkpoint from another architecture, or any dict of
+    tensors, must be refused here rather than fail inside PyTorch.
+    """
+    try:
+        module.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        return LoopState.from_dict(checkpoint["state"])
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as exc:
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        raise ConvScopeError(
+            f"checkpoint {path} does not match this run ({type(exc).__name__}: {first}); start a new run in another --out"
+        ) from None
+
+
 def read_run_config(out: str | Path) -> TrainConfig:
     """The TrainConfig a run folder was started with."""
-    import json
-
     path = Path(out) / CONFIG_NAME
     try:
-        return TrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8"))["config"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConvScopeError(f"cannot read the run settings in {path} ({exc}); start a new run") from exc
+        saved = load_json(read_file(path, str(path), CONFIG_NAME, MAX_JSON_BYTES), str(path), CONFIG_NAME)
+        return TrainConfig.from_dict(saved["config"])
+    except ConvScopeError as exc:
+        raise ConvScopeError(f"cannot read the run settings ({exc}); start a new run") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConvScopeError(f"cannot read the run settings in {path} ({type(exc).__name__}: {exc}); start a new run") from None
 
 
 def build_model(config: TrainConfig, prepared: Prepared) -> nn.Module:
@@ -183,12 +203,8 @@ def train(
         checkpoint = _check_run_folder(out, config, resume)
         module = place_module(build_model(config, prepared), ctx.device)
         optimizer = make_optimizer(module, config)
-        state = LoopState()
-        if checkpoint is not None:
-            module.load_state_dict(checkpoint["model"])
-            optimizer.load_state_dict(checkpoint["optimizer"])
-            state = LoopState.from_dict(checkpoint["state"])
-        if ctx.is_main and checkpoint is None:
+        state = LoopState() if checkpoint is None else restore(checkpoint, module, optimizer, out / CHECKPOINT_NAME)
+        if ctx.is_main and checkpoint is None:  # the first write: a bad --out fails here, before any training
             saved = {"config": config.to_dict(), "command": command, "classes": list(prepared.classes)}
             write_json(out / CONFIG_NAME, {**saved, "input_spec": prepared.spec.to_dict()})
         distributed.barrier(ctx)

@@ -30,12 +30,14 @@ def lr_at(step: int, *, total_steps: int, lr: float, schedule: str, warmup: floa
     """
     if schedule == "constant":
         return lr
+    total_steps = max(total_steps, 1)
     step = min(max(step, 0), total_steps)
     if schedule == "onecycle":
         start = lr / ONECYCLE_DIV
         peak_step = warmup * total_steps - 1
         if step <= peak_step:
-            return _cosine_between(start, lr, step / peak_step)
+            # The warm-up ends at step 0 in a run of four steps (0.25 × 4 − 1): that step is the peak.
+            return lr if peak_step <= 0 else _cosine_between(start, lr, step / peak_step)
         last = max(total_steps - 1, peak_step + 1)
         return _cosine_between(lr, start / ONECYCLE_FINAL_DIV, (step - peak_step) / (last - peak_step))
     if schedule == "cosine":

@@ -19,6 +19,7 @@ from typing import Any
 
 from torch import nn
 
+from convscope import limits
 from convscope.errors import ConvScopeError, NotFoundError
 from convscope.inputs import InputSpec
 
@@ -53,9 +54,12 @@ class ModelEntry:
         defaults = self.options()
         for option, value in cfg.items():
             _check_type(self.name, option, value, defaults[option])
+            _check_range(self.name, option, value)
 
     def build(self, **cfg: Any) -> nn.Module:
         self.check_options(cfg)
+        # Sizes first, on the meta device: filters=10⁹ must be refused, not allocated.
+        limits.bounded_build(lambda: self.builder(**cfg), self.input_spec(**cfg).shape, f"model '{self.name}'")
         return self.builder(**cfg)
 
     def input_spec(self, **cfg: Any) -> InputSpec:
@@ -91,6 +95,27 @@ def _check_type(model: str, option: str, value: Any, default: Any) -> None:
         return
     if not ok:
         raise ConvScopeError(f"option {option}={value!r} of model '{model}' is not valid; give {expected}")
+
+
+#: The largest whole-number option (filters, classes, sizes); the size limits then bound the model itself.
+MAX_OPTION = limits.MAX_COUNT
+#: Options that may be zero (every other whole-number option counts something and must be positive).
+_MAY_BE_ZERO = frozenset({"padding"})
+
+
+def _check_range(model: str, option: str, value: Any) -> None:
+    """Refuse values no builder can use: ``filters=-5``, ``dropout=2``, ``input_size=10**9``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if option == "dropout" or isinstance(value, float):
+        if not 0 <= value < 1:
+            raise ConvScopeError(f"option {option}={value!r} of model '{model}' is not valid; give a number in [0, 1)")
+        return
+    lowest = 0 if option in _MAY_BE_ZERO else 1
+    if not lowest <= value <= MAX_OPTION:
+        raise ConvScopeError(
+            f"option {option}={value!r} of model '{model}' is not valid; give a whole number from {lowest} to {MAX_OPTION:,}"
+        )
 
 
 _REGISTRY: dict[str, ModelEntry] = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from convscope.errors import ModelError, NotFoundError
 from convscope.formats.importers.common import ImportedModel
+from convscope.optional import needs_extra
 
 #: Format names :func:`detect_format` returns.
 FORMATS = ("onnx", "keras-h5", "keras", "tfjs-layers")
@@ -105,11 +106,13 @@ def import_file(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
             "and TF.js model.json"
         )
     if fmt == "onnx":
-        from convscope.formats.importers.onnx_import import import_onnx
+        with needs_extra("ONNX import"):
+            from convscope.formats.importers.onnx_import import import_onnx
 
         return import_onnx(path, classes=classes)
     if fmt in ("keras-h5", "keras"):
-        from convscope.formats.importers.keras import import_keras
+        with needs_extra("Keras import"):
+            from convscope.formats.importers.keras import import_keras
 
         return import_keras(path, classes=classes)
     from convscope.formats.importers.tfjs import import_tfjs

@@ -20,6 +20,7 @@ from convscope.formats.layerlist import (
     normalize_layers,
 )
 from convscope.inputs import InputSpec
+from convscope.limits import check_layers
 
 
 @dataclass
@@ -69,6 +70,7 @@ def assemble(
         shapes = infer_shapes(layers, input_spec.shape)
     except ModelError as exc:
         raise ModelError(f"{label}: {exc}") from None
+    check_layers(layers, label)  # before build_from_layers allocates
     module = build_from_layers(layers)
     state = module.state_dict()
     for key, value in state.items():

@@ -23,6 +23,7 @@ import numpy as np
 from convscope.errors import ModelError, first_line
 from convscope.formats.importers.common import ImportedModel, assemble
 from convscope.formats.importers.keras_graph import KerasModel, convert, param_names, parse_model_config
+from convscope.limits import MAX_JSON_BYTES, check_h5_file, load_json, read_h5_array, read_zip_member
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -71,11 +72,7 @@ def _text(value: Any) -> str:
 
 
 def _parse_config(text: str, label: str) -> KerasModel:
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{label}: the model config is not valid JSON ({exc.msg})") from None
-    return parse_model_config(config, label)
+    return parse_model_config(load_json(text.encode("utf-8", "replace"), label, "the model config"), label)
 
 
 # ----- HDF5 ---------------------------------------------------------------------
@@ -84,6 +81,7 @@ def _parse_config(text: str, label: str) -> KerasModel:
 def _read_h5(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[str, np.ndarray]], str]:
     try:
         with h5py.File(path, "r") as handle:
+            check_h5_file(handle, label)
             if "model_config" not in handle.attrs:
                 raise ModelError(
                     f"{label}: the file holds weights but no model topology (saved with save_weights?); "
@@ -108,7 +106,7 @@ def _h5_layer_weights(group: h5py.Group, name: str) -> dict[str, np.ndarray]:
     found = {}
     for weight_name in layer.attrs.get("weight_names", []):
         key = _text(weight_name)
-        found[key.split("/")[-1].split(":")[0]] = np.asarray(layer[key], dtype=np.float32)
+        found[key.split("/")[-1].split(":")[0]] = read_h5_array(layer[key])
     return found
 
 
@@ -122,9 +120,9 @@ def _read_keras_zip(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[
             for member in ("config.json", "model.weights.h5"):
                 if member not in names:
                     raise ModelError(f"{label}: the .keras zip holds no {member}; save the model with model.save()")
-            config_text = archive.read("config.json").decode("utf-8")
-            metadata = json.loads(archive.read("metadata.json")) if "metadata.json" in names else {}
-            weight_bytes = archive.read("model.weights.h5")
+            config_text = read_zip_member(archive, "config.json", label, MAX_JSON_BYTES).decode("utf-8")
+            metadata = load_json(read_zip_member(archive, "metadata.json", label, MAX_JSON_BYTES), label, "metadata.json") if "metadata.json" in names else {}
+            weight_bytes = read_zip_member(archive, "model.weights.h5", label)
     except ModelError:
         raise
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, EOFError) as exc:
@@ -132,6 +130,7 @@ def _read_keras_zip(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[
     model = _parse_config(config_text, label)
     try:
         with h5py.File(io.BytesIO(weight_bytes), "r") as handle:
+            check_h5_file(handle, label)
             by_name, by_path = _vars_groups(handle)
             weights = _match_vars(model, by_name, by_path, label)
     except (OSError, KeyError, ValueError) as exc:
@@ -146,7 +145,7 @@ def _vars_groups(handle: h5py.File) -> tuple[dict[str, list[np.ndarray]], dict[s
 
     def visit(key: str, item: Any) -> None:
         if isinstance(item, h5py.Group) and key.split("/")[-1] == "vars":
-            arrays = [np.asarray(item[k], dtype=np.float32) for k in sorted(item, key=int)]
+            arrays = [read_h5_array(item[k]) for k in sorted(item, key=int)]
             by_path[key.split("/")[-2] if "/" in key else ""] = arrays
             if "name" in item.attrs:
                 by_name[_text(item.attrs["name"])] = arrays

@@ -26,6 +26,7 @@ from convscope.formats.importers.common import fresh_name, keep_ancestors
 from convscope.formats.importers.skeleton import LayerListBuilder
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
+from convscope.limits import check_input_shape
 
 #: Keras layer classes the importer understands.
 SUPPORTED = (
@@ -300,6 +301,7 @@ class _Converter(LayerListBuilder):
                 f"{self.label}: the model input has shape {list(shape)}; ConvScope needs a fixed image size [N, H, W, C]"
             )
         _, height, width, channels = shape
+        check_input_shape((channels, height, width), self.label)
         self.shapes[INPUT] = (channels, height, width)
         for layer in self.model.layers:
             sources = [self._source(layer, name) for name in layer.inbound]

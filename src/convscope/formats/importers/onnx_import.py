@@ -26,6 +26,7 @@ from convscope.formats.importers.common import ImportedModel, assemble, keep_anc
 from convscope.formats.importers.skeleton import LayerListBuilder, Pads
 from convscope.formats.layerlist import INPUT, safe_names
 from convscope.inputs import InputSpec
+from convscope.limits import check_folded, check_input_shape
 
 FORMAT = "onnx"
 #: ONNX operators the importer understands (default domain).
@@ -156,6 +157,7 @@ class _Converter(LayerListBuilder):
             raise ModelError(
                 f"{self.label}: the input '{inputs[0].name}' has shape {shown}; ConvScope needs a fixed image size (N, C, H, W)"
             )
+        check_input_shape(tuple(sizes[1:]), self.label)
         self.layer_of[inputs[0].name] = INPUT
         self.shapes[INPUT] = tuple(sizes[1:])  # type: ignore[arg-type]
         return InputSpec(*sizes[1:])  # type: ignore[arg-type]
@@ -171,6 +173,7 @@ class _Converter(LayerListBuilder):
             self.constants[node.output[0]] = shape[attrs.get("start", 0) : attrs.get("end", len(shape))]
             return
         feeds = {name: self.constants[name] for name in node.input if name}
+        check_folded(node.op_type, [self.constants.get(name) for name in node.input], self.label)
         try:
             values = ReferenceEvaluator(node, opsets={"": self.opset}).run(None, feeds)
         except Exception as exc:  # noqa: BLE001 - the reference runtime raises many types

@@ -8,7 +8,6 @@ quantisation is undone on the way in.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from convscope.errors import ModelError
 from convscope.formats.importers.common import ImportedModel, assemble
 from convscope.formats.importers.keras_graph import KerasLayer, convert, parse_model_config
+from convscope.limits import MAX_JSON_BYTES, check_bytes, check_tensor, inside, load_json, read_file
 
 FORMAT = "tfjs-layers"
 _DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "|u1", "uint8": "|u1", "uint16": "<u2", "float16": "<f2"}
@@ -43,6 +43,8 @@ def import_tfjs(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
         ['conv_1_1', 'relu_1_1']
     """
     file = model_json_path(path)
+    if Path(path).is_dir():
+        inside(Path(path), "model.json", str(path))  # a folder's model.json must not lead out of it
     label = str(file)
     document = _read_json(file)
     if document.get("format") not in (None, "layers-model"):
@@ -64,17 +66,12 @@ def import_tfjs(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
 
 def _read_json(file: Path) -> dict[str, Any]:
     try:
-        text = file.read_text(encoding="utf-8")
+        data = read_file(file, str(file), "model.json", MAX_JSON_BYTES)
     except FileNotFoundError:
         raise ModelError(f"{file}: no such file; give a TF.js model.json or the folder holding it") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{file}: cannot read the file ({exc})") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(
-            f"{file}: not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated"
-        ) from None
+    except OSError as exc:
+        raise ModelError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
+    document = load_json(data, str(file), "model.json")
     if not isinstance(document, dict):
         raise ModelError(f"{file}: the JSON is not an object; this is not a TF.js model.json")
     return document
@@ -83,15 +80,21 @@ def _read_json(file: Path) -> dict[str, Any]:
 def read_weights(file: Path, manifest: Any) -> dict[str, np.ndarray]:
     """Every weight of the manifest by its name (``conv_1_1/kernel``), dequantised to float32.
 
+    The sizes the manifest declares and the shard files' sizes are checked
+    before any shard is read, so a manifest cannot make ConvScope read (or
+    allocate) more than a real model's weights.
+
     Raises:
-        ModelError: a missing shard, or shards whose size differs from what the manifest describes.
+        ModelError: a missing shard, a shard that is a link out of the model folder,
+            or shards whose size differs from what the manifest describes.
     """
     if not isinstance(manifest, list):
         raise ModelError(f"{file}: no 'weightsManifest' list; the model has no weights")
     weights: dict[str, np.ndarray] = {}
     try:
-        for group in manifest:
-            buffer = b"".join(_read_shard(file, str(p)) for p in group["paths"])
+        shards = _check_manifest(file, manifest)
+        for group, paths in zip(manifest, shards, strict=True):
+            buffer = b"".join(_read_shard(file, path) for path in paths)
             offset = 0
             for entry in group["weights"]:
                 array, offset = _unpack(buffer, offset, entry, file)
@@ -101,21 +104,43 @@ def read_weights(file: Path, manifest: Any) -> dict[str, np.ndarray]:
                     f"{file}: the shards {', '.join(group['paths'])} hold {len(buffer)} bytes but the manifest "
                     f"describes {offset}; a shard is truncated or belongs to another model"
                 )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelError(f"{file}: the weights manifest is malformed ({type(exc).__name__}: {exc})") from None
     return weights
 
 
-def _read_shard(file: Path, name: str) -> bytes:
-    shard = file.parent / name
-    if Path(name).is_absolute() or ".." in Path(name).parts:
-        raise ModelError(f"{file}: weight shard path {name!r} leaves the model folder")
+def _check_manifest(file: Path, manifest: list[Any]) -> list[list[Path]]:
+    """Each group's shard files, after checking names, links and the sizes declared and on disk."""
+    seen: set[Path] = set()
+    declared = on_disk = 0
+    groups = []
+    for group in manifest:
+        paths = []
+        for name in group["paths"]:
+            shard = inside(file.parent, str(name), str(file))
+            if shard in seen:
+                raise ModelError(f"{file}: the manifest lists the shard {name} more than once")
+            seen.add(shard)
+            try:
+                on_disk += shard.stat().st_size
+            except FileNotFoundError:
+                raise ModelError(f"{file}: weight shard {name} is missing; keep the .bin files next to model.json") from None
+            except OSError as exc:
+                raise ModelError(f"{file}: cannot read weight shard {name} ({exc.strerror or exc})") from None
+            paths.append(shard)
+        for entry in group["weights"]:
+            declared += check_tensor(entry["shape"], str(file), f"weight {entry.get('name')}") * 4
+        check_bytes(declared, str(file), "the weights the manifest declares")
+        check_bytes(on_disk, str(file), "the weight shards")
+        groups.append(paths)
+    return groups
+
+
+def _read_shard(file: Path, shard: Path) -> bytes:
     try:
         return shard.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{file}: weight shard {name} is missing; keep the .bin files next to model.json") from None
     except OSError as exc:
-        raise ModelError(f"{file}: cannot read weight shard {name} ({exc.strerror or exc})") from None
+        raise ModelError(f"{file}: cannot read weight shard {shard.name} ({exc.strerror or exc})") from None
 
 
 def _unpack(buffer: bytes, offset: int, entry: dict[str, Any], file: Path) -> tuple[np.ndarray, int]:
