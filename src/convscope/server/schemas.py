@@ -20,6 +20,7 @@ class InputSpecInfo(BaseModel):
     channel_names: list[str]
     mean: list[float]
     std: list[float]
+    resize: int | None = Field(None, description="Shorter side scaled to this before the centre H x W crop (absent: fit)")
 
 
 class ModelSummary(BaseModel):
