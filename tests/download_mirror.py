@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from convscope.formats.download.registry import Downloadable, RemoteFile
 from tests.conftest import CNN_EXPLAINER
 
@@ -92,3 +94,26 @@ def pinned(url: str, data: bytes, *, prefix_only: bool = False) -> RemoteFile:
 
     digest = hashlib.sha256(data).hexdigest()
     return RemoteFile(url, None if prefix_only else len(data), digest[:8] if prefix_only else digest)
+
+
+@pytest.fixture
+def download_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ConvScope cache for one test (``CONVSCOPE_HOME``), online."""
+    cache = tmp_path / "convscope-cache"
+    monkeypatch.setenv("CONVSCOPE_HOME", str(cache))
+    monkeypatch.delenv("CONVSCOPE_OFFLINE", raising=False)
+    return cache
+
+
+@pytest.fixture
+def cnn_mirror(download_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
+    """The CNN Explainer files served on 127.0.0.1 and ``CONVSCOPE_MIRROR`` pointing at them."""
+    if not CNN_EXPLAINER.is_dir():
+        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
+    from convscope.formats.download import registry
+
+    with serving() as mirror:
+        for url, data in fixture_bytes_for(registry.downloads()["cnn-explainer"]).items():
+            mirror.add(url, data)
+        monkeypatch.setenv("CONVSCOPE_MIRROR", mirror.url)
+        yield mirror

@@ -77,17 +77,15 @@ class InputSpec:
         return "L" if self.channels == 1 else "RGB"
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        return {
             "channels": self.channels,
             "height": self.height,
             "width": self.width,
             "channel_names": list(self.channel_names),
             "mean": list(self.mean),
             "std": list(self.std),
+            "resize": self.resize,
         }
-        if self.resize is not None:  # absent otherwise, so older readers see the same keys
-            data["resize"] = self.resize
-        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> InputSpec:

@@ -137,7 +137,10 @@ def _unique(samples: Iterable[SampleImage]) -> list[SampleImage]:
 
 def sample_members(samples: Sequence[SampleImage], extra: dict | None = None) -> dict[str, bytes]:
     """The files a model folder stores for ``samples``: each image and the listing, under ``samples/``."""
-    members = {f"{SAMPLES}/{s.file}": s.read_bytes() for s in samples}
+    try:
+        members = {f"{SAMPLES}/{s.file}": s.read_bytes() for s in samples}
+    except OSError as exc:
+        raise ConvScopeError(f"cannot read sample image {exc.filename}: {exc.strerror or exc}") from exc
     listing = {**(extra or {}), "samples": [s.record() for s in samples]}
     members[f"{SAMPLES}/{LISTING}"] = json.dumps(listing, indent=2).encode()
     return members

@@ -31,6 +31,7 @@ class ModelSummary(BaseModel):
     total_params: int
     total_mults: int
     provenance: dict[str, Any]
+    notice: str | None = Field(None, description="A warning the page shows with the model, e.g. that its weights are random")
 
 
 class LayerInfo(BaseModel):

@@ -18,7 +18,7 @@ from typing import Any
 
 from convscope.errors import ModelError, NotFoundError
 from convscope.formats.download import registry
-from convscope.formats.download.cache import cache_root, download_dir, model_dir
+from convscope.formats.download.cache import cache_root, download_dir, model_dir, offline
 from convscope.formats.download.fetch import DownloadError, fetch
 from convscope.formats.download.registry import Downloadable
 from convscope.formats.modelfile import is_model_path, save_model
@@ -56,6 +56,8 @@ def ensure_model(name: str, *, progress: bool = True) -> Path:
     target = model_dir(name)
     if is_model_path(target):
         return target
+    if offline():
+        _refuse_offline(entry)
     with _undo_on_failure(cache_root()) as created, _progress_bar(entry, progress) as bar:
         files = download_dir(name)
         fetched = {}
@@ -72,6 +74,20 @@ def ensure_model(name: str, *, progress: bool = True) -> Path:
     shutil.rmtree(files, ignore_errors=True)  # the model folder holds everything now
     _remove_empty(files.parent)
     return target
+
+
+def _refuse_offline(entry: Downloadable) -> None:
+    """Offline with files missing: say what to fetch and where it goes, in one line."""
+    folder = download_dir(entry.name)
+    missing = [f for f in entry.all_files() if not (folder / f.name).is_file()]
+    if not missing:
+        return  # every file was put there by hand: build from them
+    first = missing[0]
+    more = f" and {len(missing) - 1} more files into the same folder (convscope models --json lists their URLs)" if len(missing) > 1 else ""
+    raise DownloadError(
+        f"offline: {entry.name} is not in the cache; fetch {first.url} and put it at {folder / first.name}{more}, "
+        "or run without --offline"
+    )
 
 
 def _build(entry: Downloadable, fetched: dict[str, Path], target: Path) -> None:

@@ -15,8 +15,10 @@ router = APIRouter(prefix="/api/models", tags=["models"])
 
 
 def _summary(model_id: str, network: Network) -> dict[str, Any]:
+    from convscope.formats import RANDOM_WEIGHTS_NOTICE, has_random_weights
+
     described = network.describe()
-    return {**described, "id": model_id}
+    return {**described, "id": model_id, "notice": RANDOM_WEIGHTS_NOTICE if has_random_weights(network) else None}
 
 
 @router.get("", response_model=list[ModelSummary])
