@@ -271,6 +271,19 @@ def test_downloaded_files_respect_the_umask(mirror: Mirror, home: Path) -> None:
     assert dest.stat().st_mode & 0o777 == 0o644
 
 
+def test_the_cached_model_folder_respects_the_umask_so_a_shared_cache_is_readable(mirror: Mirror, home: Path) -> None:
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        folder = ensure_model("cnn-explainer", progress=False)
+    finally:
+        os.umask(mask)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert (folder / "samples").stat().st_mode & 0o777 == 0o755
+    assert (folder / "weights.safetensors").stat().st_mode & 0o777 == 0o644
+
+
 def test_a_model_folder_without_samples_from_an_older_convscope_still_loads(tmp_path: Path) -> None:
     from convscope.formats import save_model, zoo_network
 

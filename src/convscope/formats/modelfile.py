@@ -100,9 +100,17 @@ def save_model(
     return target
 
 
+def _umask_mode(mode: int) -> int:
+    """``mode`` less the process umask: temporary files and folders are created private (0600/0700)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
 def _write_zip_atomically(target: Path, members: dict[str, bytes]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
+        os.chmod(tmp, _umask_mode(0o666))  # a shared cache (a classroom's CONVSCOPE_HOME) must be readable by others
         with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for member, data in members.items():
                 archive.writestr(member, data)
@@ -115,6 +123,7 @@ def _write_zip_atomically(target: Path, members: dict[str, bytes]) -> None:
 def _write_folder_atomically(target: Path, members: dict[str, bytes]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        os.chmod(tmp, _umask_mode(0o777))
         for member, data in members.items():
             (tmp / member).parent.mkdir(parents=True, exist_ok=True)
             (tmp / member).write_bytes(data)
