@@ -100,3 +100,14 @@ def test_the_offline_flag_does_not_outlive_the_command(cnn_mirror: Mirror) -> No
 
     main(["summary", "default", "--offline"])
     assert "CONVSCOPE_OFFLINE" not in os.environ
+
+
+def test_serve_model_cnn_explainer_downloads_it_with_its_own_gallery(cnn_mirror: Mirror) -> None:
+    from convscope.cli import build_parser
+    from convscope.cli.serve import build_server
+
+    server = build_server(build_parser().parse_args(["serve", "--model", "cnn-explainer", "--model", "default", "--port", "0"]))
+    service = server.config.app.state.service
+    assert service.models.ids == ["cnn-explainer", "default"]
+    assert len(service.samples.of("cnn-explainer")) == 21 and len(service.samples.of("default")) == 30
+    assert "espresso_1" in service.samples.of("cnn-explainer") and "espresso_1" not in service.samples.of("default")
