@@ -52,3 +52,7 @@ def cnn_explainer_dir() -> Path:
     if not CNN_EXPLAINER.is_dir():
         pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
     return CNN_EXPLAINER
+
+
+# Imported last: download_mirror reads CNN_EXPLAINER from this module.
+from tests.download_mirror import cnn_mirror, download_home  # noqa: E402, F401 - fixtures for every test folder

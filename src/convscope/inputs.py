@@ -29,7 +29,9 @@ _DEFAULT_NAMES = {1: ("Gray",), 3: ("Red", "Green", "Blue")}
 class InputSpec:
     """The input a network takes: ``(C, H, W)`` plus how pixels are scaled.
 
-    A pixel ``p`` in 0..255 becomes ``(p / 255 - mean[c]) / std[c]``.
+    A pixel ``p`` in 0..255 becomes ``(p / 255 - mean[c]) / std[c]``. With
+    ``resize`` set, an image's shorter side is first scaled to ``resize`` pixels
+    and the centre ``H x W`` cut out (ImageNet checkpoints expect 256 then 224).
 
     Example:
         >>> InputSpec(3, 64, 64).shape
@@ -42,6 +44,7 @@ class InputSpec:
     channel_names: tuple[str, ...] = ()
     mean: tuple[float, ...] = ()
     std: tuple[float, ...] = ()
+    resize: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +62,10 @@ class InputSpec:
                 raise ConvScopeError(f"input spec has {c} channels but {len(values)} {label}; give one per channel")
         if any(s == 0 for s in self.std):
             raise ConvScopeError("input spec std must not contain zero")
+        if self.resize is not None and self.resize < max(self.height, self.width):
+            raise ConvScopeError(
+                f"input spec resize {self.resize} is smaller than the {self.height}x{self.width} crop; resize to at least the crop"
+            )
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -77,6 +84,7 @@ class InputSpec:
             "channel_names": list(self.channel_names),
             "mean": list(self.mean),
             "std": list(self.std),
+            "resize": self.resize,
         }
 
     @classmethod
@@ -89,6 +97,7 @@ class InputSpec:
                 channel_names=tuple(data.get("channel_names", ())),
                 mean=tuple(float(v) for v in data.get("mean", ())),
                 std=tuple(float(v) for v in data.get("std", ())),
+                resize=int(data["resize"]) if data.get("resize") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConvScopeError(f"input spec is malformed ({exc}); it needs channels, height and width") from exc
@@ -100,6 +109,8 @@ class InputSpec:
                 f"the model takes {self.channels} input channels; images can feed only 1- or 3-channel models"
             )
         image = _to_mode(image, self.mode)
+        if self.resize is not None:
+            return _resize_then_crop(image, self.resize, self.width, self.height)
         w, h = image.size
         scale = max(self.width / w, self.height / h)
         new_w, new_h = max(self.width, round(w * scale)), max(self.height, round(h * scale))
@@ -129,6 +140,20 @@ class InputSpec:
         std = torch.tensor(self.std)[:, None, None]
         pixels = ((x * std + mean) * 255.0).round().clamp(0, 255).to(torch.uint8)
         return pixels.permute(1, 2, 0).numpy()
+
+
+def _resize_then_crop(image: Image.Image, short: int, width: int, height: int) -> Image.Image:
+    """Shorter side to ``short`` (the longer one truncated), then the centre ``width x height``.
+
+    The sizes and offsets are torchvision's ``Resize(short)`` + ``CenterCrop``
+    rules, which the ImageNet checkpoints were evaluated with.
+    """
+    w, h = image.size
+    new_w, new_h = (short, int(short * h / w)) if w <= h else (int(short * w / h), short)
+    if (new_w, new_h) != (w, h):
+        image = image.resize((new_w, new_h), Image.Resampling.BILINEAR)
+    left, top = int(round((new_w - width) / 2.0)), int(round((new_h - height) / 2.0))
+    return image.crop((left, top, left + width, top + height))
 
 
 def _to_mode(image: Image.Image, mode: str) -> Image.Image:

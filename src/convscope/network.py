@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import torch
@@ -141,6 +142,8 @@ class Network:
         self.architecture: dict[str, Any] | None = None
         #: Where the weights came from (dataset, command, accuracy…), from its model file.
         self.provenance: dict[str, Any] = {}
+        #: The folder of sample images that came with the model (its model folder's ``samples/``), if any.
+        self.samples_dir: Path | None = None
         self.layers = self._build_layers()
         self._by_name = {layer.name: layer for layer in self.layers}
         if not any(layer.kind is LayerKind.CONV2D for layer in self.layers):

@@ -43,6 +43,7 @@ def browser_app(tmp_path_factory: pytest.TempPathFactory):
     samples = tmp_path_factory.mktemp("browser-samples")
     write_samples(samples, LABELS)
     models = {**load_models(["default"]), "gray": zoo_network("tinyvgg", in_channels=1, input_size=28, seed=3)}
+    models["default"].samples_dir = None  # these tests' gallery is exactly the four written above
     return create_app(models, samples_dir=samples)
 
 

@@ -19,6 +19,8 @@ from tests.training.helpers import needs_fashion_mnist
 
 ASSETS = Path(convscope.__file__).resolve().parent / "assets"
 MODELS = {"default": ASSETS / "models" / "default", "lenet5-fashion": ASSETS / "models" / "lenet5-fashion"}
+#: The default model carries its Fashion-MNIST samples in its own folder.
+SAMPLES = ASSETS / "models" / "default" / "samples"
 
 
 def provenance(name: str) -> dict:
@@ -86,20 +88,20 @@ def test_the_trained_lenet5_is_the_28_by_28_variant():
 
 
 def test_samples_json_lists_every_class_with_files_that_exist():
-    meta = json.loads((ASSETS / "samples" / "samples.json").read_text())
+    meta = json.loads((SAMPLES / "samples.json").read_text())
     counts = np.bincount([s["class_index"] for s in meta["samples"]], minlength=10)
     assert len(meta["classes"]) == 10 and counts.min() >= 2
     for sample in meta["samples"]:
         assert meta["classes"][sample["class_index"]] == sample["label"]
-        assert (ASSETS / "samples" / sample["file"]).is_file()
+        assert (SAMPLES / sample["file"]).is_file()
 
 
 @needs_fashion_mnist
 def test_sample_pngs_are_the_test_images_they_claim_to_be():
-    meta = json.loads((ASSETS / "samples" / "samples.json").read_text())
+    meta = json.loads((SAMPLES / "samples.json").read_text())
     test = load_fashion_mnist("test")
     for sample in meta["samples"]:
-        with Image.open(ASSETS / "samples" / sample["file"]) as png:
+        with Image.open(SAMPLES / sample["file"]) as png:
             pixels = np.asarray(png)
         np.testing.assert_array_equal(pixels, test.images[sample["test_index"], 0].numpy())
         assert int(test.labels[sample["test_index"]]) == sample["class_index"]

@@ -17,14 +17,18 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from convscope import __version__
 from convscope.errors import ConvScopeError
 
 #: Command modules under ``convscope.cli``, in the order ``--help`` lists them.
-COMMANDS = ("summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview")
+COMMANDS = (
+    "summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview",
+    "models", "download",
+)  # fmt: skip
 
 
 class _DefaultsFormatter(argparse.HelpFormatter):
@@ -69,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         importlib.import_module(f"convscope.cli.{name}").register(sub)
     parser.set_defaults(_commands=sub.choices)
+    for command in sub.choices.values():  # any MODEL may be a downloadable name
+        command.add_argument(
+            "--offline", action="store_true", help="never download: fail with the file to fetch and where to put it"
+        )
     return parser
 
 
@@ -101,6 +109,23 @@ def _report(message: str) -> None:
         print(f"convscope: error: {message}", file=sys.stderr)
 
 
+@contextmanager
+def _offline(on: bool) -> Iterator[None]:
+    """``--offline`` as ``CONVSCOPE_OFFLINE=1`` for the command's duration (restored after, for in-process callers)."""
+    from convscope.formats.download.cache import OFFLINE_ENV
+
+    before = os.environ.get(OFFLINE_ENV)
+    if on:
+        os.environ[OFFLINE_ENV] = "1"
+    try:
+        yield
+    finally:
+        if on and before is None:
+            os.environ.pop(OFFLINE_ENV, None)
+        elif on and before is not None:
+            os.environ[OFFLINE_ENV] = before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global _json_errors
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -112,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args._commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
         except SystemExit as done:  # --help, --version and usage errors: argparse has printed them
             return int(done.code or 0)
-        return int(args.run(args) or 0)
+        with _offline(args.offline):
+            return int(args.run(args) or 0)
     except ConvScopeError as exc:
         _report(str(exc))
         return 2

@@ -20,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True, metavar="MODEL_DIR", help="model folder to write (a .zip name writes a zip)"
     )
     parser.add_argument("--classes", metavar="FILE", help="class names, one per line")
+    parser.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="images to store with the model as its samples (labels from sub-folder names or a samples.json)",
+    )
     parser.add_argument("--force", action="store_true", help="replace MODEL_DIR if it exists")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(run=run)
@@ -28,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from convscope.formats.importers import import_file
     from convscope.formats.modelfile import save_model
+    from convscope.formats.samples import collect_samples, sample_members
     from convscope.network import Network
 
     out = Path(args.out)
@@ -36,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     imported = import_file(args.file, classes=read_classes(args.classes))
     # Building the Network checks the model is one ConvScope can show before anything is written.
     network = Network(imported.module, imported.input_spec, imported.classes, name=out.stem)
+    samples = collect_samples(args.samples, list(network.class_names)) if args.samples else []
     save_model(
         out,
         imported.module,
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         classes=imported.classes,
         provenance={"imported_from": imported.source},
         zip=out.suffix.lower() == ".zip",
+        extra_members=sample_members(samples, {"source": str(args.samples)}) if samples else None,
     )
     report = {
         **model_facts(network, str(out)),
@@ -52,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         "layers": len(imported.layers),
         "input_spec": imported.input_spec.to_dict(),
         "classes": list(network.class_names),
+        "samples": len(samples),
     }
     if args.json:
         print_json(report)
@@ -61,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"imported {imported.source['file']} ({imported.source['format']}{producer}): "
             f"{len(imported.layers)} layers, {network.total_params:,} parameters, input {c}x{h}x{w}, "
-            f"{network.num_classes} classes -> {out}"
+            f"{network.num_classes} classes{f', {len(samples)} samples' if samples else ''} -> {out}"
         )
     return 0

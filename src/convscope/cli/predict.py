@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from convscope.cli import model_facts, print_json
@@ -39,9 +40,15 @@ def run(args: argparse.Namespace) -> int:
     network = model_from_args(args)
     # Read every image before printing anything, so a bad file fails the whole command cleanly.
     results = [{"image": path, "top": top_classes(network, path, args.top)} for path in args.images]
+    from convscope.formats import RANDOM_WEIGHTS_NOTICE, has_random_weights
+
+    random_weights = has_random_weights(network)
     if args.json:
-        print_json({**model_facts(network, args.model), "predictions": results})
+        notice = {"notice": RANDOM_WEIGHTS_NOTICE} if random_weights else {}
+        print_json({**model_facts(network, args.model), **notice, "predictions": results})
         return 0
+    if random_weights:
+        print(f"note: {RANDOM_WEIGHTS_NOTICE}", file=sys.stderr)
     for result in results:
         print(result["image"])
         width = max(len(row["class"]) for row in result["top"])

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import webbrowser
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from convscope.cli import print_json
@@ -35,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="'default', a zoo name, a model folder/zip or an ONNX/Keras/TF.js file (repeatable; the first is shown first)",
     )
     parser.add_argument("--classes", metavar="FILE", help="class names, one per line, for model files that carry none (TF.js, ONNX)")
+    parser.add_argument(
+        "--samples",
+        metavar="DIR",
+        help="a folder of images to add to every model's gallery (labels from sub-folder names or a samples.json)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     parser.add_argument("--open", action="store_true", help="open the page in the default browser once the server is up")
@@ -52,7 +58,8 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
 
     if not 0 <= args.port <= 65535:
         raise ConvScopeError(f"port {args.port} is out of range; use 1-65535 (0 picks a free one)")
-    app = create_app(load_models(args.model or ["default"], classes=read_classes(args.classes)))
+    samples = Path(args.samples) if args.samples else None
+    app = create_app(load_models(args.model or ["default"], classes=read_classes(args.classes)), samples_dir=samples)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info" if not args.json else "warning")
     return uvicorn.Server(config)
 

@@ -17,6 +17,13 @@ from convscope.network import Network
 
 #: The bundled default model (a folder inside the package).
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "assets" / "models" / "default"
+#: What a page, a summary or a prediction says about a model nobody trained.
+RANDOM_WEIGHTS_NOTICE = "random weights — predictions are meaningless until trained"
+
+
+def has_random_weights(network: Network) -> bool:
+    """True for a zoo architecture's seeded random weights (see :func:`zoo_network`)."""
+    return network.provenance.get("weights") == "random"
 
 
 def zoo_network(name: str, *, seed: int = 0, **options: Any) -> Network:
@@ -29,6 +36,7 @@ def zoo_network(name: str, *, seed: int = 0, **options: Any) -> Network:
         module = entry.build(**options)
     network = Network(module, entry.input_spec(**options), entry.classes(**options), name=name)
     network.architecture = {"zoo": name, "options": options}
+    network.provenance = {"weights": "random", "seed": seed}
     return network
 
 
@@ -36,8 +44,9 @@ def resolve_model(spec: str | Path, *, classes: list[str] | None = None, **optio
     """Turn a ``MODEL`` argument into a Network.
 
     Args:
-        spec: ``default``, a zoo name, a ConvScope model folder or zip, or a
-            file another tool wrote (ONNX, Keras ``.h5``/``.keras``, TF.js ``model.json``).
+        spec: ``default``, a zoo name, a downloadable name (``cnn-explainer``,
+            ``vgg16-imagenet``…: fetched once into the cache), a ConvScope model folder or
+            zip, or a file another tool wrote (ONNX, Keras ``.h5``/``.keras``, TF.js ``model.json``).
         classes: class names for imported files that carry none.
         options: architecture options for a zoo name.
 
@@ -66,14 +75,30 @@ def resolve_model(spec: str | Path, *, classes: list[str] | None = None, **optio
             f"{path} is not a model ConvScope reads: expected a ConvScope model folder or zip, "
             "an ONNX file, a Keras .h5/.keras file or a TF.js model.json"
         )
+    from convscope.formats.download import registry as downloadable
     from convscope.zoo import list_models
 
     if text in list_models():
         return zoo_network(text, **options)
+    if text in downloadable.downloads():
+        from convscope.formats.download import ensure_model
+
+        if options:
+            raise ConvScopeError(f"'{text}' is a trained model; it takes no -o options (they fit zoo names only)")
+        return load_model(ensure_model(text))
     raise NotFoundError(
-        f"unknown model '{text}': not a file and not a zoo model; use 'default', a model folder, "
-        f"or one of: {', '.join(list_models())}"
+        f"unknown model '{text}': not a file and not a known name; use 'default', a model folder, "
+        f"a zoo name ({', '.join(list_models())}) or a downloadable name ({', '.join(downloadable.downloads())})"
     )
 
 
-__all__ = ["DEFAULT_MODEL", "is_model_path", "load_model", "resolve_model", "save_model", "zoo_network"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "RANDOM_WEIGHTS_NOTICE",
+    "has_random_weights",
+    "is_model_path",
+    "load_model",
+    "resolve_model",
+    "save_model",
+    "zoo_network",
+]

@@ -4,7 +4,9 @@
   options, or a layer list from an importer), input spec, class names and
   provenance (dataset, command, seed, epochs, accuracy, source file…);
 - ``weights.safetensors``: the state dict. Never pickle: loading a model file
-  must not be able to run code.
+  must not be able to run code;
+- optionally ``samples/`` (images + ``samples.json``, see :mod:`convscope.formats.samples`)
+  and a ``LICENSE``. Folders without them (older ConvScope) load the same.
 
 Example:
     >>> save_model("runs/tiny/model", module, architecture={"zoo": "tinyvgg", "options": {}},
@@ -69,6 +71,7 @@ def save_model(
     provenance: dict[str, Any] | None = None,
     name: str | None = None,
     zip: bool = False,
+    extra_members: dict[str, bytes] | None = None,
 ) -> Path:
     """Write a model folder (or zip) atomically: nothing half-written on failure.
 
@@ -80,6 +83,8 @@ def save_model(
         classes: one name per output, or ``None``.
         provenance: where the weights came from (dataset, command, seed, accuracy…).
         name: a display name; defaults to the folder name.
+        extra_members: more files by relative path, written in the same atomic step
+            (``samples/…`` from :func:`convscope.formats.samples.sample_members`, ``LICENSE``).
     """
     target = Path(path)
     meta = {
@@ -94,6 +99,10 @@ def save_model(
     # Clone so tensors sharing storage (tied weights, views) serialise independently.
     state = {k: v.detach().cpu().contiguous().clone() for k, v in module.state_dict().items()}
     members = {MODEL_JSON: json.dumps(meta, indent=2).encode(), WEIGHTS: save_safetensors_bytes(state)}
+    for member, data in (extra_members or {}).items():
+        if member in members or Path(member).is_absolute() or ".." in Path(member).parts:
+            raise ModelError(f"cannot store '{member}' in a model file: the name is taken or leaves the folder")
+        members[member] = data
     if zip:
         _write_zip_atomically(target, members)
     else:
@@ -133,7 +142,8 @@ def _read_members(path: Path, *, weights: bool = True) -> tuple[dict[str, Any], 
             raise ModelError(f"{path}: not a model folder or zip")
     except FileNotFoundError as exc:
         raise ModelError(f"{path}: missing {Path(exc.filename or '').name}; a model needs {MODEL_JSON} and {WEIGHTS}") from exc
-    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError) as exc:  # NotImplementedError: an unknown compression
+    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, UnicodeDecodeError) as exc:
+        # NotImplementedError: an unknown compression; UnicodeDecodeError: a member name that is not UTF-8
         raise ModelError(f"{path}: cannot read the model ({first_line(exc)})") from exc
     meta = load_json(meta_bytes, str(path), MODEL_JSON)
     if not isinstance(meta, dict):
@@ -190,6 +200,10 @@ def load_model(path: str | os.PathLike[str]) -> Network:
     network = Network(module, spec, meta.get("classes"), name=str(meta.get("name") or path.stem))
     network.provenance = dict(meta.get("provenance") or {})
     network.architecture = meta["architecture"]
+    from convscope.formats.samples import samples_dir_of
+
+    # Only folders carry samples the server can read; a zip's samples stay unread.
+    network.samples_dir = samples_dir_of(path) if path.is_dir() else None
     return network
 
 

@@ -22,14 +22,14 @@ from convscope.network import Network
 from convscope.server.paths import WEB_DIR
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
-from convscope.server.samples import SAMPLES_DIR, SampleSet
+from convscope.server.samples import ModelSamples
 from convscope.server.tracing import TraceService
 
 
 def create_app(
     models: Mapping[str, Network] | Sequence[str] = ("default",),
     *,
-    samples_dir: Path | None = SAMPLES_DIR,
+    samples_dir: Path | None = None,
     cache_size: int = 32,
     max_concurrent_traces: int = 2,
 ) -> FastAPI:
@@ -38,7 +38,8 @@ def create_app(
     Args:
         models: Networks by id, or ``MODEL`` specs (``default``, zoo names, model files);
             the first one is what the page shows first.
-        samples_dir: folder with ``samples.json`` and images; ``None`` for none.
+        samples_dir: a folder of images added to every model's own samples (``serve --samples``);
+            ``None`` for each model's own only.
         cache_size: traces kept in memory.
         max_concurrent_traces: forward passes running at the same time.
     """
@@ -50,7 +51,7 @@ def create_app(
     )
     app.state.service = TraceService(
         ModelRegistry(networks),
-        SampleSet.from_dir(samples_dir),
+        ModelSamples.for_models(networks, samples_dir),
         cache_size=cache_size,
         max_concurrent=max_concurrent_traces,
     )

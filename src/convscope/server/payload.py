@@ -33,6 +33,14 @@ def source_notes(image: Image.Image, spec_size: tuple[int, int], spec_mode: str)
     return notes
 
 
+def model_summary(model_id: str, network: Network) -> dict[str, Any]:
+    """The model as ``/api/models`` lists it, with the notice the page shows for random weights."""
+    from convscope.formats import RANDOM_WEIGHTS_NOTICE, has_random_weights
+
+    notice = RANDOM_WEIGHTS_NOTICE if has_random_weights(network) else None
+    return {**network.describe(), "id": model_id, "notice": notice}
+
+
 def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     """The model with its layer graph, each layer with its view (``convscope.layer_views``).
 
@@ -40,9 +48,9 @@ def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     browser decides none of them from the kind names itself.
     """
     views = layer_views(network)
-    described = network.describe()
-    layers = [{**layer, **views[layer["name"]].to_dict()} for layer in described["layers"]]
-    return {**described, "id": model_id, "layers": layers}
+    summary = model_summary(model_id, network)
+    layers = [{**layer, **views[layer["name"]].to_dict()} for layer in summary["layers"]]
+    return {**summary, "layers": layers}
 
 
 def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, Any]) -> dict[str, Any]:

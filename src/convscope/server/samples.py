@@ -1,25 +1,28 @@
-"""Sample images bundled with the default model, listed by ``samples.json``.
+"""Sample images by model: each model's own ``samples/`` plus any folder the server was given.
 
-``samples.json`` is a list (or ``{"samples": [...]}``) of records with the
-image ``file`` (relative to the folder), its true ``label`` and the class
-index (``class_index``, ``index`` or ``class``). A missing folder or listing
-means no samples: the page then offers upload only.
+A model folder's ``samples/samples.json`` (see :mod:`convscope.formats.samples`)
+lists its images with their true labels; the bundled default carries its
+Fashion-MNIST samples that way and a downloaded CNN Explainer its own pictures.
+``convscope serve --samples DIR`` (``create_app(samples_dir=DIR)``) adds a folder
+of images to every served model, labelled by a listing or by sub-folder names.
+The gallery of a model shows only that model's samples, never another's.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from convscope.errors import NotFoundError
+from convscope.errors import ConvScopeError, NotFoundError
+from convscope.formats.samples import SampleImage, collect_samples
+from convscope.network import Network
 
 log = logging.getLogger(__name__)
 
-#: Where ``convscope serve`` looks for samples by default.
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
+#: The bundled default model's samples (also what benchmarks trace).
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "models" / "default" / "samples"
 
 
 @dataclass(frozen=True)
@@ -36,25 +39,30 @@ class Sample:
 
 
 class SampleSet:
-    """The samples of one folder, in listing order."""
+    """The samples of one model, in listing order."""
 
     def __init__(self, samples: list[Sample]) -> None:
         self.samples = samples
         self._by_id = {s.id: s for s in samples}
 
     @classmethod
-    def from_dir(cls, folder: Path | None) -> SampleSet:
-        """Read ``folder/samples.json``; an absent or unreadable listing gives an empty set (logged)."""
-        if folder is None or not (folder / "samples.json").is_file():
+    def from_images(cls, images: list[SampleImage]) -> SampleSet:
+        return cls([Sample(Path(i.file).stem, i.path, i.label, i.class_index) for i in images])
+
+    @classmethod
+    def from_dir(cls, folder: Path | None, classes: list[str] | tuple[str, ...] | None = None) -> SampleSet:
+        """A model's own samples; an absent or unreadable folder gives an empty set (logged), so the model still serves."""
+        if folder is None or not Path(folder).is_dir():
             return cls([])
         try:
-            listing = json.loads((folder / "samples.json").read_text(encoding="utf-8"))
-            records = listing["samples"] if isinstance(listing, dict) else listing
-            samples = [_sample(folder, record) for record in records]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring sample listing %s: %s", folder / "samples.json", exc)
+            return cls.from_images(collect_samples(folder, classes))
+        except ConvScopeError as exc:
+            log.warning("ignoring samples in %s: %s", folder, exc)
             return cls([])
-        return cls([s for s in samples if s.path.is_file()])
+
+    def __add__(self, other: SampleSet) -> SampleSet:
+        """This set, then ``other``'s samples whose ids are new (a model's own sample wins a clash)."""
+        return SampleSet(self.samples + [s for s in other.samples if s.id not in self._by_id])
 
     def __iter__(self) -> Iterator[Sample]:
         return iter(self.samples)
@@ -69,13 +77,43 @@ class SampleSet:
         try:
             return self._by_id[sample_id]
         except KeyError:
-            raise NotFoundError(f"unknown sample '{sample_id}'; list samples at /api/samples") from None
+            raise NotFoundError(f"unknown sample '{sample_id}'; list this model's samples at /api/models/{{id}}/samples") from None
 
 
-def _sample(folder: Path, record: dict) -> Sample:
-    file = str(record["file"])
-    index = next((record[k] for k in ("class_index", "index", "class") if isinstance(record.get(k), int)), None)
-    path = (folder / file).resolve()
-    if folder.resolve() not in path.parents:  # a listing must not point outside its folder
-        raise ValueError(f"sample file {file!r} lies outside {folder}")
-    return Sample(id=Path(file).stem, path=path, label=str(record.get("label", "")), class_index=index)
+class ModelSamples:
+    """One :class:`SampleSet` per model id. Iterating, ``in`` and ``get`` read the default (first) model's."""
+
+    def __init__(self, sets: Mapping[str, SampleSet], default_id: str) -> None:
+        self._sets = dict(sets)
+        self.default_id = default_id
+
+    @classmethod
+    def for_models(cls, networks: Mapping[str, Network], extra: Path | None = None) -> ModelSamples:
+        """Each network's own samples (``network.samples_dir``), then the images of ``extra`` labelled for it.
+
+        Raises:
+            ConvScopeError: ``extra`` is given but is not a folder of images.
+        """
+        sets = {}
+        for model_id, network in networks.items():
+            classes = list(network.class_names)
+            own = SampleSet.from_dir(network.samples_dir, classes)
+            added = SampleSet.from_images(collect_samples(extra, classes)) if extra is not None else SampleSet([])
+            sets[model_id] = own + added
+        return cls(sets, next(iter(networks)))
+
+    def of(self, model_id: str) -> SampleSet:
+        """The samples of ``model_id`` (empty for an id without any)."""
+        return self._sets.get(model_id, SampleSet([]))
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self.of(self.default_id))
+
+    def __len__(self) -> int:
+        return len(self.of(self.default_id))
+
+    def __contains__(self, sample_id: str) -> bool:
+        return sample_id in self.of(self.default_id)
+
+    def get(self, sample_id: str) -> Sample:
+        return self.of(self.default_id).get(sample_id)

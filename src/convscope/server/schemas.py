@@ -20,6 +20,7 @@ class InputSpecInfo(BaseModel):
     channel_names: list[str]
     mean: list[float]
     std: list[float]
+    resize: int | None = Field(None, description="Shorter side scaled to this before the centre H x W crop (absent: fit)")
 
 
 class ModelSummary(BaseModel):
@@ -30,6 +31,7 @@ class ModelSummary(BaseModel):
     total_params: int
     total_mults: int
     provenance: dict[str, Any]
+    notice: str | None = Field(None, description="A warning the page shows with the model, e.g. that its weights are random")
 
 
 class ConnectivityInfo(BaseModel):

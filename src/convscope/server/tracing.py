@@ -22,7 +22,7 @@ from convscope.server.cache import LRUCache
 from convscope.server.images import ImageStore, image_id_of
 from convscope.server.payload import source_notes, trace_info
 from convscope.server.registry import ModelRegistry
-from convscope.server.samples import SampleSet
+from convscope.server.samples import ModelSamples
 from convscope.trace import Trace
 
 
@@ -41,21 +41,23 @@ class TraceService:
 
     Args:
         models: the networks on offer.
-        samples: bundled sample images (ids are file stems).
+        samples: each model's sample images (ids are file stems).
         cache_size: traces kept.
         max_concurrent: traces computed at the same time.
     """
 
-    def __init__(self, models: ModelRegistry, samples: SampleSet, *, cache_size: int = 32, max_concurrent: int = 2) -> None:
+    def __init__(self, models: ModelRegistry, samples: ModelSamples, *, cache_size: int = 32, max_concurrent: int = 2) -> None:
         self.models = models
         self.samples = samples
         self.images = ImageStore()
         self.cache: LRUCache[TracedImage] = LRUCache(cache_size)
         self.limiter = anyio.CapacityLimiter(max_concurrent)
 
-    def image_bytes(self, image_id: str) -> bytes:
-        if image_id in self.samples:
-            return self.samples.get(image_id).read_bytes()
+    def image_bytes(self, image_id: str, model_id: str | None = None) -> bytes:
+        """A sample of ``model_id`` (the default model when ``None``) or a stored upload."""
+        samples = self.samples.of(model_id or self.models.default_id)
+        if image_id in samples:
+            return samples.get(image_id).read_bytes()
         data = self.images.get(image_id)
         if data is None:
             raise NotFoundError(
@@ -77,7 +79,7 @@ class TraceService:
         cached = self.cache.get((model_id, image_id))
         if cached is not None:
             return cached
-        return await self._traced(model_id, image_id, self.image_bytes(image_id))
+        return await self._traced(model_id, image_id, self.image_bytes(image_id, model_id))
 
     async def _traced(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
         key = (model_id, image_id)

@@ -28,13 +28,17 @@ MIN_INPUT_SIZE = 67
     published_params=61_100_840,
     description="AlexNet (Krizhevsky et al. 2012), single-stream: 5 convs, 3 max pools, 3 dense layers",
 )
-def alexnet(*, num_classes: int = 1000, input_size: int = 227, dropout: float = 0.5) -> nn.Sequential:
+def alexnet(
+    *, num_classes: int = 1000, input_size: int = 227, dropout: float = 0.5, conv1_padding: int = 0
+) -> nn.Sequential:
     """Build AlexNet with random weights.
 
     Args:
         num_classes: units of the output layer.
         input_size: H = W of the input (at least 67).
         dropout: probability of the dropouts before fc_6 and fc_7 (0 = none).
+        conv1_padding: P of conv_1; torchvision's ImageNet checkpoint was trained
+            with 2 on 224×224 inputs (also 55×55 maps).
 
     Example:
         >>> sum(p.numel() for p in alexnet().parameters())
@@ -42,7 +46,7 @@ def alexnet(*, num_classes: int = 1000, input_size: int = 227, dropout: float = 
     """
     check_min_size("alexnet", input_size, MIN_INPUT_SIZE)
     layers = [
-        ("conv_1", nn.Conv2d(3, 64, 11, stride=4)),  # (N, 64, 55, 55)
+        ("conv_1", nn.Conv2d(3, 64, 11, stride=4, padding=conv1_padding)),  # (N, 64, 55, 55)
         ("relu_1", nn.ReLU(inplace=True)),
         ("max_pool_1", nn.MaxPool2d(3, stride=2)),  # (N, 64, 27, 27)
         ("conv_2", nn.Conv2d(64, 192, 5, padding=2)),

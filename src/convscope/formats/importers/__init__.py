@@ -68,7 +68,7 @@ def _zip_has(path: Path, member: str) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return member in archive.namelist()
-    except (OSError, zipfile.BadZipFile):
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, EOFError):
         return False
 
 

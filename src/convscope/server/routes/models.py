@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from convscope.network import Network
-from convscope.server.payload import model_detail
+from convscope.server.payload import model_detail, model_summary
 from convscope.server.routes.common import errors, service
 from convscope.server.schemas import ModelDetail, ModelSummary
 from convscope.server.tracing import TraceService
@@ -15,15 +14,10 @@ from convscope.server.tracing import TraceService
 router = APIRouter(prefix="/api/models", tags=["models"])
 
 
-def _summary(model_id: str, network: Network) -> dict[str, Any]:
-    described = network.describe()
-    return {**described, "id": model_id}
-
-
 @router.get("", response_model=list[ModelSummary])
 def list_models(svc: TraceService = Depends(service)) -> list[dict[str, Any]]:
     """Every model the server offers; the first is the default."""
-    return [_summary(model_id, network) for model_id, network in svc.models.items()]
+    return [model_summary(model_id, network) for model_id, network in svc.models.items()]
 
 
 @router.get("/{model_id}", response_model=ModelDetail, responses=errors(404))

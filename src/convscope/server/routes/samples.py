@@ -1,4 +1,4 @@
-"""``/api/samples``: bundled sample images with their true labels."""
+"""``/api/samples``: the default (first) model's sample images; ``/api/models/{id}/samples`` has every model's."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/samples", tags=["samples"])
 
 @router.get("", response_model=list[SampleInfo])
 def list_samples(svc: TraceService = Depends(service)) -> list[dict[str, Any]]:
-    """Sample images in listing order (empty when none are bundled)."""
+    """The default model's sample images in listing order (empty when it has none)."""
     return [
         {"id": s.id, "label": s.label, "class_index": s.class_index, "url": f"api/samples/{s.id}/image"}
         for s in svc.samples

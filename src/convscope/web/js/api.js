@@ -35,7 +35,8 @@ export function channelsParam(channels) {
 export const api = {
   models: () => getJson("api/models"),
   model: (id) => getJson(`api/models/${enc(id)}`),
-  samples: () => getJson("api/samples"),
+  /** The samples that belong to one model (never another model's). */
+  samples: (model) => getJson(`api/models/${enc(model)}/samples`),
   trace: (model, image) => getJson(`api/models/${enc(model)}/traces/${enc(image)}`),
   async upload(model, file) {
     const body = new FormData();

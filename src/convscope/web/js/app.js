@@ -7,6 +7,9 @@ import { ordersOf } from "./core/paging.js";
 import { chooseDtype } from "./core/tensor.js";
 import { legendsFor, scaleContext } from "./core/scales.js";
 import { decodeState, encodeState, isNavigation } from "./core/urlstate.js";
+import { createUploads, imageForModel } from "./core/gallery.js";
+import { renderBanner } from "./views/banner.js";
+import { createPicker } from "./views/picker.js";
 import { renderPrediction } from "./views/classes.js";
 import { createControls } from "./views/controls.js";
 import { createInputs } from "./views/inputs.js";
@@ -20,11 +23,13 @@ import { createDetails } from "./details.js";
 const BATCH_VALUES = 1 << 20;
 const $ = (id) => document.getElementById(id);
 // pages: layer name -> page of its most-active-first channel order (per model, kept across images).
-const app = { state: null, models: [], samples: [], model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0, pages: new Map() };
+// samples: the viewed model's own (samplesFor names that model); thumbs: upload id -> object URL of the file.
+const app = { state: null, models: [], samples: [], samplesFor: null, thumbs: new Map(), model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0, pages: new Map() };
 
 const tooltip = createTooltip();
+const uploads = createUploads(window.sessionStorage);
+const picker = createPicker($("picker"), { onModel: (id) => navigate({ model: id, layer: "" }) });
 const controls = createControls($("controls"), {
-  onModel: (id) => navigate({ model: id, layer: "" }),
   onScale: (scale) => navigate({ scale }),
   onDetails: (details) => navigate({ details }),
 });
@@ -50,6 +55,9 @@ async function upload(file) {
   inputs.busy(true);
   try {
     const info = await api.upload(app.state.model, file);
+    uploads.remember(info.image, file.name);
+    if (!app.thumbs.has(info.image)) app.thumbs.set(info.image, URL.createObjectURL(file));
+    showGallery();
     await navigate({ image: info.image }, info);
   } catch (error) {
     inputs.showError(error.message); // the previous image and maps stay as they were
@@ -91,15 +99,37 @@ async function turnPage(name, page) {
   }
 }
 
+/** The gallery of the viewed model: its samples, then this session's uploads by file name. */
+function showGallery() {
+  const model = encodeURIComponent(app.samplesFor ?? "");
+  const mine = uploads.list().map((u) => ({ ...u, url: app.thumbs.get(u.id) ?? `api/models/${model}/traces/${encodeURIComponent(u.id)}/image` }));
+  inputs.setSamples(app.samples, mine);
+}
+
+/** Another model: fetch its own samples, and keep the image only if this model can show it. */
+async function switchSamples(next) {
+  app.samples = await api.samples(next.model);
+  app.samplesFor = next.model;
+  showGallery();
+  const image = imageForModel(next.image, app.samples, uploads.list());
+  if (image === next.image) return next;
+  const fixed = { ...next, image };
+  history.replaceState(null, "", encodeState(fixed) || location.pathname);
+  return fixed;
+}
+
 async function apply(next, loaded = null) {
   const prev = app.state ?? {};
   app.state = next;
   controls.sync(next);
+  picker.sync(next);
   try {
+    if (app.samplesFor !== next.model) next = app.state = await switchSamples(next);
     if (!app.model || app.model.id !== next.model) {
       app.model = { ...(await api.model(next.model)), id: next.model };
       app.info = null;
       app.pages = new Map();
+      renderBanner($("banner"), app.model);
     }
     const current = app.info && app.info.model === next.model && app.info.image === next.image ? app.info : null;
     // A trace on its way builds the overview in its own channel order; build now only if nothing fits yet.
@@ -174,14 +204,12 @@ async function loadTrace(state, loaded) {
 }
 
 async function start() {
-  const [models, samples] = await Promise.all([api.models(), api.samples()]);
+  const models = await api.models();
   app.models = models;
-  app.samples = samples;
-  controls.setModels(models);
-  inputs.setSamples(samples);
-  const state = decodeState(location.search);
+  picker.setModels(models);
+  let state = decodeState(location.search);
   if (!models.some((m) => m.id === state.model)) state.model = models[0].id;
-  if (!state.image && samples.length) state.image = samples[0].id;
+  state = await switchSamples(state);
   history.replaceState(null, "", encodeState(state) || location.pathname);
   window.addEventListener("popstate", () => apply(decodeState(location.search)));
   document.addEventListener("keydown", (event) => {

@@ -38,16 +38,19 @@ export function createInputs(root, handlers, dropTarget = document.body) {
   });
 
   return {
-    setSamples(samples) {
+    /** samples: the viewed model's own ({id, label, url}); uploads: this session's ({id, name, url}), by file name. */
+    setSamples(samples, uploads = []) {
       gallery.replaceChildren();
-      for (const s of samples) {
-        const b = el("button", "sample", { type: "button", "aria-pressed": "false", title: `sample: ${s.label}` });
-        b.dataset.sample = s.id;
-        b.append(el("img", "", { src: s.url, alt: "" }), el("span", "", {}, s.label));
-        b.addEventListener("click", () => handlers.onSample(s.id));
+      const button = (id, label, url, title, extra = "") => {
+        const b = el("button", `sample${extra}`, { type: "button", "aria-pressed": "false", title });
+        b.dataset.sample = id;
+        b.append(el("img", "", { src: url, alt: "" }), el("span", "", {}, label));
+        b.addEventListener("click", () => handlers.onSample(id));
         gallery.append(b);
-      }
-      gallery.hidden = samples.length === 0;
+      };
+      for (const s of samples) button(s.id, s.label, s.url, `sample: ${s.label || s.id}`);
+      for (const u of uploads) button(u.id, u.name, u.url, `your upload: ${u.name}`, " uploaded");
+      gallery.hidden = samples.length + uploads.length === 0;
     },
     /** Mark the chosen sample (if any) and show the image as the network sees it. */
     setCurrent(info, spec) {
