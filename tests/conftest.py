@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,7 @@ from tests import requirements
 from tests.models import InceptionNet, ResidualNet
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared" / "fixtures"
-CNN_EXPLAINER = FIXTURES / "cnn-explainer-tinyvgg"
+CNN_EXPLAINER = requirements.CNN_EXPLAINER
 
 
 @pytest.fixture(scope="session")
@@ -49,9 +49,14 @@ def inception_network() -> Network:
 
 @pytest.fixture
 def cnn_explainer_dir() -> Path:
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
-    return CNN_EXPLAINER
+    """The shared CNN Explainer fixture; skips the test (fails it under CI) when it is missing."""
+    return requirements.cnn_explainer()
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """CNN Explainer's own probabilities for its sample images (the fixture's expected.json)."""
+    return json.loads((requirements.cnn_explainer() / "expected.json").read_text())
 
 
 # Imported last: download_mirror reads CNN_EXPLAINER from this module.

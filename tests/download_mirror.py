@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from convscope.formats.download.registry import Downloadable, RemoteFile
+from tests import requirements
 from tests.conftest import CNN_EXPLAINER
 
 
@@ -107,8 +108,7 @@ def download_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def cnn_mirror(download_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
     """The CNN Explainer files served on 127.0.0.1 and ``CONVSCOPE_MIRROR`` pointing at them."""
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
+    requirements.cnn_explainer()
     from convscope.formats.download import registry
 
     with serving() as mirror:

@@ -8,15 +8,15 @@ import random
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 
 from convscope.network import Layer, Network
 from convscope.zoo import get_entry
+from tests import requirements
 
 REPO = Path(__file__).resolve().parents[1]
-CNN_EXPLAINER = REPO.parent / "shared" / "fixtures" / "cnn-explainer-tinyvgg"
+CNN_EXPLAINER = requirements.CNN_EXPLAINER
 
 #: The invariant: parts re-add to the traced value within this relative tolerance.
 REL = 1e-5
@@ -47,9 +47,7 @@ def sample_positions(layer: Layer, count: int = 6, seed: int = 0) -> list[dict[s
 
 
 def cnn_explainer_dir() -> Path:
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
-    return CNN_EXPLAINER
+    return requirements.cnn_explainer()
 
 
 def trained_tinyvgg() -> Network:

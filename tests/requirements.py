@@ -21,11 +21,15 @@ import pytest
 from convscope.data.fashion_mnist import DEFAULT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: CNN Explainer's TinyVGG with its images and probabilities, in the shared folder beside the repository.
+CNN_EXPLAINER = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "cnn-explainer-tinyvgg"
 FASHION_MNIST = DEFAULT_ROOT
 NODE = shutil.which("node")
 
 #: Apply to a test (or set as ``pytestmark``) that reads Debian's Fashion-MNIST.
 needs_fashion_mnist = pytest.mark.usefixtures("fashion_mnist")
+#: Apply to a test (or set as ``pytestmark``) that reads the shared CNN Explainer fixture.
+needs_cnn_explainer = pytest.mark.usefixtures("cnn_explainer_dir")
 
 
 def in_ci() -> bool:
@@ -75,3 +79,9 @@ def fashion_mnist() -> Path:
     """The folder of Debian's Fashion-MNIST IDX files."""
     require(FASHION_MNIST.is_dir(), f"Fashion-MNIST at {FASHION_MNIST}", "apt-get install dataset-fashion-mnist")
     return FASHION_MNIST
+
+
+def cnn_explainer() -> Path:
+    """The shared CNN Explainer fixture folder (model.json, weights, images, expected.json)."""
+    require(CNN_EXPLAINER.is_dir(), f"CNN Explainer's TinyVGG fixture at {CNN_EXPLAINER}", "check out ../shared beside the repository")
+    return CNN_EXPLAINER

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -17,13 +16,6 @@ from tests.server.live import live_server
 pytestmark = pytest.mark.browser
 
 IMAGES = ("koala_1.jpeg", "pizza_1.jpeg", "boat_1.jpeg")
-
-
-@pytest.fixture(scope="module")
-def expected() -> dict:
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
-    return json.loads((CNN_EXPLAINER / "expected.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,6 @@ DEFAULT_SAMPLES = Path(__file__).resolve().parents[2] / "src" / "convscope" / "a
 
 
 @pytest.fixture(scope="module")
-def expected() -> dict:
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
-    return json.loads((CNN_EXPLAINER / "expected.json").read_text())
-
-
-@pytest.fixture(scope="module")
 def models_url(expected: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Mirror]]:
     """cnn-explainer downloaded from a mirror on 127.0.0.1 into an empty cache, then the default and a zoo model."""
     from convscope.formats.download import registry

@@ -11,9 +11,10 @@ import torch
 
 from convscope.cli import main
 from convscope.formats import resolve_model
+from tests import requirements
 
-FIXTURE = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "cnn-explainer-tinyvgg"
-needs_fixture = pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"shared fixture missing: {FIXTURE}")
+FIXTURE = requirements.CNN_EXPLAINER
+needs_fixture = requirements.needs_cnn_explainer
 
 
 @pytest.fixture

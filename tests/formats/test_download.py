@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,11 @@ from convscope.formats.download import DownloadError, ensure_model, mirrored, mo
 from convscope.formats.download.fetch import fetch
 from convscope.formats.download.registry import Downloadable
 from convscope.inputs import load_image
+from tests import requirements
 from tests.conftest import CNN_EXPLAINER
 from tests.download_mirror import Mirror, fixture_bytes_for, pinned, serving
 
-pytestmark = pytest.mark.skipif(not CNN_EXPLAINER.is_dir(), reason=f"shared fixture missing: {CNN_EXPLAINER}")
+pytestmark = requirements.needs_cnn_explainer
 
 
 def tree(root: Path) -> list[str]:
@@ -34,21 +34,15 @@ def tree(root: Path) -> list[str]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("CONVSCOPE_HOME", str(cache))
-    monkeypatch.delenv("CONVSCOPE_OFFLINE", raising=False)
-    return cache
+def home(download_home: Path) -> Path:
+    """The empty cache of ``tests.download_mirror`` (``CONVSCOPE_HOME``), under a short name."""
+    return download_home
 
 
 @pytest.fixture
-def mirror(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
-    entry = registry.downloads()["cnn-explainer"]
-    with serving() as m:
-        for url, data in fixture_bytes_for(entry).items():
-            m.add(url, data)
-        monkeypatch.setenv("CONVSCOPE_MIRROR", m.url)
-        yield m
+def mirror(home: Path, cnn_mirror: Mirror) -> Mirror:
+    """The CNN Explainer files served on 127.0.0.1, with ``CONVSCOPE_MIRROR`` pointing at them."""
+    return cnn_mirror
 
 
 def test_registry_pins_the_sha256_and_size_of_every_published_cnn_explainer_file() -> None:

@@ -27,9 +27,10 @@ from convscope.errors import ConvScopeError, ModelError
 from convscope.formats.importers import import_file
 from convscope.formats.modelfile import MODEL_JSON, WEIGHTS, load_model, save_model
 from convscope.inputs import InputSpec
+from tests import requirements
 from tests.conftest import CNN_EXPLAINER
 
-needs_tinyvgg = pytest.mark.skipif(not CNN_EXPLAINER.is_dir(), reason=f"shared fixture missing: {CNN_EXPLAINER}")
+needs_tinyvgg = requirements.needs_cnn_explainer
 
 SMALL_LAYERS = [
     {"name": "conv", "type": "conv2d", "inputs": ["input"], "in_channels": 1, "out_channels": 2, "kernel": [3, 3]},

@@ -20,19 +20,15 @@ from convscope.formats.importers import detect_format, import_file
 from convscope.formats.importers.tfjs import import_tfjs
 from convscope.network import Network
 from convscope.types import LayerKind
+from tests import requirements
 
-FIXTURE = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "cnn-explainer-tinyvgg"
+FIXTURE = requirements.CNN_EXPLAINER
 TINYVGG_NAMES = [
     "conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1",
     "conv_2_1", "relu_2_1", "conv_2_2", "relu_2_2", "max_pool_2", "flatten", "output",
 ]  # fmt: skip
 
-pytestmark = pytest.mark.skipif(not FIXTURE.is_dir(), reason=f"shared fixture missing: {FIXTURE}")
-
-
-@pytest.fixture(scope="module")
-def expected() -> dict:
-    return json.loads((FIXTURE / "expected.json").read_text())
+pytestmark = requirements.needs_cnn_explainer
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from convscope.errors import ConvScopeError
 from convscope.formats import resolve_model, zoo_network
 from convscope.server import create_app
 from convscope.server.registry import load_models
+from tests import requirements
 from tests.conftest import CNN_EXPLAINER
 from tests.download_mirror import Mirror
 from tests.server.live import live_server
@@ -88,8 +89,7 @@ def test_serve_with_a_missing_samples_folder_exits_2_with_one_line(tmp_path: Pat
 
 
 def test_import_with_samples_stores_them_in_the_model_folder_and_the_server_shows_them(tmp_path: Path) -> None:
-    if not CNN_EXPLAINER.is_dir():
-        pytest.skip("shared fixture missing")
+    requirements.cnn_explainer()
     classes = tmp_path / "classes.txt"
     classes.write_text("\n".join(json.loads((CNN_EXPLAINER / "expected.json").read_text())["classes"]))
     folder = _labelled_folder(tmp_path / "mine")

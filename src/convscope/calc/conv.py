@@ -14,22 +14,13 @@ from dataclasses import dataclass
 from convscope.calc import windows
 from convscope.calc.kernels import Kernel, resolve_kernel
 from convscope.calc.parse import parse_matrix
-from convscope.calc.result import Calculation, Mask, Matrix, Note, Step, num
+from convscope.calc.result import Calculation, Matrix, Note, num
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConvWindow(Step):
+class ConvWindow(windows.Window):
     """One output value: the window under the kernel and what it adds up to."""
 
-    step = "window"
-    #: ``(y, x)`` in the output.
-    position: tuple[int, int]
-    #: Input row of each kernel row and column of each kernel column (outside 0…H−1: padding).
-    rows: tuple[int, ...]
-    cols: tuple[int, ...]
-    #: The K_h×K_w input values under the kernel; 0 in the padding.
-    values: Matrix
-    padding_mask: Mask
     #: value·weight, cell by cell.
     products: Matrix
     sum: float

@@ -16,23 +16,16 @@ from dataclasses import dataclass
 
 from convscope.calc import windows
 from convscope.calc.parse import MAX_SIDE, parse_matrix
-from convscope.calc.result import Calculation, Mask, Matrix, Note, Step, num
+from convscope.calc.result import Calculation, Mask, Matrix, Note, num
 from convscope.errors import ConvScopeError
 
 MODES = ("max", "avg")
 
 
 @dataclass(frozen=True, kw_only=True)
-class PoolWindow(Step):
+class PoolWindow(windows.Window):
     """One pooled value and the window it comes from."""
 
-    step = "window"
-    position: tuple[int, int]
-    rows: tuple[int, ...]
-    cols: tuple[int, ...]
-    #: Window values; 0 in the padding.
-    values: Matrix
-    padding_mask: Mask
     #: Input ``(row, col)`` of the largest value (max), else None.
     winner: tuple[int, int] | None
     #: Sum of the counted cells and how many there are (avg), else None.

@@ -10,8 +10,23 @@ from dataclasses import dataclass
 
 from convscope import arithmetic
 from convscope.calc.parse import MAX_SIDE
-from convscope.calc.result import Mask, Matrix, Note, num
+from convscope.calc.result import Mask, Matrix, Note, Step, num
 from convscope.errors import ConvScopeError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window(Step):
+    """One output value of a sliding operation and the window of input it reads."""
+
+    step = "window"
+    #: ``(y, x)`` in the output.
+    position: tuple[int, int]
+    #: Input row of each window row and column of each window column (outside 0…H−1: padding).
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    #: The K_h×K_w input values under the window; 0 in the padding.
+    values: Matrix
+    padding_mask: Mask
 
 
 @dataclass(frozen=True)
