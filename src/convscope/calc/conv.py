@@ -94,14 +94,13 @@ def convolve(
     found = [
         _window(grid, k, y, x, rows, cols) for y, rows in enumerate(p.row_taps) for x, cols in enumerate(p.col_taps)
     ]
-    out_h, out_w = p.output
-    output = tuple(tuple(w.value for w in found[y * out_w : (y + 1) * out_w]) for y in range(out_h))
+    output = windows.output_grid(found, p.output)
     pad = windows.padded_note(grid, padding)
     return Calculation(
         operation="conv",
         input=[list(row) for row in grid],
         settings={"kernel": k.to_dict(), "stride": stride, "padding": padding, "dilation": dilation},
         output=output,
-        shape=(out_h, out_w),
+        shape=p.output,
         steps=(_kernel_note(k), *([pad] if pad else []), *p.notes, *found),
     )

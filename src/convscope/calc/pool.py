@@ -116,8 +116,7 @@ def pool(
                 found.append(_max_window(y, x, rows, cols, values, mask))
             else:
                 found.append(_avg_window(y, x, rows, cols, values, mask, count_include_pad))
-    out_h, out_w = p.output
-    output = tuple(tuple(w.value for w in found[y * out_w : (y + 1) * out_w]) for y in range(out_h))
+    output = windows.output_grid(found, p.output)
     pad = windows.padded_note(grid, padding)
     return Calculation(
         operation="pool",
@@ -127,6 +126,6 @@ def pool(
             "count_include_pad": count_include_pad if mode == "avg" else None,
         },  # fmt: skip
         output=output,
-        shape=(out_h, out_w),
+        shape=p.output,
         steps=(_mode_note(mode, padding, count_include_pad), *([pad] if pad else []), *p.notes, *found),
     )

@@ -6,6 +6,7 @@ Output sizes, the worded size reasoning and each window's taps come from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from convscope import arithmetic
@@ -99,6 +100,12 @@ def padded(matrix: Matrix, padding: int) -> Matrix:
         tuple(matrix[r][c] if 0 <= r < h and 0 <= c < w else 0.0 for c in range(-padding, w + padding))
         for r in range(-padding, h + padding)
     )
+
+
+def output_grid(found: Sequence[Window], output: tuple[int, int]) -> Matrix:
+    """The windows' values (``value`` of each, in row-major order) as the H_out×W_out output matrix."""
+    out_h, out_w = output
+    return tuple(tuple(w.value for w in found[y * out_w : (y + 1) * out_w]) for y in range(out_h))  # type: ignore[attr-defined]
 
 
 def padded_note(matrix: Matrix, padding: int) -> Note | None:
