@@ -45,7 +45,7 @@ def create_app(
     uploads: UploadStore | str | Path | None = None,
     allowed_hosts: Collection[str] | None = None,
     max_upload_bytes: int = MAX_IMAGE_BYTES,
-    max_url_bytes: int = 8192,
+    max_url_bytes: int = 16384,
 ) -> FastAPI:
     """Build the ConvScope app.
 

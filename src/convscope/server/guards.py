@@ -84,22 +84,27 @@ class RequestLimits:
                 send, 413, f"the upload is {megabytes(int(declared))}, over the {self.file_limit_words} limit; use a smaller image", close=True
             )
             return
-        await self.app(scope, self._counting(receive), send)
-
-    def _counting(self, receive: Receive) -> Receive:
-        seen = 0
+        over = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body_bytes:
+                    over = True
                     # FastAPI passes an HTTPException raised while it reads the form through to its handler.
                     raise HTTPException(413, f"the upload is over the {self.file_limit_words} limit; use a smaller image")
             return message
 
-        return counted
+        async def closing(message: Message) -> None:
+            if over and message["type"] == "http.response.start":
+                # Close instead of draining the rest of the body for a keep-alive that would follow.
+                message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+            await send(message)
+
+        seen = 0
+        await self.app(scope, counted, closing)
 
 
 class OriginGuard:

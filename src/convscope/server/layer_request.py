@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from convscope.errors import ConvScopeError
+from convscope.inputs import megabytes
 from convscope.network import Network
 from convscope.server.payload import parse_channels
 from convscope.server.tensor_codec import DTYPES
@@ -111,6 +112,6 @@ def check_size(size: int) -> None:
     """Refuse a body of ``size`` bytes over :data:`MAX_RESPONSE_BYTES`."""
     if size > MAX_RESPONSE_BYTES:
         raise ResponseTooLarge(
-            f"the answer would be {size / 2**20:.0f} MB, over the {MAX_RESPONSE_BYTES // 2**20} MB limit; "
+            f"the answer would be {megabytes(size)}, over the {megabytes(MAX_RESPONSE_BYTES)} limit; "
             "ask for fewer layers or channels at once, or dtype=float16"
         )
