@@ -254,3 +254,39 @@ def test_refusal_and_size_messages_are_exact() -> None:
 def test_channel_count_errors_stay_convscope_errors() -> None:
     with pytest.raises(ConvScopeError, match="1- or 3-channel"):
         InputSpec(2, 8, 8).fit_image(Image.new("RGB", (3, 3)))
+
+
+# --- the same refusal on every path: predict and train --data FOLDER ----------------------------
+
+
+HOSTILE_FILES = {
+    "strip_offsets.tif": tiff_with_strip_offsets_as_rational,
+    "truncated.gif": lambda: five_frame_gif()[:171],
+    "postscript.png": eps_file,
+    "empty.png": lambda: b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_predict_refuses_a_hostile_file_in_one_line_with_exit_2(tmp_path, capsys, name: str) -> None:  # noqa: ANN001
+    from convscope.cli import main
+
+    path = tmp_path / name
+    path.write_bytes(HOSTILE_FILES[name]())
+    assert main(["predict", "tinyvgg", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("convscope: error:") and "\n" not in err and "Traceback" not in err
+
+
+def test_an_image_folder_skips_every_hostile_file_and_keeps_the_rest(tmp_path) -> None:  # noqa: ANN001
+    from convscope.data import load_image_folder
+
+    for label in ("cats", "dogs"):
+        (tmp_path / label).mkdir()
+        for seed in range(2):
+            (tmp_path / label / f"ok{seed}.png").write_bytes(encoded(noise(10, 10, seed)))
+        for name, make in HOSTILE_FILES.items():
+            (tmp_path / label / name).write_bytes(make())
+    (tmp_path / "cats" / "lab.tif").write_bytes(encoded(Image.new("LAB", (9, 9), (60, 5, 5)), "TIFF"))
+    data = load_image_folder(tmp_path, InputSpec(1, 8, 8))
+    assert len(data.images) == 5 and len(data.skipped) == 2 * len(HOSTILE_FILES)
