@@ -51,6 +51,16 @@ def test_repeated_layer_names_are_sent_once_with_their_channels_merged(client: h
     assert frames[0][0]["channels"] == [3, 1] and frames[1][0]["channels"] == [0, 1]
 
 
+def test_repeated_input_channels_of_the_elastic_view_are_sent_once(client: httpx.Client) -> None:
+    url = f"{LAYERS}/conv_1_2/intermediate"
+    once = client.get(url, params={"channel": 0, "input_channels": "0-9"})
+    repeated = client.get(url, params={"channel": 0, "input_channels": ",".join(["0-9", "3"] * 300)})
+    assert repeated.status_code == once.status_code == 200
+    assert repeated.content == once.content
+    unknown = client.get(url, params={"channel": 0, "input_channels": "0-9,0-9,10"})
+    assert unknown.status_code == 404  # repeats are dropped; an unknown channel is still refused
+
+
 def test_the_issues_25_kb_url_is_refused_as_too_long(client: httpx.Client) -> None:
     response = client.get(LAYERS, params={"names": "conv_1_1", "channels": ",".join(["0-9"] * 6250)})
     assert response.status_code == 414 and "over the 16,384-byte limit" in response.json()["detail"]
