@@ -59,6 +59,8 @@ def test_repeated_input_channels_of_the_elastic_view_are_sent_once(client: httpx
     assert repeated.content == once.content
     unknown = client.get(url, params={"channel": 0, "input_channels": "0-9,0-9,10"})
     assert unknown.status_code == 404  # repeats are dropped; an unknown channel is still refused
+    huge = client.get(url, params={"channel": 0, "input_channels": "0-2000000000"})
+    assert huge.status_code == 404  # refused by the widest layer's width, never expanded
 
 
 def test_the_issues_25_kb_url_is_refused_as_too_long(client: httpx.Client) -> None:

@@ -49,26 +49,33 @@ def unique_channels(text: str | None, count: int) -> tuple[str | None, int]:
 
     Raises the same errors as :func:`parse_channels` for malformed or unknown channels.
     """
-    picked = parse_channels(text, count)
+    picked = parse_channels(_distinct_parts(text), count)
     if picked is None:
         return None, count
     unique = list(dict.fromkeys(picked))
     return compact(unique), len(unique)
 
 
-def dedupe_channels(text: str | None) -> str | None:
-    """A channel list without repeats, left for the caller to check against its layer.
+def dedupe_channels(text: str | None, network: Network) -> str | None:
+    """A channel list without repeats, for a caller that checks it against its own layer later.
+
+    Indices are bounded by the network's widest layer here, so a range like
+    ``0-2000000000`` is refused before it is expanded.
 
     Example:
-        >>> dedupe_channels("0-3,0-3,2")
+        >>> dedupe_channels("0-3,0-3,2", network)  # doctest: +SKIP
         '0-3'
     """
-    picked = parse_channels(text, _ANY_COUNT)
+    widest = max((layer.output_shape[0] for layer in network.layers if layer.is_spatial), default=1)
+    picked = parse_channels(_distinct_parts(text), widest)
     return None if picked is None else compact(picked)
 
 
-#: Used where the layer's channel count is checked later: parsing then only finds repeats.
-_ANY_COUNT = 2**31
+def _distinct_parts(text: str | None) -> str | None:
+    """``"0-9,0-9,3"`` → ``"0-9,3"``: identical repeats dropped before any range is expanded."""
+    if text is None:
+        return None
+    return ",".join(dict.fromkeys(part.strip() for part in text.split(",")))
 
 
 def plan_layers(

@@ -65,7 +65,7 @@ async def get_intermediate(
 ) -> Response:
     """Each input channel's kernel slid over that channel alone: the elastic view's intermediate maps (binary)."""
     entry = await svc.get(model_id, image_id)
-    input_channels = dedupe_channels(input_channels)
+    input_channels = dedupe_channels(input_channels, entry.trace.network)
     body = await svc.build(intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
