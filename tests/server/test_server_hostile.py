@@ -79,7 +79,7 @@ def test_an_answer_over_the_size_limit_is_refused_before_it_is_built(client: htt
     assert single.status_code == 413
 
 
-def test_bodies_are_built_off_the_event_loop(client: httpx.Client, monkeypatch) -> None:  # noqa: ANN001
+def test_large_bodies_are_built_off_the_event_loop(client: httpx.Client, monkeypatch) -> None:  # noqa: ANN001
     seen: list[bool] = []
     real = traces_route.layer_frames
 
@@ -92,8 +92,9 @@ def test_bodies_are_built_off_the_event_loop(client: httpx.Client, monkeypatch) 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(traces_route, "layer_frames", recording)
-    _frames(client, names="conv_1_1")
-    assert seen == [False]
+    _frames(client, names="conv_1_1,relu_1_1")  # 2 x 10 x 62 x 62 float32 ≈ 300 KB: a worker thread
+    _frames(client, names="max_pool_2")  # 10 x 13 x 13: cheaper to build than to hand to a thread
+    assert seen == [False, True] and layer_request.SMALL_RESPONSE_BYTES < 300_000
 
 
 _NAMES = ["conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1"]

@@ -23,6 +23,8 @@ from convscope.server.tensor_codec import DTYPES
 
 #: The largest activations body one request may build (float32 of VGG-16's largest layers fits).
 MAX_RESPONSE_BYTES = 64 * 2**20
+#: Bodies up to this size are built on the event loop: a thread hop would cost more than building them.
+SMALL_RESPONSE_BYTES = 256 * 1024
 #: Room for each message's JSON header and frame padding.
 _HEADER_ALLOWANCE = 64
 
@@ -80,8 +82,8 @@ def _distinct_parts(text: str | None) -> str | None:
 
 def plan_layers(
     network: Network, names: str, channels: str | None, *, first: int | None, dtype: str
-) -> tuple[str, str | None]:
-    """``names`` and ``channels`` for :func:`layer_frames`, each layer once, within the size limit.
+) -> tuple[str, str | None, int]:
+    """``names`` and ``channels`` for :func:`layer_frames`, each layer once, and the body's size in bytes.
 
     A layer named twice is sent once with the union of its channel lists (all of
     them when any of its lists is empty).
@@ -92,7 +94,7 @@ def plan_layers(
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     lists: list[str | None] = [None] * len(wanted) if channels is None else [c.strip() or None for c in channels.split(";")]
     if not wanted or len(lists) != len(wanted):
-        return names, channels  # layer_frames words these errors
+        return names, channels, 0  # layer_frames words these errors
     merged: dict[str, list[str] | None] = {}
     for name, picked in zip(wanted, lists):
         if name in merged and merged[name] is None:
@@ -112,7 +114,7 @@ def plan_layers(
         sizes += values * DTYPES[dtype].itemsize + _HEADER_ALLOWANCE + 8 * (count if layer.is_spatial else 1)
         out_lists.append(text or "")
     check_size(sizes)
-    return ",".join(merged), (None if channels is None else ";".join(out_lists))
+    return ",".join(merged), (None if channels is None else ";".join(out_lists)), sizes
 
 
 def check_size(size: int) -> None:

@@ -20,6 +20,7 @@ from PIL import Image
 from convscope.errors import ModelError, NotFoundError
 from convscope.inputs import MAX_IMAGE_BYTES, decode_image
 from convscope.server.cache import LRUCache
+from convscope.server.layer_request import SMALL_RESPONSE_BYTES
 from convscope.server.payload import source_notes, trace_info
 from convscope.server.registry import ModelRegistry
 from convscope.server.samples import SampleSet
@@ -72,8 +73,14 @@ class TraceService:
         self.limiter = anyio.CapacityLimiter(max_concurrent)
         self.builders = anyio.CapacityLimiter(max_concurrent_builds)
 
-    async def build(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a payload builder in a worker thread, so a large body never blocks the event loop."""
+    async def build(self, function: Callable[..., T], *args: Any, size: int | None = None, **kwargs: Any) -> T:
+        """Run a payload builder in a worker thread, so a large body never blocks the event loop.
+
+        A builder whose body is known to be small (``size`` bytes, at most
+        ``SMALL_RESPONSE_BYTES``) runs right here: the thread hop would cost more.
+        """
+        if size is not None and size <= SMALL_RESPONSE_BYTES:
+            return function(*args, **kwargs)
         return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=self.builders)
 
     def image_bytes(self, image_id: str) -> bytes:

@@ -3,8 +3,9 @@
 Several server processes behind one proxy must answer each other's image ids,
 so uploads live on disk rather than in one process's memory. The folder is a
 bounded least-recently-used cache: a read refreshes a file's modification
-time, and a write evicts the oldest files once the folder holds more than
-``max_bytes`` (or ``max_files``). Writes are atomic (a temporary file renamed
+time, and writes evict the oldest files once the folder holds more than
+``max_bytes`` (or ``max_files``); each process rescans after adding a
+sixteenth of either, so the folder overshoots by at most that per worker. Writes are atomic (a temporary file renamed
 into place) and create files with the umask's permissions, so any process of
 the same user — or of a group the umask lets in — can read them.
 
@@ -63,6 +64,11 @@ class UploadStore:
             raise ConvScopeError(f"cannot use {self.folder} for uploads: {exc.strerror or exc}") from None
         if not os.access(self.folder, os.R_OK | os.W_OK | os.X_OK):
             raise ConvScopeError(f"cannot use {self.folder} for uploads: it is not readable and writable by this user")
+        # Scanning the folder on every upload costs a stat per file; this process scans
+        # again once its own additions could have taken the folder over a bound.
+        self._bytes_since_scan = self._files_since_scan = 0
+        self._scan_every_bytes = max(1, max_bytes // 16)
+        self._scan_every_files = max(1, min(16, max_files // 16))
 
     def path_of(self, image_id: str) -> Path | None:
         """The file for a well-formed id (64 lowercase hex digits), else ``None``: ids never name other paths."""
@@ -87,7 +93,10 @@ class UploadStore:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        self.evict(keep=path)
+        self._bytes_since_scan += len(data)
+        self._files_since_scan += 1
+        if self._bytes_since_scan >= self._scan_every_bytes or self._files_since_scan >= self._scan_every_files:
+            self.evict(keep=path)
         return image_id
 
     def get(self, image_id: str) -> bytes | None:
@@ -111,6 +120,7 @@ class UploadStore:
 
         Other workers may evict at the same time; a file already gone is skipped.
         """
+        self._bytes_since_scan = self._files_since_scan = 0
         entries, now = [], time.time()
         with os.scandir(self.folder) as scan:
             for entry in scan:

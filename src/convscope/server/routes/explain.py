@@ -45,7 +45,7 @@ async def explain_softmax(
 ) -> JSONResponse:
     """The softmax turning the class scores into probabilities (whether or not the model has a softmax layer)."""
     entry = await svc.get(model_id, image_id)
-    step = await svc.build(explain_probabilities, entry.trace, index=index)
+    step = explain_probabilities(entry.trace, index=index)  # one vector of class scores: small
     return JSONResponse(finite(step.to_dict()), headers=_NO_STORE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -70,8 +71,8 @@ async def get_layers(
 ) -> Response:
     """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    names, channels = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype)
-    body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels)
+    names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype)
+    body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, size=size)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 
@@ -91,8 +92,10 @@ async def get_layer(
     """One layer's output as a binary tensor message (layout in ``convscope.server.tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
     found = entry.trace.network.layer(layer)
+    size = math.prod(found.output_shape) * (2 if dtype == "float16" else 4)
     if found.is_spatial:
         channels, count = unique_channels(channels, found.output_shape[0])
-        check_size(count * found.output_shape[1] * found.output_shape[2] * (2 if dtype == "float16" else 4))
-    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels)
+        size = size // found.output_shape[0] * count
+        check_size(size)
+    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, size=size)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
