@@ -288,3 +288,18 @@ def test_a_connection_that_sends_nothing_is_closed(guarded_url: str) -> None:
     parts = urlsplit(guarded_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
         assert sock.recv(1024) in (b"", b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+
+
+def test_served_connections_send_small_answers_without_delay() -> None:
+    from convscope.server.protocol import _no_delay
+
+    class Transport:
+        def __init__(self, sock: socket.socket) -> None:
+            self.sock = sock
+
+        def get_extra_info(self, name: str) -> socket.socket:
+            return self.sock
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as sock:  # proto 0, as uvicorn binds for --workers
+        _no_delay(Transport(sock))  # type: ignore[arg-type]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
