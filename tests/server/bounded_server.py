@@ -1,6 +1,6 @@
 """A server for the memory test: warm up, cap its own address space, then serve until told to stop.
 
-Run as ``python -m tests.server.bounded_server PORT HEADROOM_MB``. It builds the
+Run as ``python -m tests.server.bounded_server PORT HEADROOM_MB UPLOADS_DIR``. It builds the
 64x64 RGB TinyVGG app, traces one image (so torch's threads and arenas exist),
 then limits its address space to what it uses now plus ``HEADROOM_MB``, prints
 ``ready`` and serves on ``127.0.0.1:PORT``. A request that tries to allocate
@@ -29,8 +29,8 @@ def address_space_bytes() -> int:
 
 
 def main() -> None:
-    port, headroom_mb = int(sys.argv[1]), int(sys.argv[2])
-    app = create_app({"tinyvgg": zoo_network("tinyvgg", seed=1)}, samples_dir=None)
+    port, headroom_mb, uploads = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    app = create_app({"tinyvgg": zoo_network("tinyvgg", seed=1)}, samples_dir=None, uploads=uploads)
     with TestClient(app) as client:  # warm up: threads, torch's allocator, Pillow's plugins
         for seed in range(3):
             client.post("/api/models/tinyvgg/traces", files={"file": ("a.png", png(80, 70, seed), "image/png")})

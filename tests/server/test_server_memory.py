@@ -27,10 +27,11 @@ HEADROOM_MB = 700
 
 
 @pytest.fixture(scope="module")
-def bounded_url() -> Iterator[str]:
+def bounded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
+    uploads = tmp_path_factory.mktemp("bounded-uploads")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.server.bounded_server", str(port), str(HEADROOM_MB)],
+        [sys.executable, "-m", "tests.server.bounded_server", str(port), str(HEADROOM_MB), str(uploads)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -20,13 +21,14 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def serving(*commands: list[str], timeout: float = 240) -> Iterator[list[str]]:
+def serving(*commands: list[str], timeout: float = 240, env: dict[str, str] | None = None, stop: int = signal.SIGINT) -> Iterator[list[str]]:
     """One ``convscope serve ARGS`` subprocess per argument list, started together; yields their URLs once all answer."""
     started = []
     for args in commands:
         port = free_port()
         command = [sys.executable, "-m", "convscope", "serve", "-m", "tinyvgg", "--port", str(port), "--json", *args]
-        started.append((subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), f"http://127.0.0.1:{port}/"))
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        started.append((process, f"http://127.0.0.1:{port}/"))
     try:
         deadline = time.monotonic() + timeout
         for process, url in started:
@@ -37,7 +39,7 @@ def serving(*commands: list[str], timeout: float = 240) -> Iterator[list[str]]:
         yield [url for _, url in started]
     finally:
         for process, _ in started:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
         for process, _ in started:
             try:
                 process.communicate(timeout=60)
@@ -79,3 +81,12 @@ def test_serve_with_two_workers_answers_every_upload_on_any_connection(tmp_path:
             for _ in range(3):  # each on a new connection, so either worker may answer
                 response = httpx.get(f"{url}api/models/tinyvgg/traces/{image_id}", timeout=60)
                 assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("workers", "stop"), [("1", signal.SIGTERM), ("2", signal.SIGINT), ("2", signal.SIGTERM)])
+def test_the_private_upload_folder_is_removed_when_the_server_stops(tmp_path: Path, workers: str, stop: int) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # where serve makes its folder
+    with serving(["--workers", workers], env=env, stop=stop) as (url,):
+        _upload(url, seed=3)
+        assert len(list(tmp_path.glob("convscope-uploads-*/*.img"))) == 1
+    assert list(tmp_path.glob("convscope-uploads-*")) == []

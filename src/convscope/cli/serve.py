@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -216,14 +217,22 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    upload_dir_made = None
-    if args.workers > 1 and not args.upload_dir:
-        upload_dir_made = args.upload_dir = tempfile.mkdtemp(prefix="convscope-uploads-")
+    made = None
+    if not args.upload_dir:  # a private folder for this run, removed however it ends
+        made = args.upload_dir = tempfile.mkdtemp(prefix="convscope-uploads-")
+    # uvicorn stops on SIGTERM and then raises the signal again; its default action would
+    # end the process before the finally below removes the folder.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return _serve(args)
     finally:
-        if upload_dir_made:
-            shutil.rmtree(upload_dir_made, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _serve(args: argparse.Namespace) -> int:
