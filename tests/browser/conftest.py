@@ -63,8 +63,12 @@ def browser(chromium: Path) -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A fresh page; console errors and page errors are collected in ``page.errors``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    """A fresh page; console errors and page errors are collected in ``page.errors``.
+
+    The server's Content-Security-Policy forbids eval, which Playwright's string
+    predicates need, so these pages bypass it; test_browser_csp.py drives the app under it.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, bypass_csp=True)
     p = context.new_page()
     p.errors = []
     p.on("console", lambda m: p.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)

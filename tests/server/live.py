@@ -18,11 +18,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: As ``convscope serve`` sets it: a request head this long still reaches the app, which answers 414 in JSON.
+MAX_HEAD_BYTES = 64 * 1024
+
+
 @contextmanager
-def live_server(app: FastAPI, timeout: float = 20.0) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port; yields its base URL (ending in ``/``)."""
+def live_server(app: FastAPI, timeout: float = 20.0, *, read_timeout: float | None = None) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port; yields its base URL (ending in ``/``).
+
+    ``read_timeout`` serves it with ``convscope serve``'s protocol and that request deadline.
+    """
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    options: dict = {"h11_max_incomplete_event_size": MAX_HEAD_BYTES}
+    if read_timeout is not None:
+        from convscope.server.protocol import DeadlineH11Protocol
+
+        options["http"] = DeadlineH11Protocol
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
+    if read_timeout is not None:
+        config.read_timeout = read_timeout
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from convscope.server.cache import LRUCache
-from convscope.server.images import ImageStore, image_id_of
+from convscope.server.uploads import UploadStore, image_id_of
 
 
 def test_least_recently_used_value_is_dropped_first() -> None:
@@ -84,8 +84,8 @@ def test_maxsize_must_be_positive() -> None:
         LRUCache(maxsize=0)
 
 
-def test_image_store_keeps_recent_bytes_within_its_budget() -> None:
-    store = ImageStore(max_bytes=10)
+def test_image_store_keeps_recent_bytes_within_its_budget(tmp_path) -> None:
+    store = UploadStore(tmp_path, max_bytes=10)
     first = store.add(b"12345")
     second = store.add(b"abcde")
     assert first == image_id_of(b"12345") and store.get(first) == b"12345"

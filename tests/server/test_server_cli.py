@@ -73,3 +73,48 @@ def test_urls_are_printed_for_the_address_served() -> None:
     assert url_of("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
     assert url_of("0.0.0.0", 80) == "http://127.0.0.1:80/"
     assert url_of("::1", 8000) == "http://[::1]:8000/"
+
+
+def test_all_interfaces_warns_and_prints_every_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from convscope.cli import serve
+
+    monkeypatch.setattr(serve, "machine_names", lambda: ["box", "box.lan", "10.1.2.3", "127.0.1.1"])
+    monkeypatch.setattr(serve, "check_port_free", lambda host, port: None)
+    monkeypatch.setattr("uvicorn.Server.run", lambda self, sockets=None: setattr(self, "started", True))
+    assert main(["serve", "-m", "tinyvgg", "--host", "0.0.0.0", "--port", "8123"]) == 0
+    out, err = capsys.readouterr()
+    assert "http://127.0.0.1:8123/ and http://10.1.2.3:8123/" in out
+    assert err.startswith("convscope: warning: listening on 0.0.0.0, not only this machine")
+    assert serve.urls_of("127.0.0.1", 8000) == ["http://127.0.0.1:8000/"]
+
+
+def test_loopback_serves_loopback_names_and_all_interfaces_this_machines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convscope.cli import serve
+
+    monkeypatch.setattr(serve, "machine_names", lambda: ["box", "10.1.2.3"])
+    parse = build_parser().parse_args
+    assert serve.allowed_hosts_for(parse(["serve"])) == ["127.0.0.1", "::1", "localhost"]
+    assert serve.allowed_hosts_for(parse(["serve", "--allowed-host", "Proxy.Example"])) == ["127.0.0.1", "::1", "localhost", "proxy.example"]
+    assert serve.allowed_hosts_for(parse(["serve", "--host", "0.0.0.0"])) == ["10.1.2.3", "127.0.0.1", "::1", "box", "localhost"]
+    assert serve.allowed_hosts_for(parse(["serve", "--allowed-host", "*"])) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--workers", "0"], "--workers 0 is out of range"),
+        (["--read-timeout", "0"], "--read-timeout 0 is out of range"),
+    ],
+)
+def test_bad_serve_options_exit_2_in_one_line(capsys: pytest.CaptureFixture[str], args: list[str], words: str) -> None:
+    assert main(["serve", "-m", "tinyvgg", "--port", "0", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err
+
+
+def test_the_served_app_uses_the_request_deadline_protocol() -> None:
+    from convscope.server.protocol import DeadlineH11Protocol
+
+    server = build_server(build_parser().parse_args(["serve", "-m", "tinyvgg", "--port", "0", "--read-timeout", "7"]))
+    assert server.config.http is DeadlineH11Protocol and server.config.read_timeout == 7
+    assert server.config.h11_max_incomplete_event_size == 64 * 1024

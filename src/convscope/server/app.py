@@ -9,7 +9,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import os
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,12 +20,20 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from convscope.errors import ConvScopeError
+from convscope.inputs import MAX_IMAGE_BYTES, megabytes
 from convscope.network import Network
+from convscope.server.guards import OriginGuard, RequestLimits, SecurityHeaders
 from convscope.server.paths import WEB_DIR
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
 from convscope.server.samples import ModelSamples
 from convscope.server.tracing import TraceService
+from convscope.server.uploads import UploadStore
+
+#: Room for the multipart framing around an uploaded file.
+_MULTIPART_ALLOWANCE = 64 * 1024
+#: Environment variable through which ``convscope serve --workers N`` configures each worker.
+SERVE_CONFIG_ENV = "CONVSCOPE_SERVE_CONFIG"
 
 
 def create_app(
@@ -32,6 +42,10 @@ def create_app(
     samples_dir: Path | None = None,
     cache_size: int = 32,
     max_concurrent_traces: int = 2,
+    uploads: UploadStore | str | Path | None = None,
+    allowed_hosts: Collection[str] | None = None,
+    max_upload_bytes: int = MAX_IMAGE_BYTES,
+    max_url_bytes: int = 16384,
 ) -> FastAPI:
     """Build the ConvScope app.
 
@@ -42,6 +56,12 @@ def create_app(
             ``None`` for each model's own only.
         cache_size: traces kept in memory.
         max_concurrent_traces: forward passes running at the same time.
+        uploads: the upload store, or the folder for one that several workers share;
+            a private temporary folder when absent.
+        allowed_hosts: host names the ``Host`` header may name (``None``: any); pages of
+            other origins are refused either way.
+        max_upload_bytes: the largest image file accepted; larger bodies are refused unread.
+        max_url_bytes: the longest path plus query string accepted.
     """
     networks = dict(models) if isinstance(models, Mapping) else load_models(models)
     app = FastAPI(
@@ -54,13 +74,37 @@ def create_app(
         ModelSamples.for_models(networks, samples_dir),
         cache_size=cache_size,
         max_concurrent=max_concurrent_traces,
+        uploads=uploads if isinstance(uploads, UploadStore) or uploads is None else UploadStore(uploads),
+        max_upload_bytes=max_upload_bytes,
     )
     app.add_exception_handler(ConvScopeError, _convscope_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    # Added innermost first: security headers wrap every answer, refusals included.
+    app.add_middleware(
+        RequestLimits,
+        max_url_bytes=max_url_bytes,
+        max_body_bytes=max_upload_bytes + _MULTIPART_ALLOWANCE,
+        file_limit_words=megabytes(max_upload_bytes),
+    )
+    app.add_middleware(OriginGuard, allowed_hosts=allowed_hosts)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app one ``convscope serve --workers N`` worker runs (uvicorn calls it in each process).
+
+    The parent process puts the options in :data:`SERVE_CONFIG_ENV` as JSON:
+    ``models`` (MODEL specs), ``classes``, ``samples`` (``serve --samples``), ``uploads`` (the
+    shared folder) and ``allowed_hosts``.
+    """
+    config = json.loads(os.environ[SERVE_CONFIG_ENV])
+    networks = load_models(config["models"], classes=config.get("classes"))
+    samples = Path(config["samples"]) if config.get("samples") else None
+    return create_app(networks, samples_dir=samples, uploads=config["uploads"], allowed_hosts=config.get("allowed_hosts"))
 
 
 async def _convscope_error(request: Request, exc: Exception) -> JSONResponse:

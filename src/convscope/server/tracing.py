@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from PIL import Image
 
 from convscope.errors import ModelError, NotFoundError
-from convscope.inputs import decode_image
+from convscope.inputs import MAX_IMAGE_BYTES, decode_image
 from convscope.server.cache import LRUCache
-from convscope.server.images import ImageStore, image_id_of
+from convscope.server.layer_request import SMALL_RESPONSE_BYTES
 from convscope.server.payload import source_notes, trace_info
 from convscope.server.registry import ModelRegistry
 from convscope.server.samples import ModelSamples
+from convscope.server.uploads import UploadStore, image_id_of
 from convscope.trace import Trace
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,40 @@ class TraceService:
         samples: each model's sample images (ids are file stems).
         cache_size: traces kept.
         max_concurrent: traces computed at the same time.
+        uploads: where uploaded bytes are kept (a private temporary folder when absent).
+        max_upload_bytes: the largest image file accepted.
+        max_concurrent_builds: response bodies built at the same time (each at most
+            ``layer_request.MAX_RESPONSE_BYTES``), which bounds their memory together.
     """
 
-    def __init__(self, models: ModelRegistry, samples: ModelSamples, *, cache_size: int = 32, max_concurrent: int = 2) -> None:
+    def __init__(
+        self,
+        models: ModelRegistry,
+        samples: ModelSamples,
+        *,
+        cache_size: int = 32,
+        max_concurrent: int = 2,
+        uploads: UploadStore | None = None,
+        max_upload_bytes: int = MAX_IMAGE_BYTES,
+        max_concurrent_builds: int = 4,
+    ) -> None:
         self.models = models
         self.samples = samples
-        self.images = ImageStore()
+        self.images = uploads if uploads is not None else UploadStore()
+        self.max_upload_bytes = max_upload_bytes
         self.cache: LRUCache[TracedImage] = LRUCache(cache_size)
         self.limiter = anyio.CapacityLimiter(max_concurrent)
+        self.builders = anyio.CapacityLimiter(max_concurrent_builds)
+
+    async def build(self, function: Callable[..., T], *args: Any, size: int | None = None, **kwargs: Any) -> T:
+        """Run a payload builder in a worker thread, so a large body never blocks the event loop.
+
+        A builder whose body is known to be small (``size`` bytes, at most
+        ``SMALL_RESPONSE_BYTES``) runs right here: the thread hop would cost more.
+        """
+        if size is not None and size <= SMALL_RESPONSE_BYTES:
+            return function(*args, **kwargs)
+        return await anyio.to_thread.run_sync(partial(function, *args, **kwargs), limiter=self.builders)
 
     def image_bytes(self, image_id: str, model_id: str | None = None) -> bytes:
         """A sample of ``model_id`` (the default model when ``None``) or a stored upload."""
@@ -70,7 +100,7 @@ class TraceService:
         self.models.get(model_id)
         image_id = image_id_of(data)
         entry = await self._traced(model_id, image_id, data)
-        self.images.add(data)
+        await anyio.to_thread.run_sync(self.images.add, data)
         return entry
 
     async def get(self, model_id: str, image_id: str) -> TracedImage:
@@ -79,7 +109,8 @@ class TraceService:
         cached = self.cache.get((model_id, image_id))
         if cached is not None:
             return cached
-        return await self._traced(model_id, image_id, self.image_bytes(image_id, model_id))
+        data = await anyio.to_thread.run_sync(self.image_bytes, image_id, model_id)
+        return await self._traced(model_id, image_id, data)
 
     async def _traced(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
         key = (model_id, image_id)
@@ -94,7 +125,7 @@ class TraceService:
         network = self.models.get(model_id)
         spec = network.input_spec
         start = time.perf_counter()
-        image = decode_image(data)
+        image = decode_image(data, max_bytes=self.max_upload_bytes)
         x = spec.preprocess(image)  # (1, C, H, W)
         trace = network.run(x)
         broken = trace.first_non_finite()

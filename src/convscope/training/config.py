@@ -12,10 +12,13 @@ from typing import Any
 
 from convscope.data.augment import Augmentation
 from convscope.errors import ConvScopeError
+from convscope.limits import MAX_COUNT
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 #: More CPU threads than this is a typo, not a machine (PyTorch would try to start them).
 MAX_THREADS = 1024
+#: Settings that count something (epochs, images, threads…): whole numbers only.
+_WHOLE_NUMBERS = ("epochs", "batch_size", "patience", "threads", "seed", "limit_train", "limit_test")
 SCHEDULES = ("onecycle", "cosine", "constant")
 
 
@@ -59,11 +62,15 @@ class TrainConfig:
             raise ConvScopeError(f"unknown optimizer '{self.optimizer}'; choose {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
             raise ConvScopeError(f"unknown schedule '{self.schedule}'; choose {', '.join(SCHEDULES)}")
+        for name in _WHOLE_NUMBERS:  # from Python these could arrive as floats (inf, 2.5) or bools
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConvScopeError(f"--{name.replace('_', '-')} must be a whole number, got {value!r}")
         finite = all(math.isfinite(v) for v in (self.lr, self.momentum, self.weight_decay, self.min_delta))
         checks = (
             (finite, "--lr, --momentum, --weight-decay and --min-delta must be finite numbers"),
-            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (1 <= self.epochs <= MAX_COUNT, f"--epochs must be from 1 to {MAX_COUNT:,}, got {self.epochs}"),
+            (1 <= self.batch_size <= MAX_COUNT, f"--batch-size must be from 1 to {MAX_COUNT:,}, got {self.batch_size}"),
             (self.lr > 0, f"--lr must be positive, got {self.lr}"),
             (self.momentum >= 0, f"--momentum must not be negative, got {self.momentum}"),
             (self.min_delta >= 0, f"--min-delta must not be negative, got {self.min_delta}"),

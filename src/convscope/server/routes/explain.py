@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Literal
 
-import anyio
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from convscope.explain import explain, explain_probabilities
 from convscope.server.explain_payload import arith_payload, finite, intermediate_message, padded_input_message
+from convscope.server.layer_request import dedupe_channels
 from convscope.server.routes.common import errors, service
 from convscope.server.schemas import ArithInfo, StepInfo
 from convscope.server.tracing import TraceService
@@ -33,8 +32,7 @@ async def explain_value(
 ) -> JSONResponse:
     """How one output value was computed, step by step (``convscope.explain``)."""
     entry = await svc.get(model_id, image_id)
-    work = partial(explain, entry.trace, layer, channel=channel, y=y, x=x, index=index)
-    step = await anyio.to_thread.run_sync(work)
+    step = await svc.build(explain, entry.trace, layer, channel=channel, y=y, x=x, index=index)
     return JSONResponse(finite(step.to_dict()), headers=_NO_STORE)
 
 
@@ -47,7 +45,7 @@ async def explain_softmax(
 ) -> JSONResponse:
     """The softmax turning the class scores into probabilities (whether or not the model has a softmax layer)."""
     entry = await svc.get(model_id, image_id)
-    step = explain_probabilities(entry.trace, index=index)
+    step = explain_probabilities(entry.trace, index=index)  # one vector of class scores: small
     return JSONResponse(finite(step.to_dict()), headers=_NO_STORE)
 
 
@@ -67,8 +65,8 @@ async def get_intermediate(
 ) -> Response:
     """Each input channel's kernel slid over that channel alone: the elastic view's intermediate maps (binary)."""
     entry = await svc.get(model_id, image_id)
-    work = partial(intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype)
-    body = await anyio.to_thread.run_sync(work)
+    input_channels = dedupe_channels(input_channels, entry.trace.network)
+    body = await svc.build(intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 
@@ -87,7 +85,7 @@ async def get_padded_input(
 ) -> Response:
     """A conv layer's input with the padding its kernel reads, in the layer's padding mode (binary)."""
     entry = await svc.get(model_id, image_id)
-    body = padded_input_message(entry.trace, layer, channels=channels, dtype=dtype)
+    body = await svc.build(padded_input_message, entry.trace, layer, channels=channels, dtype=dtype)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 

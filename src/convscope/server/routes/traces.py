@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 
-from convscope.inputs import MAX_IMAGE_BYTES
+from convscope.inputs import check_image_size
+from convscope.server.layer_request import check_size, plan_layers, unique_channels
 from convscope.server.payload import layer_frames, layer_message
 from convscope.server.routes.common import errors, service
 from convscope.server.schemas import TraceInfo
@@ -29,7 +31,8 @@ async def upload_image(
     model_id: str, file: UploadFile = File(description="An image of any size and mode, at most 10 MB"), svc: TraceService = Depends(service)
 ) -> dict[str, Any]:
     """Trace an uploaded image; its id (SHA-256) then works in the GET routes below."""
-    data = await file.read(MAX_IMAGE_BYTES + 1)  # one byte over the limit is enough to refuse it
+    check_image_size(file.size or 0, svc.max_upload_bytes)  # the real size, known once the form is parsed
+    data = await file.read(svc.max_upload_bytes + 1)  # one byte over the limit is enough to refuse it
     return _info(await svc.upload(model_id, data))
 
 
@@ -68,7 +71,8 @@ async def get_layers(
 ) -> Response:
     """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    body = layer_frames(entry.trace, names, dtype=dtype, first=first, channels=channels)
+    names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype)
+    body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, size=size)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
 
 
@@ -87,5 +91,11 @@ async def get_layer(
 ) -> Response:
     """One layer's output as a binary tensor message (layout in ``convscope.server.tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    body = layer_message(entry.trace, layer, dtype=dtype, channels=channels)
+    found = entry.trace.network.layer(layer)
+    size = math.prod(found.output_shape) * (2 if dtype == "float16" else 4)
+    if found.is_spatial:
+        channels, count = unique_channels(channels, found.output_shape[0])
+        size = size // found.output_shape[0] * count
+        check_size(size)
+    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, size=size)
     return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
