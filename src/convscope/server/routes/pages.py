@@ -13,3 +13,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def index() -> FileResponse:
     return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/sandbox")
+def sandbox() -> FileResponse:
+    """The calculators for the learner's own numbers: a page of its own, no model needed."""
+    return FileResponse(WEB_DIR / "sandbox.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
