@@ -173,7 +173,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "A K×K window slides over the matrix and each window becomes one number: its largest value "
         "(max pooling) or its average (average pooling). With the stride equal to K, as by default, the "
         "windows do not overlap and each side shrinks by a factor of K.",
-        "formula": "max: out = max(window)   average: out = Σ window / cells counted",
+        "formula": "max: out = max(window)\naverage: out = Σ window / cells counted",
         "fields": [
             _field("input", "Input matrix", "matrix", "1 3 2 4; 5 6 1 2; 7 2 9 0; 3 4 1 8", _MATRIX_HELP),
             _field("mode", "Mode", "choice", "max", "which value a window gives",
@@ -191,7 +191,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "Flatten lays a C×H×W stack of maps out as one long vector, so a fully connected layer can "
         "read it. PyTorch reads channel by channel; Keras and TensorFlow read pixel by pixel, all channels "
         "of a pixel together. The same values end up at different unit numbers.",
-        "formula": "C×H×W: unit = c·H·W + y·W + x   H×W×C: unit = (y·W + x)·C + c",
+        "formula": "C×H×W: unit = c·H·W + y·W + x\nH×W×C: unit = (y·W + x)·C + c",
         "fields": [
             _field("input", "Values", "matrix", "1 2; 3 4 | 5 6; 7 8",
                    "C·H·W numbers, channel by channel, row by row; ';' and '|' may separate rows and channels"),
@@ -214,7 +214,7 @@ OPERATIONS: list[dict[str, Any]] = [
         "title": "Dense layer",
         "summary": "A dense (fully connected) layer connects every input to every output. Each connection has "
         "one weight and each output one bias, so the layer learns inputs × outputs weights plus outputs biases.",
-        "formula": "weights = in · out   biases = out   parameters = in · out + out",
+        "formula": "weights = in · out\nbiases = out\nparameters = in · out + out",
         "fields": [
             _field("in", "Inputs", "whole", 1690, "e.g. 1690, a flattened 10×13×13"),
             _field("out", "Outputs", "whole", 10, "e.g. 10 classes"),

@@ -185,7 +185,7 @@ class CalcRequest(BaseModel):
 class CalcErrorDetail(ErrorDetail):
     """A refused calculation: the one-line message and the field it is about (null: the combination)."""
 
-    field: str | None
+    field: str | None = Field(None, description="The request field the message is about: the page shows it beside that box")
 
 
 class CalcStep(BaseModel):

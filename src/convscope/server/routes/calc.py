@@ -28,6 +28,12 @@ def list_kernels() -> list[dict[str, Any]]:
     return kernels()
 
 
+@router.api_route("/kernels", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def kernels_are_read_only() -> JSONResponse:
+    """``/kernels`` would otherwise be taken for an operation's name; it is a GET-only listing."""
+    return JSONResponse({"detail": "the kernel list is read-only; use GET"}, status_code=405, headers={"Allow": "GET"})
+
+
 @router.post("/{operation}", response_model=CalcResult, responses={400: {"model": CalcErrorDetail}, **errors(422)})
 def post_calculation(operation: Operation, body: CalcRequest) -> Any:
     """One calculation with every step; bad input is a 400 naming the field it is about."""

@@ -64,21 +64,33 @@ export function inputRows(result) {
 }
 
 /**
- * The input cells a worked step reads, as "row,col" keys: a window's taps that lie inside
- * the matrix (padding taps have no cell), or the one value a value step is about.
+ * The input cells a worked step reads, as "row,col" keys: every tap of a window (padding
+ * taps lie outside 0…H−1 and are drawn as the zero ring), or the one value a value step is about.
  */
 export function cellsOfStep(step) {
   const keys = new Set();
   if (Array.isArray(step.rows) && Array.isArray(step.cols)) {
-    step.rows.forEach((r, i) =>
-      step.cols.forEach((c, j) => {
-        if (!(step.padding_mask && step.padding_mask[i][j])) keys.add(`${r},${c}`);
-      }),
-    );
-  } else if (Array.isArray(step.position) && step.rows === undefined) {
+    for (const r of step.rows) for (const c of step.cols) keys.add(`${r},${c}`);
+  } else if (Array.isArray(step.position)) {
     keys.add(step.position.join(","));
   }
   return keys;
+}
+
+/** Rows of {key, value, pad} for a matrix with `padding` rings of zeros drawn around it (padding as the server used). */
+export function paddedCells(rows, padding = 0) {
+  const h = rows.length;
+  const w = rows[0].length;
+  const out = [];
+  for (let r = -padding; r < h + padding; r++) {
+    const line = [];
+    for (let c = -padding; c < w + padding; c++) {
+      const inside = r >= 0 && r < h && c >= 0 && c < w;
+      line.push({ key: `${r},${c}`, value: inside ? rows[r][c] : 0, pad: !inside });
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 /** The output cell a worked step gives, "row,col", or null (steps without a position). */

@@ -32,6 +32,7 @@ export function createSandbox(root, catalog, handlers) {
     for (const b of buttons) {
       const on = b.dataset.op === id;
       b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1; // one stop in the Tab order; ←/→ move between calculators
       b.classList.toggle("active", on);
     }
     panel.setAttribute("aria-labelledby", `tab-${id}`);

@@ -1,18 +1,18 @@
 // The sandbox's result: the output as a grid of numbers (full precision, as the server
 // sent them), the input grid for sliding and value-by-value operations, every worked
 // step (hover or focus one to see its window on the input), then the sentences.
-import { cellsOfStep, countRows, fullText, inputRows, outputCellOfStep, outputRows, splitSteps } from "../core/sandbox.js";
+import { cellsOfStep, countRows, fullText, inputRows, outputCellOfStep, outputRows, paddedCells, splitSteps } from "../core/sandbox.js";
 import { el } from "./dom.js";
 
-/** A table of numbers; cells carry data-cell="row,col" for highlighting. */
-function grid(rows, className, label) {
+/** A table of numbers; cells carry data-cell="row,col" for highlighting (padding cells: class pad). */
+function grid(rows, className, label, padding = 0) {
   const table = el("table", `sandbox-grid ${className}`, { "aria-label": label });
   const body = el("tbody");
-  rows.forEach((row, r) => {
+  for (const line of paddedCells(rows, padding)) {
     const tr = el("tr");
-    row.forEach((v, c) => tr.append(el("td", "", { "data-cell": `${r},${c}`, "data-value": fullText(v) }, fullText(v))));
+    for (const cell of line) tr.append(el("td", cell.pad ? "pad" : "", { "data-cell": cell.key, "data-value": fullText(cell.value) }, fullText(cell.value)));
     body.append(tr);
-  });
+  }
   table.append(body);
   return table;
 }
@@ -39,8 +39,9 @@ function countsTable(result) {
 export function renderResult(root, result) {
   const figures = el("div", "sandbox-figures");
   const inRows = inputRows(result);
-  const inGrid = inRows ? grid(inRows, "input-grid", "Input") : null;
-  if (inGrid) figures.append(figure("Input", shapeOf(inRows), inGrid));
+  const padding = result.settings.padding ?? 0;
+  const inGrid = inRows ? grid(inRows, "input-grid", "Input", padding) : null;
+  if (inGrid) figures.append(figure(padding ? `Input, padding ${padding} drawn grey` : "Input", shapeOf(inRows), inGrid));
   const kernel = result.settings.kernel;
   if (kernel) {
     const caption = `Kernel${kernel.name ? ` ${kernel.name}` : ""}${kernel.divisor === 1 ? "" : `, ÷ ${kernel.divisor}`}`;
