@@ -106,6 +106,7 @@ def test_bad_input_shows_the_servers_message_beside_the_field(page, server_url: 
     assert page.inner_text(f"#error-{field}") == expected["detail"]
     assert page.get_attribute(f"#field-{field}", "aria-invalid") == "true"
     assert page.is_visible("button.sandbox-compute") and page.is_visible(".sandbox-tabs")
+    assert page.locator(".output-grid").count() == 0  # no stale numbers beside a refused input
     # Fixing it clears the message and computes again.
     page.fill(f"#field-{field}", MATRIX if field == "input" else "1")
     _computed(page, lambda: page.click("button.sandbox-compute"))
@@ -166,6 +167,10 @@ def test_every_calculator_draws_the_server_result_and_the_top_bar_links_here(pag
         else:
             rows = _grid(page, ".output-grid")
             assert rows == (expected["output"] if isinstance(expected["output"][0], list) else [expected["output"]])
+            page.focus(".sandbox-step >> nth=1")  # a step lights the output value it gives
+            lit = page.eval_on_selector_all(".output-grid td.on", "tds => tds.map(td => Number(td.dataset.value))")
+            worked = [s for s in expected["steps"] if s["step"] != "note"][1]
+            assert lit == [worked.get("value", worked.get("probability"))]
     assert _errors(page) == []
 
 

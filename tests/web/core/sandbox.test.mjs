@@ -69,10 +69,10 @@ test("the input is drawn with its zero rings, keyed by input coordinates", () =>
   assert.deepEqual(paddedCells([[5]]), [[{ key: "0,0", value: 5, pad: false }]]);
 });
 
-test("a value step lights the one value it is about; a term step lights nothing", () => {
+test("a value step lights the one value it is about; a term step lights only its probability", () => {
   assert.deepEqual([...cellsOfStep({ step: "value", position: [1, 2], input: -1, value: 0 })], ["1,2"]);
   assert.equal(cellsOfStep({ step: "term", index: 0 }).size, 0);
-  assert.equal(outputCellOfStep({ step: "term", index: 0 }), null);
+  assert.equal(outputCellOfStep({ step: "term", index: 2 }), "0,2");
 });
 
 test("outputs lay out as rows: a matrix stays, a vector is one row, counts are none", () => {
@@ -87,4 +87,11 @@ test("dense counts are listed with the server's formulas", () => {
   const rows = countRows({ output: { weights: 16900, biases: 10, params: 16910, mults: 16900 }, formulas: { weights: "1690·10 = 16,900", biases: "10", params: "16,900 + 10 = 16,910" } });
   assert.deepEqual(rows.map((r) => r[1]), [16900, 10, 16910, 16900]);
   assert.equal(rows[2][2], "16,900 + 10 = 16,910");
+});
+
+test("a flattened value lights its unit in the order shown", () => {
+  const entry = { step: "value", source: [1, 0, 0], value: 5, chw: 4, hwc: 1 };
+  assert.equal(outputCellOfStep(entry, "chw"), "0,4");
+  assert.equal(outputCellOfStep(entry, "hwc"), "0,1");
+  assert.equal(cellsOfStep(entry).size, 0);
 });

@@ -29,7 +29,11 @@ async function compute(id, values) {
     const body = await response.json().catch(() => ({ detail: `${response.status} ${response.statusText}` }));
     if (token !== page.token || id !== page.op) return;
     if (response.ok) renderResult(page.view.resultRoot, body);
-    else page.view.showError(typeof body.detail === "string" ? body.detail : `${response.status} ${response.statusText}`, body.field ?? null);
+    else {
+      // The last result no longer matches the form: take it away rather than show stale numbers.
+      page.view.resultRoot.replaceChildren();
+      page.view.showError(typeof body.detail === "string" ? body.detail : `${response.status} ${response.statusText}`, body.field ?? null);
+    }
   } catch (error) {
     if (token === page.token) page.view.showError(`The server did not answer: ${error.message}`, null);
   } finally {

@@ -93,9 +93,15 @@ export function paddedCells(rows, padding = 0) {
   return out;
 }
 
-/** The output cell a worked step gives, "row,col", or null (steps without a position). */
-export function outputCellOfStep(step) {
-  return Array.isArray(step.position) ? step.position.join(",") : null;
+/**
+ * The output cell a worked step gives, "row,col", or null: a window's or value's position,
+ * a softmax term's class (one row), a flattened value's unit in the `order` shown.
+ */
+export function outputCellOfStep(step, order = null) {
+  if (Array.isArray(step.position)) return step.position.join(",");
+  if (Number.isInteger(step.index)) return `0,${step.index}`;
+  if (order && Number.isInteger(step[order])) return `0,${step[order]}`;
+  return null;
 }
 
 /** Dense counts as rows of [label, value, formula] from the server's output and formulas. */

@@ -62,11 +62,12 @@ export function renderResult(root, result) {
     const list = el("ol", "sandbox-steps", { "aria-label": "Every step" });
     worked.forEach((step) => {
       const item = el("li", "sandbox-step", { tabindex: "0" }, step.text);
-      const on = () => highlight(inGrid, outGrid, step);
+      const on = () => highlight(inGrid, outGrid, step, result.settings.order);
+      const off = () => highlight(inGrid, outGrid, null);
       item.addEventListener("mouseenter", on);
       item.addEventListener("focus", on);
-      item.addEventListener("mouseleave", () => highlight(inGrid, outGrid, null));
-      item.addEventListener("blur", () => highlight(inGrid, outGrid, null));
+      item.addEventListener("mouseleave", off);
+      item.addEventListener("blur", off);
       list.append(item);
     });
     const box = el("div", "sandbox-worked");
@@ -82,7 +83,7 @@ export function renderResult(root, result) {
 }
 
 /** Mark the input cells a step reads (and a pool window's winner) and the output cell it gives. */
-function highlight(inGrid, outGrid, step) {
+function highlight(inGrid, outGrid, step, order = null) {
   for (const table of [inGrid, outGrid]) {
     if (table) table.querySelectorAll("td.on, td.winner").forEach((td) => td.classList.remove("on", "winner"));
   }
@@ -95,7 +96,7 @@ function highlight(inGrid, outGrid, step) {
       if (td) td.classList.add("winner");
     }
   }
-  const out = outputCellOfStep(step);
+  const out = outputCellOfStep(step, order);
   if (outGrid && out) {
     const td = outGrid.querySelector(`td[data-cell="${out}"]`);
     if (td) td.classList.add("on");
