@@ -82,6 +82,8 @@ def test_every_window_carries_its_products_and_sum(client: httpx.Client) -> None
         ("flatten", {"input": "1 2 3", "shape": "two"}, "shape", "the shape must be three whole numbers"),
         ("softmax", {"logits": "1 nan"}, "logits", "NaN and infinity cannot be calculated"),
         ("dense", {"in": "0", "out": "10"}, "in", "at least one of its inputs"),
+        ("dense", {"in": "", "out": "10"}, "in", "at least one of its inputs, got 0"),
+        ("dense", {"in": "3", "out": "-2"}, "out", "at least one of its outputs"),
     ],
 )
 def test_bad_input_is_a_400_with_one_line_naming_the_field(client: httpx.Client, operation, body, field, says) -> None:

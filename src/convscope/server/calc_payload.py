@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from convscope import calc
+from convscope.calc.flatten import ORDERS
+from convscope.calc.pool import MODES
 from convscope.errors import ConvScopeError
 
 #: Whole numbers the fields take: up to nine digits (a dense layer of a billion inputs).
@@ -42,10 +44,10 @@ def _about(field: str | None) -> Iterator[None]:
         raise FieldError(str(exc), field) from exc
 
 
-def _whole(fields: Mapping[str, Any], name: str, label: str, default: int | None) -> int | None:
+def _optional_whole(fields: Mapping[str, Any], name: str, label: str) -> int | None:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
-        return default
+        return None  # an empty box: the calculator's default
     with _about(name):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**9:
             return value
@@ -53,6 +55,11 @@ def _whole(fields: Mapping[str, Any], name: str, label: str, default: int | None
         if match is None:
             raise ConvScopeError(f"the {label} takes a whole number such as 2, got {value!r}")
         return int(match.group(1))
+
+
+def _whole(fields: Mapping[str, Any], name: str, label: str, default: int) -> int:
+    value = _optional_whole(fields, name, label)
+    return default if value is None else value
 
 
 def _text(fields: Mapping[str, Any], name: str, default: str = "") -> str:
@@ -73,7 +80,6 @@ def _conv(f: Mapping[str, Any]) -> calc.Calculation:
     stride = _whole(f, "stride", "stride S", 1)
     padding = _whole(f, "padding", "padding P", 0)
     dilation = _whole(f, "dilation", "dilation D", 1)
-    assert stride is not None and padding is not None and dilation is not None
     with _about(None):
         return calc.convolve(grid, kernel, stride=stride, padding=padding, dilation=dilation)
 
@@ -87,11 +93,10 @@ def _pool(f: Mapping[str, Any]) -> calc.Calculation:
     with _about("input"):
         grid = calc.parse_matrix(_text(f, "input"), "input")
     size = _whole(f, "kernel_size", "window size K", 2)
-    stride = _whole(f, "stride", "stride S", None)
+    stride = _optional_whole(f, "stride", "stride S")
     padding = _whole(f, "padding", "padding P", 0)
-    assert size is not None and padding is not None
     mode = _text(f, "mode", "max")
-    with _about("mode" if mode not in ("max", "avg") else "kernel_size" if not 1 <= size <= calc.MAX_SIDE else None):
+    with _about("mode" if mode not in MODES else "kernel_size" if not 1 <= size <= calc.MAX_SIDE else None):
         return calc.pool(
             grid, kernel_size=size, stride=stride, padding=padding, mode=mode,
             count_include_pad=_flag(f, "count_include_pad"),
@@ -102,7 +107,7 @@ def _flatten(f: Mapping[str, Any]) -> calc.Calculation:
     with _about("shape"):
         shape = calc.parse_shape(_text(f, "shape"))
     order = _text(f, "order", "chw")
-    with _about("order" if order not in ("chw", "hwc") else "input"):
+    with _about("order" if order not in ORDERS else "input"):
         return calc.flatten(_text(f, "input"), shape, order=order)
 
 
@@ -112,10 +117,11 @@ def _softmax(f: Mapping[str, Any]) -> calc.Calculation:
 
 
 def _dense(f: Mapping[str, Any]) -> calc.Calculation:
-    inputs = _whole(f, "in", "number of inputs", None)
-    outputs = _whole(f, "out", "number of outputs", None)
-    with _about("in" if inputs is None or inputs < 1 else "out"):
-        return calc.dense_count(inputs, outputs, bias=_flag(f, "bias"))  # type: ignore[arg-type]
+    # An empty box reads as 0, which dense_count refuses with its own message.
+    inputs = _whole(f, "in", "number of inputs", 0)
+    outputs = _whole(f, "out", "number of outputs", 0)
+    with _about("in" if inputs < 1 else "out"):
+        return calc.dense_count(inputs, outputs, bias=_flag(f, "bias"))
 
 
 #: Each operation's calculator, by the id the page and the route use.

@@ -1,4 +1,4 @@
-"""The browser app: ``/`` serves the page; its assets are mounted at ``/static``."""
+"""The browser app: ``/`` serves the page, ``/sandbox`` the calculators; their assets are mounted at ``/static``."""
 
 from __future__ import annotations
 
