@@ -114,6 +114,22 @@ def test_bad_input_shows_the_servers_message_beside_the_field(page, server_url: 
     assert _errors(page) == []
 
 
+def test_a_custom_kernel_is_typed_in_its_box_and_refused_beside_it(page, server_url: str, api: httpx.Client) -> None:
+    _open(page, server_url)
+    page.fill("#field-input", MATRIX)
+    page.select_option("#field-kernel-choice", "custom")
+    assert page.evaluate("document.activeElement.id") == "field-kernel-custom"
+    page.fill("#field-kernel-custom", "1 0; 0 -1")
+    _computed(page, lambda: page.keyboard.press("Enter"))
+    expected = api.post("api/calc/conv", json={"input": MATRIX, "kernel": "1 0; 0 -1"}).json()
+    assert _grid(page, ".output-grid") == expected["output"] and _grid(page, ".kernel-grid") == [[1, 0], [0, -1]]
+    page.fill("#field-kernel-custom", "1 0; 0")
+    _computed(page, lambda: page.click("button.sandbox-compute"))
+    refused = api.post("api/calc/conv", json={"input": MATRIX, "kernel": "1 0; 0"}).json()
+    assert refused["field"] == "kernel" and page.inner_text("#error-kernel") == refused["detail"]
+    assert _errors(page) == []
+
+
 def test_a_kernel_bigger_than_the_input_is_explained_beside_compute(page, server_url: str, api: httpx.Client) -> None:
     _open(page, server_url)
     page.fill("#field-input", "1 2; 3 4")
