@@ -206,3 +206,18 @@ def test_screenshots_of_every_calculator(browser, server_url: str, size) -> None
             page.screenshot(path=str(ARTIFACTS / f"sandbox-{op}-{size[0]}x{size[1]}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_twelve_by_twelve_blur_at_full_precision_scrolls_inside_its_figure_not_the_page(browser, server_url: str) -> None:
+    context = browser.new_context(viewport={"width": 800, "height": 1000})
+    page = context.new_page()
+    try:
+        _open(page, server_url)
+        page.fill("#field-input", "; ".join(" ".join(str((r * 12 + c) % 7) for c in range(12)) for r in range(12)))
+        page.select_option("#field-kernel-choice", "box-blur")
+        _computed(page, lambda: page.click("button.sandbox-compute"))
+        assert page.locator(".output-grid tr").count() == 10
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.screenshot(path=str(ARTIFACTS / "sandbox-conv-12x12-blur-800x1000.png"), full_page=True)
+    finally:
+        context.close()
