@@ -153,3 +153,74 @@ class ArithInfo(BaseModel):
     report: dict[str, Any] = Field(description="convscope.arithmetic.arithmetic_report(...).to_dict()")
     padded: list[int] = Field(description="Padded input (H, W)")
     windows: WindowTaps
+
+
+# ---- the sandbox: calculators for the learner's own numbers (convscope.calc, server/calc_payload.py).
+
+#: A whole-number field: a number, or the text typed into the page's box.
+_Whole = int | str | None
+
+
+class CalcRequest(BaseModel):
+    """Typed numbers for one calculator, in the CLI's syntax; fields an operation does not use are ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    input: str | None = Field(None, max_length=20_000, description="A matrix '3 0 1; 1 5 8' (conv, relu, pool) or C·H·W values (flatten)")
+    kernel: str | None = Field(None, max_length=20_000, description="conv: a classic kernel's name (sobel-x, …) or a matrix")
+    stride: _Whole = Field(None, description="S (conv: 1; pool: the window size when absent)")
+    padding: _Whole = Field(None, description="P zeros on every side (0 when absent)")
+    dilation: _Whole = Field(None, description="conv: D (1 when absent)")
+    kernel_size: _Whole = Field(None, description="pool: the window size K (2 when absent)")
+    mode: str | None = Field(None, max_length=16, description="pool: max or avg")
+    count_include_pad: bool | None = Field(None, description="pool, avg: padding zeros count in the divisor (true when absent)")
+    shape: str | None = Field(None, max_length=64, description="flatten: C,H,W")
+    order: str | None = Field(None, max_length=16, description="flatten: chw (PyTorch) or hwc (Keras)")
+    logits: str | None = Field(None, max_length=20_000, description="softmax: one row of numbers")
+    in_features: _Whole = Field(None, alias="in", description="dense: inputs")
+    out_features: _Whole = Field(None, alias="out", description="dense: outputs")
+    bias: bool | None = Field(None, description="dense: with biases (true when absent)")
+
+
+class CalcErrorDetail(ErrorDetail):
+    """A refused calculation: the one-line message and the field it is about (null: the combination)."""
+
+    field: str | None = Field(None, description="The request field the message is about: the page shows it beside that box")
+
+
+class CalcStep(BaseModel):
+    """One intermediate step; window, value and term steps carry their numbers as extra fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: str = Field(description="note, window, value or term")
+    text: str = Field(description="The step in words, with its numbers")
+
+
+class CalcResult(BaseModel):
+    """``convscope.calc.Calculation.to_dict()``: the result under ``output``, every step under ``steps``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    operation: str
+    input: Any
+    settings: dict[str, Any]
+    output: Any
+    shape: list[int]
+    steps: list[CalcStep]
+
+
+class KernelInfo(BaseModel):
+    name: str | None
+    weights: list[list[float]]
+    divisor: int
+    size: list[int]
+    detects: str
+
+
+class CalcCatalog(BaseModel):
+    """What the sandbox page builds its form from."""
+
+    operations: list[dict[str, Any]] = Field(description="id, title, summary, formula and fields of each calculator")
+    kernels: list[KernelInfo]
+    max_side: int

@@ -1,5 +1,5 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import explain, model_samples, models, pages, samples, traces
+from convscope.server.routes import calc, explain, model_samples, models, pages, samples, traces
 
-ROUTERS = (models.router, model_samples.router, samples.router, traces.router, explain.router, pages.router)
+ROUTERS = (models.router, model_samples.router, samples.router, traces.router, explain.router, calc.router, pages.router)

@@ -1,4 +1,4 @@
-"""The browser app: ``/`` serves the page; its assets are mounted at ``/static``."""
+"""The browser app: ``/`` serves the page, ``/sandbox`` the calculators; their assets are mounted at ``/static``."""
 
 from __future__ import annotations
 
@@ -13,3 +13,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def index() -> FileResponse:
     return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/sandbox")
+def sandbox() -> FileResponse:
+    """The calculators for the learner's own numbers: a page of its own, no model needed."""
+    return FileResponse(WEB_DIR / "sandbox.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
