@@ -8,6 +8,7 @@ for sizes, ``torch.relu`` / ``torch.softmax`` for values.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable
@@ -163,6 +164,48 @@ def _softmax(q: Question, r: Recorded) -> object:
     return torch.softmax(torch.tensor(_floats(q.text), dtype=torch.float64), dim=0)[index].item()
 
 
+def _probe(module: nn.Module) -> nn.Module:
+    """A copy in which every unit's value grows with every input it reads: ones for weights, averages for maxima.
+
+    With a positive input every activation is positive, so ReLU passes gradients, and average
+    pooling sends a gradient to every tap of its window (max pooling only to the largest).
+    """
+    probe = copy.deepcopy(module).eval()
+    for parent in list(probe.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Conv2d):
+                nn.init.ones_(child.weight)
+                if child.bias is not None:
+                    nn.init.zeros_(child.bias)
+            elif isinstance(child, nn.BatchNorm2d):
+                child.reset_parameters()
+                child.reset_running_stats()
+            elif isinstance(child, nn.MaxPool2d):
+                setattr(parent, name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding, child.ceil_mode))
+            elif isinstance(child, nn.ReLU):
+                child.inplace = False
+    return probe
+
+
+def _extent(mask: torch.Tensor) -> int:
+    where = torch.nonzero(mask).flatten()
+    return int(where.max() - where.min() + 1)
+
+
+def _receptive(q: Question, r: Recorded) -> object:
+    y, x = _ints(r"Unit \(row (\d+), column (\d+)\)", q.text)
+    probe = _probe(r.network.module)
+    seen: list[torch.Tensor] = []
+    target = probe.get_submodule(r.network.layer(_layer(q)).target)
+    handle = target.register_forward_hook(lambda mod, args, out: seen.append(out))
+    image = torch.ones(1, *r.network.input_spec.shape, requires_grad=True)
+    probe(image)
+    handle.remove()
+    seen[0][0, 0, y, x].backward()
+    grad = image.grad[0].abs().sum(dim=0)
+    return [_extent(grad.sum(dim=1)), _extent(grad.sum(dim=0))]
+
+
 CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "input": _input,
     "output-units": lambda q, r: r.logits,
@@ -181,6 +224,7 @@ CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "dense-weights": _dense,
     "same-padding": _same,
     "multiplications": _mults,
+    "receptive-field": _receptive,
     "softmax": _softmax,
 }
 

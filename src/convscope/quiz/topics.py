@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convscope.errors import ConvScopeError
-from convscope.quiz import essay_topics, model_topics, size_topics, value_topics
+from convscope.quiz import essay_topics, model_topics, receptive, size_topics, value_topics
 from convscope.quiz.question import Topic
 
 TOPICS: dict[str, Topic] = {
@@ -26,6 +26,7 @@ TOPICS: dict[str, Topic] = {
         Topic("dense-weights", "weights of a fully connected layer", value_topics.dense_weights),
         Topic("same-padding", "'same' padding as a function of K", size_topics.same_padding),
         Topic("multiplications", "multiplications of a conv layer", model_topics.multiplications),
+        Topic("receptive-field", "input pixels one unit depends on", receptive.receptive_field_question),
         Topic("softmax", "softmax of given logits", value_topics.softmax_logits),
         Topic("explain-convolution", "free text: why convolutions need few weights", essay_topics.why_convolution),
         Topic("explain-strict-rule", "free text: pixels a window combination leaves over", essay_topics.why_strict),
