@@ -206,6 +206,24 @@ def _receptive(q: Question, r: Recorded) -> object:
     return [_extent(grad.sum(dim=1)), _extent(grad.sum(dim=0))]
 
 
+def _matrices(text: str) -> list[torch.Tensor]:
+    found = re.findall(r"\[([-\d. ;]+)\]", text)
+    return [torch.tensor([[float(v) for v in row.split()] for row in m.split(";")], dtype=torch.float64) for m in found]
+
+
+def _convolution(q: Question, r: Recorded) -> object:
+    kernel, image = _matrices(q.text)
+    stride, padding = _ints(r"stride (\d+) and padding (\d+)", q.text) if "stride" in q.text else (1, 0)
+    out = F.conv2d(image[None, None], kernel[None, None], stride=stride, padding=padding)
+    return out.flatten().tolist()
+
+
+def _pool_values(q: Question, r: Recorded) -> object:
+    (image,) = _matrices(q.text)
+    pool = F.max_pool2d if " max pooling" in q.text else F.avg_pool2d
+    return pool(image[None, None], 2).flatten().tolist()
+
+
 CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "input": _input,
     "output-units": lambda q, r: r.logits,
@@ -217,8 +235,10 @@ CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "biases": lambda q, r: 0 if _conv(q, r).bias is None else _conv(q, r).bias.numel(),
     "dense-alternative": _fc_alternative,
     "parameter-sharing": _sharing,
+    "convolution": _convolution,
     "relu": _relu,
     "pool-output-size": _pool_size,
+    "pool-values": _pool_values,
     "pool-stride": _pool_stride,
     "flatten": _flatten,
     "dense-weights": _dense,

@@ -85,3 +85,54 @@ def dense_weights(ctx: Context) -> Draft:
         explanation=f"Every output is connected to every input: {counts.weights.rule} = {counts.weights.formula}; "
         f"with {counts.biases.formula} biases that is {counts.formula} parameters.",
     )
+
+
+def _matrix(ctx: Context, rows: int, cols: int, low: int, high: int) -> list[list[float]]:
+    return [[float(ctx.rng.randint(low, high)) for _ in range(cols)] for _ in range(rows)]
+
+
+def matrix_text(grid: list[list[float]] | tuple[tuple[float, ...], ...]) -> str:
+    """``[[1, 2], [3, 4]]`` → "[1 2; 3 4]", the way ``convscope calc`` reads a matrix."""
+    return "[" + "; ".join(" ".join(num(v) for v in row) for row in grid) + "]"
+
+
+def _flat(grid: tuple[tuple[float, ...], ...]) -> list[float]:
+    return [v for row in grid for v in row]
+
+
+def convolution_values(ctx: Context) -> Draft:
+    """One convolution of small whole numbers, as the conv view works it out window by window."""
+    size, kernel, stride, padding = ctx.level((3, 2, 1, 0), (4, 3, 1, 0), (5, 3, 2, 1))
+    grid = _matrix(ctx, size, size, 0, 9)
+    weights = _matrix(ctx, kernel, kernel, -1, 2)
+    result = calc.convolve(grid, weights, stride=stride, padding=padding)
+    first = result.steps_of(calc.ConvWindow)[0].text
+    rows, cols = result.shape
+    settings = f" with stride {stride} and padding {padding}" if (stride, padding) != (1, 0) else ""
+    return Draft(
+        text=f"The {kernel}×{kernel} kernel {matrix_text(weights)} slides over the input {matrix_text(grid)}{settings} "
+        f"(no flipping, no bias; rows are separated by ';'). What is the {rows}×{cols} output? Give its values row "
+        "by row.",
+        answer=_flat(result.output),
+        kind="list",
+        view="conv",
+        explanation=f"Each output value is the sum of a window times the kernel, e.g. {first}; output "
+        f"{matrix_text(result.output)}.",
+    )
+
+
+def pooling_values(ctx: Context) -> Draft:
+    size = ctx.level(4, 4, 6)
+    mode = "max" if ctx.difficulty == "easy" or ctx.rng.random() < 0.6 else "avg"
+    grid = _matrix(ctx, size, size, 0, 9)
+    result = calc.pool(grid, kernel_size=2, mode=mode)
+    rows, cols = result.shape
+    word = "maximum" if mode == "max" else "average"
+    return Draft(
+        text=f"2×2 {mode} pooling with stride 2 is applied to {matrix_text(grid)} (rows separated by ';'). What is the "
+        f"{rows}×{cols} output? Give its values row by row.",
+        answer=_flat(result.output),
+        kind="list",
+        view="pool",
+        explanation=f"Each non-overlapping 2×2 window is replaced by its {word}: {matrix_text(result.output)}.",
+    )
