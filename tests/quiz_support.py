@@ -30,12 +30,14 @@ class Recorded:
     inputs: dict[str, tuple[int, ...]]
     outputs: dict[str, tuple[int, ...]]
     logits: int
+    #: Probabilities another tool computed for the sample images, by file name (CNN Explainer's expected.json).
+    expected_probabilities: dict[str, list[float]] | None = None
 
     def module(self, layer_name: str) -> nn.Module:
         return self.network.module.get_submodule(self.network.layer(layer_name).target)
 
 
-def record(network: Network) -> Recorded:
+def record(network: Network, expected_probabilities: dict[str, list[float]] | None = None) -> Recorded:
     inputs: dict[str, tuple[int, ...]] = {}
     outputs: dict[str, tuple[int, ...]] = {}
     handles = []
@@ -52,7 +54,7 @@ def record(network: Network) -> Recorded:
         out = network.module(torch.zeros(1, *network.input_spec.shape))
     for h in handles:
         h.remove()
-    return Recorded(network, inputs, outputs, out.shape[-1])
+    return Recorded(network, inputs, outputs, out.shape[-1], expected_probabilities)
 
 
 def _layer(q: Question) -> str:
@@ -224,6 +226,33 @@ def _pool_values(q: Question, r: Recorded) -> object:
     return pool(image[None, None], 2).flatten().tolist()
 
 
+def _sample_input(q: Question, r: Recorded) -> tuple[str, torch.Tensor]:
+    from convscope.inputs import load_image
+
+    file = re.search(r"sample image '([^']+)'", q.text).group(1)
+    return file, r.network.input_spec.preprocess(load_image(str(r.network.samples_dir / file)))
+
+
+def _traced_probability(q: Question, r: Recorded) -> object:
+    file, x = _sample_input(q, r)
+    index = r.network.class_names.index(re.search(r"the class '([^']+)'", q.text).group(1))
+    if r.expected_probabilities is not None:
+        return r.expected_probabilities[file][index]
+    with torch.no_grad():
+        return torch.softmax(r.network.module.eval()(x)[0].double(), dim=0)[index].item()
+
+
+def _traced_conv(q: Question, r: Recorded) -> object:
+    _, x = _sample_input(q, r)
+    channel, y, col = _ints(r"at channel (\d+), row (\d+), column (\d+)", q.text)
+    seen: list[torch.Tensor] = []
+    handle = _conv(q, r).register_forward_hook(lambda mod, args, out: seen.append(out))
+    with torch.no_grad():
+        r.network.module.eval()(x)
+    handle.remove()
+    return seen[0][0, channel, y, col].item()
+
+
 CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "input": _input,
     "output-units": lambda q, r: r.logits,
@@ -246,6 +275,8 @@ CHECKS: dict[str, Callable[[Question, Recorded], object]] = {
     "multiplications": _mults,
     "receptive-field": _receptive,
     "softmax": _softmax,
+    "traced-probability": _traced_probability,
+    "traced-conv-value": _traced_conv,
 }
 
 

@@ -8,6 +8,7 @@ the maps are smaller).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -21,32 +22,38 @@ from convscope.inputs import InputSpec
 from convscope.network import Network
 from convscope.quiz import TOPICS, generate
 from tests.conftest import CNN_EXPLAINER
-from tests.quiz_support import CHECKS, expected, matches, record
+from tests.quiz_support import CHECKS, Recorded, expected, matches, record
 
 SEEDS = (0, 1, 2, 3)
 ESSAYS = {name for name in TOPICS if name.startswith("explain-")}
 
 
-def _cnn_explainer() -> Network:
+def _cnn_explainer() -> Recorded:
+    """TinyVGG from its TF.js files, with its sample images and the probabilities CNN Explainer computed for them."""
     if not CNN_EXPLAINER.is_dir():
         pytest.skip(f"shared fixture missing: {CNN_EXPLAINER}")
     from convscope.formats.importers import import_file
 
+    expected = json.loads((CNN_EXPLAINER / "expected.json").read_text(encoding="utf-8"))
     imported = import_file(CNN_EXPLAINER / "model.json")
-    return Network(imported.module, imported.input_spec, imported.classes, name="cnn-explainer")
+    network = Network(imported.module, imported.input_spec, expected["classes"], name="cnn-explainer")
+    network.samples_dir = CNN_EXPLAINER / "images"
+    return record(network, {name: e["probabilities"] for name, e in expected["images"].items()})
 
 
 MODELS = {
-    "default": lambda: resolve_model("default"),
+    "default": lambda: record(resolve_model("default")),
     "cnn-explainer": _cnn_explainer,
-    "vgg16": lambda: resolve_model("vgg16", input_size=32),
-    "resnet18": lambda: resolve_model("resnet18", input_size=32),
+    "vgg16": lambda: record(resolve_model("vgg16", input_size=32)),
+    "resnet18": lambda: record(resolve_model("resnet18", input_size=32)),
 }
+#: Topics about a sample image's trace; zoo architectures (random weights, no samples) skip them.
+TRACED = {"traced-probability", "traced-conv-value"}
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
 def recorded(request):
-    return record(MODELS[request.param]())
+    return MODELS[request.param]()
 
 
 def test_every_numeric_topic_has_an_independent_check():
@@ -63,7 +70,8 @@ def test_every_answer_agrees_with_pytorch_or_a_hand_formula(recorded, difficulty
             want = expected(q, recorded)
             assert matches(q, want), f"{q.id} (seed {seed}): {q.text!r} answers {q.answer!r}, PyTorch gives {want!r}"
             checked.add(q.topic)
-    assert checked == set(CHECKS), "every numeric topic applies to these models and was checked"
+    untraced = recorded.network.samples_dir is None
+    assert checked == set(CHECKS) - (TRACED if untraced else set()), "every numeric topic that applies was checked"
 
 
 def test_softmax_answers_are_within_a_millionth_of_torch(recorded):
@@ -106,6 +114,12 @@ def test_each_question_has_the_fields_the_issue_asks_for_and_a_view():
         assert isinstance(q.answer, (int, float, str, list))
     assert len({q.id for q in quiz}) == len(quiz)
     assert [q.topic for q in quiz] == list(TOPICS), "one question per topic, in the registry's order"
+
+
+def test_models_without_sample_images_skip_the_traced_topics_and_say_why():
+    quiz = generate(resolve_model("resnet18", input_size=32), seed=0)
+    assert set(quiz.skipped) == TRACED
+    assert quiz.skipped["traced-probability"] == "the model has no sample images to trace"
 
 
 def test_the_same_seed_gives_the_same_questions_and_another_seed_other_variants():

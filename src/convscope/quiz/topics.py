@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convscope.errors import ConvScopeError
-from convscope.quiz import essay_topics, model_topics, receptive, size_topics, value_topics
+from convscope.quiz import essay_topics, model_topics, receptive, size_topics, traced_topics, value_topics
 from convscope.quiz.question import Topic
 
 TOPICS: dict[str, Topic] = {
@@ -30,6 +30,8 @@ TOPICS: dict[str, Topic] = {
         Topic("multiplications", "multiplications of a conv layer", model_topics.multiplications),
         Topic("receptive-field", "input pixels one unit depends on", receptive.receptive_field_question),
         Topic("softmax", "softmax of given logits", value_topics.softmax_logits),
+        Topic("traced-probability", "a class probability of a sample image, read off the app", traced_topics.traced_probability),
+        Topic("traced-conv-value", "one conv output of a sample image, read off the app", traced_topics.traced_conv_value),
         Topic("explain-convolution", "free text: why convolutions need few weights", essay_topics.why_convolution),
         Topic("explain-strict-rule", "free text: pixels a window combination leaves over", essay_topics.why_strict),
         Topic("explain-softmax", "free text: why softmax gives probabilities", essay_topics.why_softmax),
