@@ -86,3 +86,12 @@ def test_help_names_the_topics_and_formats(capsys):
     assert main(["quiz", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "relu, pool-output-size" in text and "{markdown,json,gift}" in text and "(default: medium)" in text
+
+
+def test_topics_that_do_not_apply_are_named_on_stderr_and_the_rest_printed(capsys):
+    assert main(["quiz", "tinyvgg", "--topics", "traced-probability,relu", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "note: skipped topic traced-probability: the model has no sample images to trace\n"
+    data = json.loads(captured.out)
+    assert [q["topic"] for q in data["questions"]] == ["relu"]
+    assert data["skipped"] == [{"topic": "traced-probability", "reason": "the model has no sample images to trace"}]
