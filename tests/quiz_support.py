@@ -87,12 +87,12 @@ def _input(q: Question, r: Recorded) -> object:
 def _conv_size(q: Question, r: Recorded) -> object:
     if q.kind == "list":
         return list(r.outputs[r.network.layer(_layer(q)).target][1:])
-    kernel, stride, padding, size = _ints(r"a (\d+)×\d+ kernel, stride (\d+) and padding (\d+) reads a (\d+)×", q.text)
+    kernel, stride, padding, size = _ints(r"an? (\d+)×\d+ kernel, stride (\d+) and padding (\d+) reads an? (\d+)×", q.text)
     return _conv_out(size, kernel, stride, padding)
 
 
 def _strict(q: Question, r: Recorded) -> object:
-    kernel, stride, padding, size = _ints(r"a (\d+)×\d+ window with stride (\d+) and padding (\d+) on a (\d+)×", q.text)
+    kernel, stride, padding, size = _ints(r"an? (\d+)×\d+ window with stride (\d+) and padding (\d+) on an? (\d+)×", q.text)
     return "true" if (size + 2 * padding - kernel) % stride == 0 else "false"
 
 
@@ -150,7 +150,7 @@ def _dense(q: Question, r: Recorded) -> object:
 
 
 def _same(q: Question, r: Recorded) -> object:
-    kernel = _ints(r"a (\d+)×\d+ (?:kernel|convolution)", q.text)[0]
+    kernel = _ints(r"an? (\d+)×\d+ (?:kernel|convolution)", q.text)[0]
     if "in total" in q.text:
         return kernel - 1
     (padding,) = [p for p in range(kernel) if _conv_out(20, kernel, 1, p) == 20]

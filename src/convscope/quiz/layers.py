@@ -48,4 +48,12 @@ def padding_text(layer: Layer) -> str:
 
 
 def window_text(pair: tuple[int, int]) -> str:
-    return f"{pair[0]}×{pair[1]}" if pair[0] != pair[1] else f"{pair[0]}×{pair[0]}"
+    return f"{pair[0]}×{pair[1]}"
+
+
+def a(number: int) -> str:
+    """The article before a number as it is read aloud: "an 8×8", "an 11×11", "a 3×3"."""
+    spoken = str(number)
+    # eleven, eighteen, eleven thousand…: the leading group of digits is read as one word
+    eleven = len(spoken) % 3 == 2 and spoken[:2] in ("11", "18")
+    return "an" if spoken.startswith("8") or eleven else "a"

@@ -12,6 +12,7 @@ from convscope.errors import ConvScopeError
 from convscope.network import Layer
 from convscope.quiz.layers import (
     WINDOW_POOLS,
+    a,
     conv_sides,
     convs,
     input_shape,
@@ -41,7 +42,7 @@ def _model_conv_size(ctx: Context) -> Draft:
     out = list(layer.output_shape[1:])
     dilation = f", dilation {window_text(hyper['dilation'])}" if hyper["dilation"] != (1, 1) else ""
     return Draft(
-        text=f"Layer '{layer.name}' convolves {h}×{w} maps with a {window_text(hyper['kernel'])} kernel, stride "
+        text=f"Layer '{layer.name}' convolves {h}×{w} maps with {a(hyper['kernel'][0])} {window_text(hyper['kernel'])} kernel, stride "
         f"{window_text(hyper['stride'])}, {padding_text(layer)}{dilation}. What is the height and width of its "
         "output (give H then W)?",
         answer=out,
@@ -72,8 +73,8 @@ def _made_up_conv_size(ctx: Context) -> Draft:
     out = arithmetic.conv_output_size(size, kernel, stride, padding)
     strict = arithmetic.strict_output_size(size, kernel, stride, padding)
     return Draft(
-        text=f"A convolution with a {kernel}×{kernel} kernel, stride {stride} and padding {padding} reads a "
-        f"{size}×{size} input. How many pixels wide is its output, as PyTorch computes it?",
+        text=f"A convolution with {a(kernel)} {kernel}×{kernel} kernel, stride {stride} and padding {padding} reads "
+        f"{a(size)} {size}×{size} input. How many pixels wide is its output, as PyTorch computes it?",
         answer=out,
         view="explorer",
         explanation=f"{FLOOR_RULE}: {strict.fraction}, rounded down: {out}.",
@@ -93,8 +94,8 @@ def strict_rule(ctx: Context) -> Draft:
         else f"{strict.reason}. PyTorch still computes floor of it, {strict.floor}, and drops what is left over"
     )
     return Draft(
-        text=f"True or false: a {kernel}×{kernel} window with stride {stride} and padding {padding} on a "
-        f"{size}×{size} input is valid under the strict rule (the windows cover the padded input exactly, "
+        text=f"True or false: {a(kernel)} {kernel}×{kernel} window with stride {stride} and padding {padding} on "
+        f"{a(size)} {size}×{size} input is valid under the strict rule (the windows cover the padded input exactly, "
         "nothing left over).",
         answer="true" if strict.valid else "false",
         tolerance=None,
@@ -110,7 +111,7 @@ def same_padding(ctx: Context) -> Draft:
         even = odd - 1
         same = arithmetic.same_padding(even)
         return Draft(
-            text=f"With stride 1, a {even}×{even} kernel needs how many zero rows in total (top plus bottom) to keep "
+            text=f"With stride 1, {a(even)} {even}×{even} kernel needs how many zero rows in total (top plus bottom) to keep "
             "the output the same size as the input?",
             answer=same.top + same.bottom,
             view="explorer",
@@ -119,7 +120,7 @@ def same_padding(ctx: Context) -> Draft:
         )
     same = arithmetic.same_padding(odd)
     return Draft(
-        text=f"With stride 1, how many zeros P on each side keep the output of a {odd}×{odd} convolution the same "
+        text=f"With stride 1, how many zeros P on each side keep the output of {a(odd)} {odd}×{odd} convolution the same "
         "size as its input?",
         answer=same.top,
         view="explorer",
@@ -146,7 +147,7 @@ def pool_output_size(ctx: Context) -> Draft:
     strict = arithmetic.strict_output_hw((h, w), hyper["kernel"], hyper["stride"], hyper["padding"], hyper["dilation"])
     pad = f", padding {window_text(hyper['padding'])}" if hyper["padding"] != (0, 0) else ""
     return Draft(
-        text=f"Layer '{layer.name}' is {hyper['pool']} pooling with a {window_text(hyper['kernel'])} window and "
+        text=f"Layer '{layer.name}' is {hyper['pool']} pooling with {a(hyper['kernel'][0])} {window_text(hyper['kernel'])} window and "
         f"stride {window_text(hyper['stride'])}{pad}, reading {c}×{h}×{w} maps. What are the height and width of "
         "its output (give H then W)?",
         answer=list(out),

@@ -129,7 +129,7 @@ def pooling_values(ctx: Context) -> Draft:
     rows, cols = result.shape
     word = "maximum" if mode == "max" else "average"
     return Draft(
-        text=f"2×2 {mode} pooling with stride 2 is applied to {matrix_text(grid)} (rows separated by ';'). What is the "
+        text=f"2×2 {'max' if mode == 'max' else 'average'} pooling with stride 2 is applied to {matrix_text(grid)} (rows separated by ';'). What is the "
         f"{rows}×{cols} output? Give its values row by row.",
         answer=_flat(result.output),
         kind="list",
