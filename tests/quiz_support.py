@@ -32,6 +32,13 @@ class Recorded:
     logits: int
     #: Probabilities another tool computed for the sample images, by file name (CNN Explainer's expected.json).
     expected_probabilities: dict[str, list[float]] | None = None
+    #: The all-ones copy receptive fields are measured on, made once (a VGG-16 copy is not cheap).
+    _probe: nn.Module | None = None
+
+    def probe(self) -> nn.Module:
+        if self._probe is None:
+            self._probe = _probe(self.network.module)
+        return self._probe
 
     def module(self, layer_name: str) -> nn.Module:
         return self.network.module.get_submodule(self.network.layer(layer_name).target)
@@ -196,7 +203,7 @@ def _extent(mask: torch.Tensor) -> int:
 
 def _receptive(q: Question, r: Recorded) -> object:
     y, x = _ints(r"Unit \(row (\d+), column (\d+)\)", q.text)
-    probe = _probe(r.network.module)
+    probe = r.probe()
     seen: list[torch.Tensor] = []
     target = probe.get_submodule(r.network.layer(_layer(q)).target)
     handle = target.register_forward_hook(lambda mod, args, out: seen.append(out))

@@ -24,7 +24,7 @@ from convscope.quiz import TOPICS, generate
 from tests.conftest import CNN_EXPLAINER
 from tests.quiz_support import CHECKS, Recorded, expected, matches, record
 
-SEEDS = (0, 1, 2, 3)
+SEEDS = (0, 1, 2)
 ESSAYS = {name for name in TOPICS if name.startswith("explain-")}
 
 
@@ -64,7 +64,7 @@ def test_every_numeric_topic_has_an_independent_check():
 def test_every_answer_agrees_with_pytorch_or_a_hand_formula(recorded, difficulty):
     checked = set()
     for seed in SEEDS:
-        for q in generate(recorded.network, seed=seed, difficulty=difficulty, count=2 * len(TOPICS)):
+        for q in generate(recorded.network, seed=seed, difficulty=difficulty, count=len(TOPICS) + 8):
             if q.kind == "essay":
                 continue
             want = expected(q, recorded)
