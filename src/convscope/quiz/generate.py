@@ -59,9 +59,11 @@ def generate(
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
         raise ConvScopeError(f"count must be a whole number from 1 to {MAX_COUNT}, got {count!r}")
 
+    shared: dict = {}
+
     def draft(name: str, round_: int, attempt: int) -> Draft:
         rng = random.Random(f"{seed}/{name}/{round_}/{attempt}")
-        return TOPICS[name].make(Context(network, rng, difficulty))
+        return TOPICS[name].make(Context(network, rng, difficulty, shared))
 
     skipped: dict[str, str] = {}
     live: list[str] = []

@@ -72,6 +72,8 @@ class Context:
     network: Network
     rng: random.Random
     difficulty: str
+    #: Work one quiz shares between its topics and rounds (the trace of a sample image), dropped with the quiz.
+    shared: dict[Any, Any] = field(default_factory=dict)
 
     def pick(self, layers: list[Layer], what: str) -> Layer:
         """One of ``layers``: the first on easy (the one a course starts with), any of them otherwise."""

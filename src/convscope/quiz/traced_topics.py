@@ -8,8 +8,6 @@ without sample images (a zoo architecture with random weights) skips these.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from convscope.calc import num
 from convscope.explain import explain
 from convscope.explain.steps import ConvStep
@@ -31,16 +29,13 @@ def samples(network: Network) -> list[SampleImage]:
     return sorted(found, key=lambda s: s.file)
 
 
-@lru_cache(maxsize=8)
-def _trace(network: Network, path: str) -> Trace:
-    """One trace per (model, image) for the whole quiz: topics and rounds ask about the same few images."""
-    return network.run(network.input_spec.preprocess(load_image(path)))
-
-
 def _sample(ctx: Context) -> tuple[SampleImage, Trace]:
     found = samples(ctx.network)
     sample = found[0] if ctx.difficulty == "easy" else ctx.rng.choice(found)
-    return sample, _trace(ctx.network, str(sample.path))
+    key = ("trace", str(sample.path))  # one trace per image for the whole quiz: topics and rounds share them
+    if key not in ctx.shared:
+        ctx.shared[key] = ctx.network.run(ctx.network.input_spec.preprocess(load_image(str(sample.path))))
+    return sample, ctx.shared[key]
 
 
 def traced_probability(ctx: Context) -> Draft:
