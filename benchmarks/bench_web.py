@@ -17,19 +17,21 @@ from __future__ import annotations
 import argparse
 import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+# The browser tests' Chromium and flags, so the benchmark drives the browser the tests check.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.requirements import CHROMIUM, CHROMIUM_ARGS
 
 # ---- config ------------------------------------------------------------------
 MODEL = "default"
 REPEATS = 15
 WARMUP = 3
 GOAL_MS = 150.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 900}
 # -------------------------------------------------------------------------------
 
@@ -104,7 +106,7 @@ def browser_times(url: str, service, sample_ids: list[str], repeats: int, *, col
 
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(url)
         page.wait_for_function("document.body.dataset.drawn && document.body.dataset.drawn.length > 0")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -115,7 +117,7 @@ class NotACNN(nn.Module):
         return self.fc(self.flatten(x))
 
 
-class CustomLayerNet(nn.Module):
+class CustomLayerNet(nn.Sequential):
     """A childless module ConvScope has no kind for becomes an ``other`` layer."""
 
     class Swish2(nn.Module):
@@ -123,11 +125,7 @@ class CustomLayerNet(nn.Module):
             return x * torch.sigmoid(2 * x)
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3)
-        self.act = self.Swish2()
-        self.flatten = nn.Flatten()
-        self.fc = nn.Linear(4 * 6 * 6, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.flatten(self.act(self.conv(x))))
+        # conv → act → flatten → fc, named so the layers are ``conv``, ``act``, ``flatten``, ``fc``.
+        super().__init__(
+            OrderedDict(conv=nn.Conv2d(3, 4, 3), act=self.Swish2(), flatten=nn.Flatten(), fc=nn.Linear(4 * 6 * 6, 2))
+        )

@@ -21,6 +21,16 @@ import pytest
 from convscope.data.fashion_mnist import DEFAULT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: How Playwright starts it, for the browser tests and ``benchmarks/bench_web.py`` alike.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: CNN Explainer's TinyVGG with its images and probabilities, in the shared folder beside the repository.
 CNN_EXPLAINER = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "cnn-explainer-tinyvgg"
 FASHION_MNIST = DEFAULT_ROOT

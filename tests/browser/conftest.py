@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from convscope.formats import zoo_network
@@ -18,15 +19,6 @@ from tests import requirements
 from tests.server.images import write_samples
 from tests.server.live import live_server
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress"]
 
@@ -56,9 +48,20 @@ def server_url(browser_app) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser(chromium: Path) -> Iterator[object]:
     with requirements.playwright_sync_api().sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=requirements.CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def api_fixture(url_fixture: str):
+    """An ``api`` fixture for a module with its own live server: an HTTP client on the URL ``url_fixture`` yields."""
+
+    @pytest.fixture
+    def api(request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+        with httpx.Client(base_url=request.getfixturevalue(url_fixture), timeout=30) as client:
+            yield client
+
+    return api
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from convscope.formats import zoo_network
 from convscope.inputs import InputSpec
 from convscope.network import Network
 from convscope.server import create_app
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, api_fixture
 from tests.models import CustomLayerNet, ResidualNet
 from tests.server.images import write_samples
 from tests.server.live import live_server
@@ -35,10 +35,7 @@ def details_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def api(details_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=details_url, timeout=30) as client:
-        yield client
+api = api_fixture("details_url")
 
 
 def _open(page, url: str, query: str) -> None:
@@ -86,6 +83,15 @@ def _esc_to(page, view: str | None, shot: str | None = "") -> None:
 
 def _no_errors(page) -> None:
     assert page.errors == [], page.errors
+
+
+def _click_map(page, api: httpx.Client, model: str, image: str, layer: str, channel: int, at: tuple[int, int], view: str):
+    """Click one channel's map at ``at`` (x, y), wait for ``view``: the clicked position and the API's step for it."""
+    page.click(f"canvas.map[data-layer='{layer}'][data-channel='{channel}']", position={"x": at[0], "y": at[1]})
+    _view(page, view)
+    position = _position(page, ".dnumbers")
+    c, y, x = position
+    return position, _explain(api, model, image, layer, channel=c, y=y, x=x)
 
 
 def test_conv_elastic_view_sweeps_then_shows_the_api_sum(page, details_url, api) -> None:
@@ -140,11 +146,8 @@ def test_conv_formula_view_shows_the_window_products_and_sum_of_one_channel(page
 
 def test_relu_view_opens_from_a_map_and_shows_the_worked_formula(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_0")
-    page.click("canvas.map[data-layer='relu_2_1'][data-channel='5']", position={"x": 5, "y": 5})
-    _view(page, "activation")
-    channel, y, x = _position(page, ".dnumbers")
+    (channel, _, _), step = _click_map(page, api, "rgb", "sample_0", "relu_2_1", 5, (5, 5), "activation")
     assert channel == 5
-    step = _explain(api, "rgb", "sample_0", "relu_2_1", channel=5, y=y, x=x)
     assert page.locator(".dworked").first.inner_text() == step["worked"]
     assert _shown(page, ".step-output") == pytest.approx(step["output"], rel=1e-12)
     assert _shown(page, ".step-input") == pytest.approx(step["input"], rel=1e-12)
@@ -154,10 +157,7 @@ def test_relu_view_opens_from_a_map_and_shows_the_worked_formula(page, details_u
 
 def test_pool_view_shows_the_window_and_its_winner(page, details_url, api) -> None:
     _open(page, details_url, "?model=rgb&image=sample_1")
-    page.click("canvas.map[data-layer='max_pool_2'][data-channel='3']", position={"x": 20, "y": 12})
-    _view(page, "pool")
-    channel, y, x = _position(page, ".dnumbers")
-    step = _explain(api, "rgb", "sample_1", "max_pool_2", channel=channel, y=y, x=x)
+    _, step = _click_map(page, api, "rgb", "sample_1", "max_pool_2", 3, (20, 12), "pool")
     cells = page.locator(".pool-window td")
     assert [float(cells.nth(i).get_attribute("title")) for i in range(cells.count())] == [v for row in step["window"] for v in row]
     winner = page.locator(".pool-window td.winner")
@@ -194,16 +194,10 @@ def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, detai
 
 def test_batchnorm_and_residual_add_views(page, details_url, api) -> None:
     _open(page, details_url, "?model=residual&image=sample_0")
-    page.click("canvas.map[data-layer='bn'][data-channel='3']", position={"x": 10, "y": 10})
-    _view(page, "batchnorm")
-    channel, y, x = _position(page, ".dnumbers")
-    step = _explain(api, "residual", "sample_0", "bn", channel=channel, y=y, x=x)
+    _, step = _click_map(page, api, "residual", "sample_0", "bn", 3, (10, 10), "batchnorm")
     assert _shown(page, ".step-output") == pytest.approx(step["output"], rel=1e-12)
     _esc_to(page, None)
-    page.click("canvas.map[data-layer='add'][data-channel='1']", position={"x": 3, "y": 20})
-    _view(page, "add")
-    channel, y, x = _position(page, ".dnumbers")
-    step = _explain(api, "residual", "sample_0", "add", channel=channel, y=y, x=x)
+    _, step = _click_map(page, api, "residual", "sample_0", "add", 1, (3, 20), "add")
     terms = page.locator(".add-term")
     assert [float(terms.nth(i).get_attribute("title").split(": ")[1]) for i in range(terms.count())] == [t["value"] for t in step["terms"]]
     _esc_to(page, None)

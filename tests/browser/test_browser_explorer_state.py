@@ -12,7 +12,7 @@ from torch import nn
 
 from convscope.formats import zoo_network
 from convscope.server import create_app
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, api_fixture
 from tests.server.images import write_samples
 from tests.server.live import live_server
 
@@ -32,10 +32,7 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def api(wide: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=wide, timeout=30) as client:
-        yield client
+api = api_fixture("wide")
 
 
 def _query(page) -> dict[str, str]:

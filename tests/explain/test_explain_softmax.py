@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 
 import pytest
 import torch
@@ -71,23 +72,11 @@ def test_probabilities_of_a_model_without_softmax_layer_match_the_trace(tinyvgg_
         assert_readds(step.computed, float(trace.probabilities[0, k]), step.scale)
 
 
-class ChannelSoftmax(nn.Module):
-    """Softmax across channels at every pixel, as segmentation heads do."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(2, 4, 3)
-        self.soft = nn.Softmax(dim=1)
-        self.flatten = nn.Flatten()
-        self.fc = nn.Linear(4 * 3 * 3, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.flatten(self.soft(self.conv(x))))
-
-
 def test_softmax_across_channels_shows_the_vector_through_the_pixel() -> None:
     torch.manual_seed(4)
-    net = Network(ChannelSoftmax(), InputSpec(2, 5, 5))
+    # Softmax across channels at every pixel, as segmentation heads do.
+    layers = OrderedDict(conv=nn.Conv2d(2, 4, 3), soft=nn.Softmax(dim=1), flatten=nn.Flatten(), fc=nn.Linear(4 * 3 * 3, 2))
+    net = Network(nn.Sequential(layers), InputSpec(2, 5, 5))
     trace = net.run(torch.randn(1, 2, 5, 5))
     step = explain(trace, "soft", channel=2, y=1, x=0)
     assert torch.equal(step.logits, trace.output("conv")[0, :, 1, 0])

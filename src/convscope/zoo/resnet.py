@@ -13,6 +13,8 @@ nothing to move here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -85,43 +87,31 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-@register_model(
-    "resnet18",
-    input_spec=imagenet_spec("resnet18"),
-    published_params=11_689_512,
-    description="ResNet-18 (He et al. 2016): stem, 4 stages of 2 basic blocks, global average pool",
-)
-def resnet18(*, num_classes: int = 1000, input_size: int = 224) -> ResNet:
-    """Build ResNet-18 with random weights.
+def _register(
+    name: str, blocks_per_stage: tuple[int, int, int, int], published_params: int, stages: str
+) -> Callable[..., ResNet]:
+    """Register one depth of ResNet: the builders differ only in blocks per stage."""
+    depth = name.removeprefix("resnet")
+
+    def build(*, num_classes: int = 1000, input_size: int = 224) -> ResNet:
+        check_min_size(name, input_size, 1)
+        return ResNet(blocks_per_stage, num_classes)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = f"""Build ResNet-{depth} with random weights.
 
     Args:
         num_classes: units of the output layer.
         input_size: H = W of the input; the global pool takes any size.
 
     Example:
-        >>> sum(p.numel() for p in resnet18().parameters())
-        11689512
+        >>> sum(p.numel() for p in {name}().parameters())
+        {published_params}
     """
-    check_min_size("resnet18", input_size, 1)
-    return ResNet((2, 2, 2, 2), num_classes)
+    description = f"ResNet-{depth} (He et al. 2016): stem, 4 stages of {stages} basic blocks, global average pool"
+    register_model(name, input_spec=imagenet_spec(name), published_params=published_params, description=description)(build)
+    return build
 
 
-@register_model(
-    "resnet34",
-    input_spec=imagenet_spec("resnet34"),
-    published_params=21_797_672,
-    description="ResNet-34 (He et al. 2016): stem, 4 stages of 3, 4, 6, 3 basic blocks, global average pool",
-)
-def resnet34(*, num_classes: int = 1000, input_size: int = 224) -> ResNet:
-    """Build ResNet-34 with random weights.
-
-    Args:
-        num_classes: units of the output layer.
-        input_size: H = W of the input; the global pool takes any size.
-
-    Example:
-        >>> sum(p.numel() for p in resnet34().parameters())
-        21797672
-    """
-    check_min_size("resnet34", input_size, 1)
-    return ResNet((3, 4, 6, 3), num_classes)
+resnet18 = _register("resnet18", (2, 2, 2, 2), 11_689_512, "2")
+resnet34 = _register("resnet34", (3, 4, 6, 3), 21_797_672, "3, 4, 6, 3")

@@ -13,24 +13,23 @@ const VIEWS = {
 };
 const L = (name, kind = "conv2d") => ({ name, kind, ...VIEWS[kind] });
 
+/** Each named layer is in the block given for it. */
+function assertBlocks(blocks, expected) {
+  for (const [layer, block] of Object.entries(expected)) assert.equal(blocks.get(layer), block, layer);
+}
+
 test("pools close blocks in a plain network", () => {
-  const blocks = layerBlocks(tinyvgg.layers);
-  assert.equal(blocks.get("input"), "input");
-  assert.equal(blocks.get("conv_1_1"), "block 1");
-  assert.equal(blocks.get("max_pool_1"), "block 1");
-  assert.equal(blocks.get("conv_2_1"), "block 2");
-  assert.equal(blocks.get("max_pool_2"), "block 2");
-  assert.equal(blocks.get("output"), "block 3");
+  assertBlocks(layerBlocks(tinyvgg.layers), {
+    input: "input", conv_1_1: "block 1", max_pool_1: "block 1", conv_2_1: "block 2", max_pool_2: "block 2", output: "block 3",
+  });
 });
 
 test("model-defined blocks come from module names; Sequential indices do not count", () => {
   const blocks = layerBlocks([L("input", "input"), L("conv1"), L("maxpool", "maxpool2d"), L("layer1.0.conv1"), L("layer1.0.relu", "relu"), L("add", "add"), L("layer1.1.conv1"), L("inception3a.branch2.0.conv"), L("features.0"), L("features.1", "relu"), L("features.2", "maxpool2d"), L("features.3")]);
-  assert.equal(blocks.get("conv1"), "block 1");
-  assert.equal(blocks.get("maxpool"), "block 1");
-  assert.equal(blocks.get("layer1.0.conv1"), "layer1.0");
-  assert.equal(blocks.get("add"), "layer1.0");
-  assert.equal(blocks.get("layer1.1.conv1"), "layer1.1");
-  assert.equal(blocks.get("inception3a.branch2.0.conv"), "inception3a");
+  assertBlocks(blocks, {
+    conv1: "block 1", maxpool: "block 1", "layer1.0.conv1": "layer1.0", add: "layer1.0",
+    "layer1.1.conv1": "layer1.1", "inception3a.branch2.0.conv": "inception3a",
+  });
   assert.equal(blocks.get("features.0"), blocks.get("features.1"));
   assert.notEqual(blocks.get("features.3"), blocks.get("features.0"));
 });

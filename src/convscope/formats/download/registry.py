@@ -11,22 +11,20 @@ the published name is checked: :attr:`RemoteFile.verified_by` says which.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from convscope.inputs import InputSpec
+from convscope.zoo.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from convscope.zoo.tinyvgg import CNN_EXPLAINER_CLASSES
 
 #: CNN Explainer (Wang et al. 2020, poloclub/cnn-explainer, MIT licence), pinned to one commit.
 _CNN_EXPLAINER = "https://raw.githubusercontent.com/poloclub/cnn-explainer/d0971f9447ed9806022a3d47587b62394682bc51"
 _TORCHVISION = "https://download.pytorch.org/models"
 _ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
-
-#: ImageNet's per-channel statistics, the scaling torchvision's checkpoints were trained with.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ class RemoteFile:
         return "sha256" if len(self.sha256) == 64 else "sha256 prefix"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "url": self.url, "size": self.size, "sha256": self.sha256, "verified_by": self.verified_by}
+        return {"name": self.name, **asdict(self), "verified_by": self.verified_by}
 
 
 @dataclass(frozen=True)
@@ -151,10 +149,7 @@ def _cnn_explainer() -> Downloadable:
                 f"{data}/group1-shard1of1.bin", 79680, "306666f2a1cc2a0a8f7b3422617daac5ecdca20c707ab44b721522be1fe3f630"
             ),
         ),
-        classes=(
-            "lifeboat", "ladybug", "pizza", "bell pepper", "school bus",
-            "koala", "espresso", "red panda", "orange", "sport car",
-        ),  # fmt: skip
+        classes=CNN_EXPLAINER_CLASSES,
         # CNN Explainer feeds its 64x64 images unresized, divided by 255.
         input_spec=InputSpec(3, 64, 64),
         licence_file=RemoteFile(
@@ -170,10 +165,33 @@ _TORCHVISION_LICENCE = (
 )
 
 
-def _imagenet(name: str, zoo: str, file: str, size: int | None, sha256: str, description: str, **spec: Any) -> Downloadable:
-    mean, std = spec.pop("mean", IMAGENET_MEAN), spec.pop("std", IMAGENET_STD)
+#: torchvision's ImageNet-1k checkpoints (IMAGENET1K_V1), served as ``{zoo}-imagenet``: the zoo
+#: architecture, the file, its size and sha256, the description, and zoo options or scaling beyond
+#: the usual ImageNet ones.
+_IMAGENET: tuple[tuple[str, str, int | None, str, str, dict[str, Any]], ...] = (
+    ("vgg16", "vgg16-397923af.pth", 553_433_881, "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
+     "VGG-16 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 71.6 % top-1)", {}),
+    # torchvision's AlexNet pads its first convolution by 2 on a 224x224 input.
+    ("alexnet", "alexnet-owt-7be5be79.pth", 244_408_911, "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
+     "AlexNet (one-GPU variant) trained on ImageNet-1k (torchvision IMAGENET1K_V1, 56.5 % top-1)",
+     {"conv1_padding": 2}),
+    ("resnet18", "resnet18-f37072fd.pth", 46_830_571, "f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
+     "ResNet-18 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 69.8 % top-1)", {}),
+    ("resnet34", "resnet34-b627a593.pth", 87_319_819, "b627a593bcbe140c234610266fe4f8ae95ea42fc881d091c9b6052e6b1d0590f",
+     "ResNet-34 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 73.3 % top-1)", {}),
+    # Ported from TensorFlow: torchvision's transform_input turns ImageNet-scaled input back into
+    # (p - 0.5) / 0.5, so reading pixels that way directly is the same computation.
+    ("googlenet", "googlenet-1378be20.pth", None, "1378be20",
+     "GoogLeNet trained on ImageNet-1k (torchvision IMAGENET1K_V1, 69.8 % top-1; auxiliary heads dropped)",
+     {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}),
+)  # fmt: skip
+
+
+def _imagenet(zoo: str, file: str, size: int | None, sha256: str, description: str, spec: dict[str, Any]) -> Downloadable:
+    options = dict(spec)
+    mean, std = options.pop("mean", IMAGENET_MEAN), options.pop("std", IMAGENET_STD)
     return Downloadable(
-        name=name,
+        name=f"{zoo}-imagenet",
         description=description,
         licence=_TORCHVISION_LICENCE,
         homepage="https://pytorch.org/vision/stable/models.html",
@@ -183,45 +201,14 @@ def _imagenet(name: str, zoo: str, file: str, size: int | None, sha256: str, des
         # torchvision evaluates these checkpoints on Resize(256) + CenterCrop(224) with ImageNet scaling.
         input_spec=InputSpec(3, 224, 224, mean=mean, std=std, resize=256),
         zoo=zoo,
-        zoo_options={"input_size": 224, **spec},
+        zoo_options={"input_size": 224, **options},
     )
 
 
 @cache
 def downloads() -> dict[str, Downloadable]:
     """Every downloadable model by name, in listing order."""
-    entries = [
-        _cnn_explainer(),
-        _imagenet(
-            "vgg16-imagenet", "vgg16", "vgg16-397923af.pth", 553_433_881,
-            "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
-            "VGG-16 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 71.6 % top-1)",
-        ),
-        # torchvision's AlexNet pads its first convolution by 2 on a 224x224 input.
-        _imagenet(
-            "alexnet-imagenet", "alexnet", "alexnet-owt-7be5be79.pth", 244_408_911,
-            "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
-            "AlexNet (one-GPU variant) trained on ImageNet-1k (torchvision IMAGENET1K_V1, 56.5 % top-1)",
-            conv1_padding=2,
-        ),
-        _imagenet(
-            "resnet18-imagenet", "resnet18", "resnet18-f37072fd.pth", 46_830_571,
-            "f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
-            "ResNet-18 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 69.8 % top-1)",
-        ),
-        _imagenet(
-            "resnet34-imagenet", "resnet34", "resnet34-b627a593.pth", 87_319_819,
-            "b627a593bcbe140c234610266fe4f8ae95ea42fc881d091c9b6052e6b1d0590f",
-            "ResNet-34 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 73.3 % top-1)",
-        ),
-        # Ported from TensorFlow: torchvision's transform_input turns ImageNet-scaled input back into
-        # (p - 0.5) / 0.5, so reading pixels that way directly is the same computation.
-        _imagenet(
-            "googlenet-imagenet", "googlenet", "googlenet-1378be20.pth", None, "1378be20",
-            "GoogLeNet trained on ImageNet-1k (torchvision IMAGENET1K_V1, 69.8 % top-1; auxiliary heads dropped)",
-            mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
-        ),
-    ]  # fmt: skip
+    entries = [_cnn_explainer(), *(_imagenet(*row) for row in _IMAGENET)]
     return {entry.name: entry for entry in entries}
 
 
