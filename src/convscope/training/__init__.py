@@ -3,7 +3,7 @@
 Example:
     >>> from convscope.training import TrainConfig, train
     >>> train(TrainConfig(arch="tinyvgg", data="fashion-mnist", epochs=1, limit_train=500,
-    ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick").test.accuracy  # doctest: +SKIP
+    ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick").test.accuracy  # trains for a minute  # doctest: +SKIP
     0.65
 """
 

@@ -186,7 +186,7 @@ def fit(
         progress: show tqdm bars (main process only).
 
     Example:
-        >>> fit(model, train, val, spec, config, ctx=ctx, optimizer=opt, state=LoopState()).epoch  # doctest: +SKIP
+        >>> fit(model, train, val, spec, config, ctx=ctx, optimizer=opt, state=LoopState()).epoch  # trains for minutes  # doctest: +SKIP
         15
     """
     augmentation = Augmentation.parse(config.augment) if config.augment else None

@@ -4,7 +4,7 @@ Example:
     >>> from convscope.formats.download import ensure_model, list_downloads
     >>> "cnn-explainer" in list_downloads()
     True
-    >>> ensure_model("cnn-explainer")   # fetched once, then read from the cache  # doctest: +SKIP
+    >>> ensure_model("cnn-explainer")   # fetched once, then read from the cache; needs the internet  # doctest: +SKIP
     PosixPath('/home/me/.cache/convscope/models/cnn-explainer')
 """
 
