@@ -71,8 +71,10 @@ def prepare(config: TrainConfig) -> Prepared:
     """Load and check the data and the architecture options of ``config``.
 
     Example:
-        >>> prepare(TrainConfig(arch="tinyvgg", data="fashion-mnist", arch_options={"in_channels": 1, "input_size": 28})).spec.shape  # doctest: +SKIP
-        (1, 28, 28)
+        >>> prepared = prepare(TrainConfig(arch="tinyvgg", data="shapes", val_fraction=0.5,
+        ...                                arch_options={"in_channels": 1, "input_size": 28}))
+        >>> prepared.spec.shape, prepared.classes
+        ((1, 28, 28), ('circle', 'square'))
     """
     from convscope.zoo import get_entry
 
