@@ -191,9 +191,10 @@ def train(
         on_epoch: optional ``function(EpochMetrics)`` called on the main process after each epoch.
 
     Example:
-        >>> train(TrainConfig(arch="tinyvgg", data="fashion-mnist", epochs=1, limit_train=500,
-        ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick").test.accuracy  # trains for a minute  # doctest: +SKIP
-        0.6523
+        >>> result = train(TrainConfig(arch="tinyvgg", data="shapes", epochs=1, val_fraction=0.5,
+        ...                            arch_options={"in_channels": 1, "input_size": 28}), "runs/quick", progress=False)
+        >>> result.epochs, sorted(p.name for p in Path("runs/quick").iterdir())
+        (1, ['checkpoint.pt', 'config.json', 'confusion.png', 'curves.png', 'metrics.csv', 'metrics.json', 'model', 'test.json'])
     """
     out = Path(out)
     started = time.perf_counter()
