@@ -71,6 +71,10 @@ NETWORK_OF_EXAMPLE = {
 }
 
 
+#: Modules whose examples download CNN Explainer's TinyVGG: served by ``tests.download_mirror``.
+DOWNLOADS_FROM_THE_MIRROR = {"convscope.formats.download"}
+
+
 @functools.cache
 def namespace(network: str = "tinyvgg") -> dict[str, Any]:
     """``net``, a seeded ``trace`` of it, and the names the examples use without importing them."""
@@ -173,9 +177,14 @@ def test_public_modules_are_found_on_disk() -> None:
 
 
 @pytest.mark.parametrize("name", public_modules())
-def test_docstring_examples_run(name: str, example_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docstring_examples_run(
+    name: str, example_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     shutil.copytree(example_files, tmp_path, dirs_exist_ok=True)
     monkeypatch.chdir(tmp_path)  # examples write files (out.bin, runs/tiny/model) here, never into the checkout
+    request.getfixturevalue("download_home")  # an empty cache in tmp_path, not the user's
+    if name in DOWNLOADS_FROM_THE_MIRROR:
+        request.getfixturevalue("cnn_mirror")  # ensure_model("cnn-explainer") fetches from 127.0.0.1
     results, report, _ = run_examples(name)
     assert results.failed == 0, report
 
