@@ -12,7 +12,7 @@ the temporary names are created with ``os.open(..., 0o666)`` and
 ordinary file.
 
 Example:
-    >>> write_atomic("out.bin", lambda f: f.write(b"ok"))  # doctest: +SKIP
+    >>> write_atomic("out.bin", lambda f: f.write(b"ok"))
     PosixPath('out.bin')
 """
 

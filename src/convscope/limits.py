@@ -290,7 +290,7 @@ def inside(folder: Path, name: str, label: str) -> Path:
     of a weights file; reading it would disclose its size or contents.
 
     Example:
-        >>> inside(Path("model"), "group1-shard1of1.bin", "model.json")   # doctest: +SKIP
+        >>> inside(Path("model"), "group1-shard1of1.bin", "model.json")
         PosixPath('model/group1-shard1of1.bin')
     """
     path = folder / name

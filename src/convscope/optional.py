@@ -6,7 +6,7 @@ installed with the ``formats`` extra (``pip install 'convscope[formats]'``).
 A missing one is a one-line error that names the extra, not a traceback.
 
 Example:
-    >>> with needs_extra("Keras import"):   # doctest: +SKIP
+    >>> with needs_extra("Keras import"):
     ...     from convscope.formats.importers.keras import import_keras
 """
 

@@ -26,8 +26,9 @@ def top_classes(network: Network, path: str, k: int) -> list[dict[str, Any]]:
     """The ``k`` most probable classes for one image file, most probable first.
 
     Example:
-        >>> top_classes(resolve_model("default"), "boot.png", 1)  # doctest: +SKIP
-        [{'class': 'Ankle boot', 'index': 9, 'probability': 0.98}]
+        >>> from convscope.formats import resolve_model
+        >>> top_classes(resolve_model("default"), "boot.png", 1)
+        [{'class': 'Ankle boot', 'index': 9, 'probability': 0.869...}]
     """
     x = network.input_spec.preprocess(load_image(path))  # (1, C, H, W)
     ranked = network.ranked_classes(network.predict(x)[0], k)

@@ -9,9 +9,12 @@
   and a ``LICENSE``. Folders without them (older ConvScope) load the same.
 
 Example:
+    >>> from convscope.formats import zoo_network
+    >>> module = zoo_network("tinyvgg").module
     >>> save_model("runs/tiny/model", module, architecture={"zoo": "tinyvgg", "options": {}},
-    ...            input_spec=InputSpec(3, 64, 64), classes=None)   # doctest: +SKIP
-    >>> load_model("runs/tiny/model").name                           # doctest: +SKIP
+    ...            input_spec=InputSpec(3, 64, 64), classes=None)
+    PosixPath('runs/tiny/model')
+    >>> load_model("runs/tiny/model").name
     'model'
 """
 

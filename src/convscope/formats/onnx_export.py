@@ -46,7 +46,7 @@ def export_onnx(
 
     Example:
         >>> from convscope.formats import zoo_network
-        >>> export_onnx(zoo_network("tinyvgg"), None, "tinyvgg.onnx").name   # doctest: +SKIP
+        >>> export_onnx(zoo_network("tinyvgg"), None, "tinyvgg.onnx").name
         'tinyvgg.onnx'
     """
     module = model.module if isinstance(model, Network) else model

@@ -10,7 +10,7 @@ name, true label and class index::
 (``pizza/1.jpg`` is a pizza), or unlabelled when loose.
 
 Example:
-    >>> [s.label for s in collect_samples("my-images", ["cat", "dog"])]   # doctest: +SKIP
+    >>> [s.label for s in collect_samples("my-images", ["cat", "dog"])]
     ['cat', 'dog', 'dog']
 """
 

@@ -140,7 +140,10 @@ def layer_frames(
             The overview sends the page it draws, so a 64-channel layer costs 16 maps.
 
     Example:
-        >>> layer_frames(trace, "conv_1_1,relu_1_1", channels="4,0;0-1")  # doctest: +SKIP
+        >>> from convscope.server.tensor_codec import decode_frames
+        >>> frames = layer_frames(trace, "conv_1_1,relu_1_1", channels="4,0;0-1")
+        >>> [(header["layer"], header["channels"], array.shape) for header, array in decode_frames(frames)]
+        [('conv_1_1', [4, 0], (2, 62, 62)), ('relu_1_1', [0, 1], (2, 62, 62))]
     """
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     if not wanted:

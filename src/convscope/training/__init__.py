@@ -2,9 +2,9 @@
 
 Example:
     >>> from convscope.training import TrainConfig, train
-    >>> train(TrainConfig(arch="tinyvgg", data="fashion-mnist", epochs=1, limit_train=500,
-    ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick").test.accuracy  # doctest: +SKIP
-    0.65
+    >>> train(TrainConfig(arch="tinyvgg", data="shapes", epochs=1, val_fraction=0.5,  # a folder per class
+    ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick", progress=False).test.accuracy
+    0.5
 """
 
 from convscope.training.config import TrainConfig

@@ -26,7 +26,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load a state saved by :func:`save_checkpoint` onto the CPU, without unpickling code.
 
     Example:
-        >>> load_checkpoint("runs/fmnist/checkpoint.pt")["epoch"]  # doctest: +SKIP
+        >>> save_checkpoint("checkpoint.pt", {"epoch": 3}).name
+        'checkpoint.pt'
+        >>> load_checkpoint("checkpoint.pt")["epoch"]
         3
     """
     try:

@@ -93,8 +93,13 @@ def evaluate(
         label_smoothing: applied to the reported loss, as in training.
 
     Example:
-        >>> evaluate(model, load_dataset("fashion-mnist", split="test"), spec).accuracy  # doctest: +SKIP
-        0.9162
+        >>> from convscope.data.folders import load_image_folder
+        >>> spec = InputSpec(1, 28, 28)
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 2))
+        >>> with torch.no_grad():  # zero weights, bias (1, 0): every image is called a circle
+        ...     _ = model[1].weight.zero_(), model[1].bias.copy_(torch.tensor([1.0, 0.0]))
+        >>> evaluate(model, load_image_folder("shapes", spec), spec).accuracy  # 2 circles, 2 squares
+        0.5
     """
     ctx = ctx or distributed.Context(device=device or torch.device("cpu"))
     device = device or ctx.device

@@ -186,8 +186,14 @@ def fit(
         progress: show tqdm bars (main process only).
 
     Example:
-        >>> fit(model, train, val, spec, config, ctx=ctx, optimizer=opt, state=LoopState()).epoch  # doctest: +SKIP
-        15
+        >>> from convscope.data.folders import load_image_folder
+        >>> spec = InputSpec(1, 28, 28)
+        >>> images, held_out = load_image_folder("shapes", spec).split(0.5, seed=0)
+        >>> config = TrainConfig(arch="tinyvgg", data="shapes", epochs=2)
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 2))
+        >>> ctx = distributed.Context(device=torch.device("cpu"))
+        >>> fit(model, images, held_out, spec, config, ctx=ctx, optimizer=make_optimizer(model, config), state=LoopState()).epoch
+        2
     """
     augmentation = Augmentation.parse(config.augment) if config.augment else None
     per_epoch = steps_per_epoch(len(train), batch_size=config.batch_size, world_size=ctx.world_size)

@@ -71,8 +71,10 @@ def prepare(config: TrainConfig) -> Prepared:
     """Load and check the data and the architecture options of ``config``.
 
     Example:
-        >>> prepare(TrainConfig(arch="tinyvgg", data="fashion-mnist", arch_options={"in_channels": 1, "input_size": 28})).spec.shape  # doctest: +SKIP
-        (1, 28, 28)
+        >>> prepared = prepare(TrainConfig(arch="tinyvgg", data="shapes", val_fraction=0.5,
+        ...                                arch_options={"in_channels": 1, "input_size": 28}))
+        >>> prepared.spec.shape, prepared.classes
+        ((1, 28, 28), ('circle', 'square'))
     """
     from convscope.zoo import get_entry
 
@@ -189,9 +191,10 @@ def train(
         on_epoch: optional ``function(EpochMetrics)`` called on the main process after each epoch.
 
     Example:
-        >>> train(TrainConfig(arch="tinyvgg", data="fashion-mnist", epochs=1, limit_train=500,
-        ...       arch_options={"in_channels": 1, "input_size": 28}), "runs/quick").test.accuracy  # doctest: +SKIP
-        0.6523
+        >>> result = train(TrainConfig(arch="tinyvgg", data="shapes", epochs=1, val_fraction=0.5,
+        ...                            arch_options={"in_channels": 1, "input_size": 28}), "runs/quick", progress=False)
+        >>> result.epochs, sorted(p.name for p in Path("runs/quick").iterdir())
+        (1, ['checkpoint.pt', 'config.json', 'confusion.png', 'curves.png', 'metrics.csv', 'metrics.json', 'model', 'test.json'])
     """
     out = Path(out)
     started = time.perf_counter()

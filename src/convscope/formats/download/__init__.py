@@ -4,8 +4,8 @@ Example:
     >>> from convscope.formats.download import ensure_model, list_downloads
     >>> "cnn-explainer" in list_downloads()
     True
-    >>> ensure_model("cnn-explainer")   # fetched once, then read from the cache  # doctest: +SKIP
-    PosixPath('/home/me/.cache/convscope/models/cnn-explainer')
+    >>> ensure_model("cnn-explainer")   # fetched once, then read from the cache
+    PosixPath('.../models/cnn-explainer')
 """
 
 from convscope.formats.download.build import ensure_model, get_downloadable, is_cached

@@ -22,7 +22,9 @@ def cache_root() -> Path:
     """The cache folder (not created here).
 
     Example:
-        >>> str(cache_root())  # with CONVSCOPE_HOME=/srv/convscope  # doctest: +SKIP
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"CONVSCOPE_HOME": "/srv/convscope"}):
+        ...     str(cache_root())
         '/srv/convscope'
     """
     home = os.environ.get(HOME_ENV)

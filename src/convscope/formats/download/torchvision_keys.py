@@ -8,8 +8,8 @@ positions in two ``nn.Sequential`` blocks (``features.12``, ``classifier.0``);
 the tables below pair them up, module by module, in network order.
 
 Example:
-    >>> to_zoo_keys("vgg16", {"features.12.weight": w})    # doctest: +SKIP
-    {'conv_3_2.weight': w}
+    >>> list(to_zoo_keys("vgg16", {"features.12.weight": torch.zeros(256, 256, 3, 3)}))
+    ['conv_3_2.weight']
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the file's layer names, the layer list it was built from (stored in model
 files), the input spec, class names and where it came from.
 
 Example:
-    >>> detect_format("tinyvgg/model.json")   # doctest: +SKIP
+    >>> detect_format("cnn-explainer-tinyvgg/model.json")
     'tfjs-layers'
 """
 
@@ -93,7 +93,7 @@ def import_file(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
         ModelError: an unknown format, or a file the importer cannot read.
 
     Example:
-        >>> import_file("model.onnx").input_spec.shape   # doctest: +SKIP
+        >>> import_file("small.onnx").input_spec.shape
         (3, 32, 32)
     """
     path = Path(path)

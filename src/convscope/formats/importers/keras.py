@@ -36,8 +36,8 @@ def import_keras(path: str | Path, *, classes: Sequence[str] | None = None) -> I
         classes: one name per output unit, or ``None``.
 
     Example:
-        >>> [layer["type"] for layer in import_keras("small.keras").layers]   # doctest: +SKIP
-        ['conv2d', 'conv2d_relu', 'flatten', 'linear']
+        >>> [layer["type"] for layer in import_keras("small.keras").layers]
+        ['conv2d', 'relu', 'flatten', 'linear']
     """
     path = Path(path)
     label = str(path)

@@ -46,7 +46,7 @@ def import_onnx(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
         classes: one name per output unit, or ``None``.
 
     Example:
-        >>> [layer["type"] for layer in import_onnx("small.onnx").layers]   # doctest: +SKIP
+        >>> [layer["type"] for layer in import_onnx("small.onnx").layers]
         ['conv2d', 'relu', 'flatten', 'linear']
     """
     label = str(path)

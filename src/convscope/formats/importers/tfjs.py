@@ -38,8 +38,8 @@ def import_tfjs(path: str | Path, *, classes: Sequence[str] | None = None) -> Im
         classes: one name per output unit, or ``None``.
 
     Example:
-        >>> m = import_tfjs("cnn-explainer-tinyvgg/model.json")   # doctest: +SKIP
-        >>> [layer["name"] for layer in m.layers][:2]               # doctest: +SKIP
+        >>> m = import_tfjs("cnn-explainer-tinyvgg/model.json")
+        >>> [layer["name"] for layer in m.layers][:2]
         ['conv_1_1', 'relu_1_1']
     """
     file = model_json_path(path)
