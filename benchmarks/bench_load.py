@@ -170,7 +170,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--model", default=MODEL)
     args = parser.parse_args()
-    print(f"bench_load: {args.clients} clients x {args.seconds:g} s, model {args.model}, {args.workers} worker(s), {os.cpu_count()} CPUs")
+    print(
+        f"bench_load: {args.clients} clients x {args.seconds:g} s, model {args.model}, {args.workers} worker(s), {os.cpu_count()} CPUs"
+    )
     process, url = start_server(args.model, args.workers)
     try:
         asyncio.run(drive(url, 2, 1.0, args.model, seed=0))  # warm-up
@@ -183,9 +185,14 @@ def main() -> None:
         p50 = report(f"{args.clients} clients", loaded, elapsed)
         after = rss_kb(process.pid)
         kinds = {k: [t for kind, t, _ in loaded if kind == k] for k, _ in MIX}
-        print("by kind   " + "  ".join(f"{k} {len(v)} p50 {statistics.median(v) * 1e3:.0f} ms" for k, v in kinds.items() if v))
+        print(
+            "by kind   "
+            + "  ".join(f"{k} {len(v)} p50 {statistics.median(v) * 1e3:.0f} ms" for k, v in kinds.items() if v)
+        )
         print(f"p50 under load / alone: {p50 / base_p50:.1f}x")
-        print(f"server RSS before {before[0] / 1024:.0f} MB  after {after[0] / 1024:.0f} MB  peak {after[1] / 1024:.0f} MB")
+        print(
+            f"server RSS before {before[0] / 1024:.0f} MB  after {after[0] / 1024:.0f} MB  peak {after[1] / 1024:.0f} MB"
+        )
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -133,9 +133,22 @@ def time_to_accuracy(options: dict, record: dict) -> None:
             state.stopped_early = True  # ends the loop: the target is reached
         clock["since"] = time.perf_counter()
 
-    fit(model, prepared.train, prepared.val, prepared.spec, config, ctx=ctx, optimizer=optimizer, state=LoopState(), on_epoch=check)
+    fit(
+        model,
+        prepared.train,
+        prepared.val,
+        prepared.spec,
+        config,
+        ctx=ctx,
+        optimizer=optimizer,
+        state=LoopState(),
+        on_epoch=check,
+    )
     reached = clock["reached"]
-    print(f"wall time to {TARGET_ACCURACY:.0%} test accuracy: " + (f"{reached:.1f} s" if reached is not None else f"not reached in {config.epochs} epochs"))
+    print(
+        f"wall time to {TARGET_ACCURACY:.0%} test accuracy: "
+        + (f"{reached:.1f} s" if reached is not None else f"not reached in {config.epochs} epochs")
+    )
 
 
 def main() -> None:
@@ -153,7 +166,9 @@ def main() -> None:
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(0)).split(BATCH_SIZE)
     warmup, batches = list(order[:WARMUP_BATCHES]), list(order[WARMUP_BATCHES:])
     ctx = distributed.setup("cpu")
-    print(f"{ARCH} {options}, batch {BATCH_SIZE}, {len(batches)} measured batches, {torch.get_num_threads()} threads, device {ctx.device}")
+    print(
+        f"{ARCH} {options}, batch {BATCH_SIZE}, {len(batches)} measured batches, {torch.get_num_threads()} threads, device {ctx.device}"
+    )
     rates: dict[str, list[tuple[float, float]]] = {"plain": [], "convscope": []}
     for round_ in range(ROUNDS):
         for name in ("plain", "convscope") if round_ % 2 == 0 else ("convscope", "plain"):
@@ -170,13 +185,19 @@ def main() -> None:
     cpu = {k: statistics.median(r[1] for r in v) for k, v in rates.items()}
     print(f"plain loop      {wall['plain']:8,.0f} images/s wall  {cpu['plain']:8,.0f} images/CPU-s (medians)")
     print(f"convscope loop  {wall['convscope']:8,.0f} images/s wall  {cpu['convscope']:8,.0f} images/CPU-s (medians)")
-    print(f"ratio convscope / plain = {wall['convscope'] / wall['plain']:.3f} wall, {cpu['convscope'] / cpu['plain']:.3f} CPU (goal >= 0.95)")
-    print(f"default model: {EPOCH_IMAGES / wall['convscope']:.1f} s per epoch of {EPOCH_IMAGES:,} images (goal <= 6.5 s)")
+    print(
+        f"ratio convscope / plain = {wall['convscope'] / wall['plain']:.3f} wall, {cpu['convscope'] / cpu['plain']:.3f} CPU (goal >= 0.95)"
+    )
+    print(
+        f"default model: {EPOCH_IMAGES / wall['convscope']:.1f} s per epoch of {EPOCH_IMAGES:,} images (goal <= 6.5 s)"
+    )
     model, optimizer = fresh(config, options, ours=True)
     our_pass(model, optimizer, data, spec, warmup, config)
     conv, total = conv_share(model, optimizer, data, spec, batches, config)
-    print(f"  of which convolution ops (profiled pass): {EPOCH_IMAGES * conv:.1f} s of {EPOCH_IMAGES * total:.1f} s "
-          f"({conv / total:.0%}), a floor no loop on PyTorch's CPU convolutions goes below")
+    print(
+        f"  of which convolution ops (profiled pass): {EPOCH_IMAGES * conv:.1f} s of {EPOCH_IMAGES * total:.1f} s "
+        f"({conv / total:.0%}), a floor no loop on PyTorch's CPU convolutions goes below"
+    )
     if args.to_accuracy:
         time_to_accuracy(options, record)
 

@@ -134,12 +134,16 @@ def main() -> None:
     model_id = service.models.default_id
     sample_ids = [s.id for s in service.samples]
     network = service.models.get(model_id)
-    print(f"model {model_id}: input {'×'.join(map(str, network.input_spec.shape))}, {len(network.layers)} layers, "
-          f"{network.total_params:,} parameters; {len(sample_ids)} samples; {args.repeats} runs after {WARMUP} warm-up")
+    print(
+        f"model {model_id}: input {'×'.join(map(str, network.input_spec.shape))}, {len(network.layers)} layers, "
+        f"{network.total_params:,} parameters; {len(sample_ids)} samples; {args.repeats} runs after {WARMUP} warm-up"
+    )
 
     trace_s, plain_s = server_ratio(service, model_id, sample_ids, max(args.repeats, 30))
-    print(f"server  trace (decode+preprocess+run+summary+PNG) {trace_s * 1e3:7.2f} ms   plain forward {plain_s * 1e3:6.2f} ms   "
-          f"ratio {trace_s / plain_s:5.2f}×")
+    print(
+        f"server  trace (decode+preprocess+run+summary+PNG) {trace_s * 1e3:7.2f} ms   plain forward {plain_s * 1e3:6.2f} ms   "
+        f"ratio {trace_s / plain_s:5.2f}×"
+    )
 
     server, url = _serve(app)
     try:
@@ -150,9 +154,11 @@ def main() -> None:
             transfer = statistics.median(r["transfer"] for r in runs)
             label = "cold cache (server traces)" if cold else "warm cache (cached trace)"
             verdict = "meets" if ms < GOAL_MS else "MISSES"
-            print(f"browser {label:27s} choose → drawn median {ms:6.1f} ms (min {min(r['ms'] for r in runs):.1f}, "
-                  f"max {max(r['ms'] for r in runs):.1f}) — {verdict} the {GOAL_MS:.0f} ms goal; "
-                  f"{runs[0]['requests']} requests, {body / 1024:.1f} KiB body / {transfer / 1024:.1f} KiB transferred per trace")
+            print(
+                f"browser {label:27s} choose → drawn median {ms:6.1f} ms (min {min(r['ms'] for r in runs):.1f}, "
+                f"max {max(r['ms'] for r in runs):.1f}) — {verdict} the {GOAL_MS:.0f} ms goal; "
+                f"{runs[0]['requests']} requests, {body / 1024:.1f} KiB body / {transfer / 1024:.1f} KiB transferred per trace"
+            )
     finally:
         server.should_exit = True
 

@@ -94,12 +94,16 @@ def _input(q: Question, r: Recorded) -> object:
 def _conv_size(q: Question, r: Recorded) -> object:
     if q.kind == "list":
         return list(r.outputs[r.network.layer(_layer(q)).target][1:])
-    kernel, stride, padding, size = _ints(r"an? (\d+)×\d+ kernel, stride (\d+) and padding (\d+) reads an? (\d+)×", q.text)
+    kernel, stride, padding, size = _ints(
+        r"an? (\d+)×\d+ kernel, stride (\d+) and padding (\d+) reads an? (\d+)×", q.text
+    )
     return _conv_out(size, kernel, stride, padding)
 
 
 def _strict(q: Question, r: Recorded) -> object:
-    kernel, stride, padding, size = _ints(r"an? (\d+)×\d+ window with stride (\d+) and padding (\d+) on an? (\d+)×", q.text)
+    kernel, stride, padding, size = _ints(
+        r"an? (\d+)×\d+ window with stride (\d+) and padding (\d+) on an? (\d+)×", q.text
+    )
     return "true" if (size + 2 * padding - kernel) % stride == 0 else "false"
 
 
@@ -138,10 +142,16 @@ def _pool_stride(q: Question, r: Recorded) -> object:
     padding = int(m.group(1)) if (m := re.search(r"padding (\d+)", q.text)) else 0
     shape = F.max_pool2d(torch.zeros(1, 1, h, h), kernel, stride=q.answer, padding=padding).shape[-1]
     assert shape == out, "the answer's stride gives the stated size"
-    others = [s for s in range(1, h + 1) if s != q.answer and F.max_pool2d(torch.zeros(1, 1, h, h), kernel, s, padding).shape[-1] == out]
+    others = [
+        s
+        for s in range(1, h + 1)
+        if s != q.answer and F.max_pool2d(torch.zeros(1, 1, h, h), kernel, s, padding).shape[-1] == out
+    ]
     assert not others, f"strides {others} give the same size: the question would have two answers"
     if "Layer '" in q.text:
-        return r.module(_layer(q)).stride if isinstance(r.module(_layer(q)).stride, int) else r.module(_layer(q)).stride[0]
+        return (
+            r.module(_layer(q)).stride if isinstance(r.module(_layer(q)).stride, int) else r.module(_layer(q)).stride[0]
+        )
     return q.answer
 
 
@@ -293,8 +303,10 @@ def expected(q: Question, r: Recorded) -> object:
 
 def matches(q: Question, want: object) -> bool:
     if isinstance(want, list):
-        return isinstance(q.answer, list) and len(q.answer) == len(want) and all(
-            math.isclose(a, b, abs_tol=1e-9) for a, b in zip(q.answer, want, strict=True)
+        return (
+            isinstance(q.answer, list)
+            and len(q.answer) == len(want)
+            and all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(q.answer, want, strict=True))
         )
     if isinstance(want, str):
         return q.answer == want

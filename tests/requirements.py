@@ -93,5 +93,9 @@ def fashion_mnist() -> Path:
 
 def cnn_explainer() -> Path:
     """The shared CNN Explainer fixture folder (model.json, weights, images, expected.json)."""
-    require(CNN_EXPLAINER.is_dir(), f"CNN Explainer's TinyVGG fixture at {CNN_EXPLAINER}", "check out ../shared beside the repository")
+    require(
+        CNN_EXPLAINER.is_dir(),
+        f"CNN Explainer's TinyVGG fixture at {CNN_EXPLAINER}",
+        "check out ../shared beside the repository",
+    )
     return CNN_EXPLAINER

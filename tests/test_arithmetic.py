@@ -367,7 +367,10 @@ def test_bottleneck_comparison_matches_real_layers():
         (lambda: ar.conv_output_hw(8, (3, 3, 3)), "(H, W) pair"),
         (lambda: ar.conv_output_hw(8, 3, padding="full"), "'same' or 'valid'"),
         (lambda: ar.conv_params(in_channels=10, out_channels=4, kernel=3, groups=3), "not divisible by groups 3"),
-        (lambda: ar.conv_mults(out_height=4, out_width=4, in_channels=4, out_channels=6, kernel=3, groups=4), "groups 4"),
+        (
+            lambda: ar.conv_mults(out_height=4, out_width=4, in_channels=4, out_channels=6, kernel=3, groups=4),
+            "groups 4",
+        ),
         (lambda: ar.linear_params(in_features=0, out_features=3), "in_features must be at least 1"),
     ],
 )

@@ -10,7 +10,10 @@ from convscope.arithmetic import padded_hw
 from convscope.errors import ConvScopeError
 
 
-@pytest.mark.parametrize(("size", "sides"), [((5, 5), (1, 1, 1, 1)), ((28, 30), (1, 2, 0, 3)), ((1, 7), (0, 0, 0, 0)), ((4, 4), (3, 0, 0, 5))])
+@pytest.mark.parametrize(
+    ("size", "sides"),
+    [((5, 5), (1, 1, 1, 1)), ((28, 30), (1, 2, 0, 3)), ((1, 7), (0, 0, 0, 0)), ((4, 4), (3, 0, 0, 5))],
+)
 def test_padded_size_is_the_shape_f_pad_gives(size, sides):
     top, bottom, left, right = sides
     padded = F.pad(torch.zeros(1, 1, *size), (left, right, top, bottom))

@@ -45,7 +45,11 @@ def test_adaptive_windows_cover_the_axis_in_order():
 
 @pytest.mark.parametrize(
     ("args", "words"),
-    [((3, 5, 3), "position 3 is outside the 3 outputs"), ((0, 0, 3), "input size must be at least 1"), ((0, 5, 0), "output size")],
+    [
+        ((3, 5, 3), "position 3 is outside the 3 outputs"),
+        ((0, 0, 3), "input size must be at least 1"),
+        ((0, 5, 0), "output size"),
+    ],
 )
 def test_adaptive_window_refuses_impossible_arguments_in_one_line(args, words):
     with pytest.raises(ConvScopeError, match=words):
@@ -75,7 +79,9 @@ def test_layer_list_conv_sizes_are_what_conv2d_outputs(size, kernel, stride, pad
 
 
 @pytest.mark.parametrize("ceil_mode", [False, True])
-@pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 1), (9, 4, 3, 2)])
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 1), (9, 4, 3, 2)]
+)
 def test_layer_list_pool_sizes_are_what_max_pool2d_outputs(size, kernel, stride, padding, ceil_mode):
     layer = {"name": "p", "type": "maxpool2d", "kernel": [kernel, kernel], "stride": [stride, stride],
              "padding": [padding, padding], "dilation": [1, 1], "ceil_mode": ceil_mode}  # fmt: skip
@@ -83,7 +89,9 @@ def test_layer_list_pool_sizes_are_what_max_pool2d_outputs(size, kernel, stride,
     assert layer_output_shape(layer, [(1, size, size)]) == tuple(pool(torch.zeros(1, 1, size, size)).shape[1:])
 
 
-@pytest.mark.parametrize(("size", "kernel", "stride", "dilation"), [(8, 3, 2, 1), (7, 4, 1, 1), (9, 3, 3, 2), (6, 1, 2, 1)])
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "dilation"), [(8, 3, 2, 1), (7, 4, 1, 1), (9, 3, 3, 2), (6, 1, 2, 1)]
+)
 def test_channels_last_same_padding_gives_ceil_of_size_over_stride_with_conv2d(size, kernel, stride, dilation):
     before, after = same_padding(size, kernel, stride, dilation)
     x = F.pad(torch.zeros(1, 1, size, size), (before, after, before, after))
@@ -117,7 +125,9 @@ def test_arithmetic_words_docstring_examples_hold():
 
 @pytest.mark.parametrize("count_include_pad", [True, False])
 @pytest.mark.parametrize("ceil_mode", [False, True])
-@pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(5, 3, 2, 1), (6, 2, 2, 1), (7, 3, 3, 1), (4, 4, 3, 2)])
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "padding"), [(5, 3, 2, 1), (6, 2, 2, 1), (7, 3, 3, 1), (4, 4, 3, 2)]
+)
 def test_average_taps_are_the_divisor_avg_pool2d_uses(size, kernel, stride, padding, ceil_mode, count_include_pad):
     pool = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
     sums = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, divisor_override=1)
@@ -148,5 +158,7 @@ def test_group_inputs_are_the_input_channels_a_grouped_conv2d_output_depends_on(
         x = torch.zeros(1, in_channels, 1, 1, requires_grad=True)
         conv(x)[0, channel].sum().backward()
         reads = [c for c in range(in_channels) if x.grad[0, c, 0, 0] != 0]
-        _, channels = arithmetic.group_inputs(channel, in_channels=in_channels, out_channels=out_channels, groups=groups)
+        _, channels = arithmetic.group_inputs(
+            channel, in_channels=in_channels, out_channels=out_channels, groups=groups
+        )
         assert list(channels) == reads

@@ -67,7 +67,9 @@ def test_conv_of_the_issue_example_with_sobel_x_matches_f_conv2d_and_shows_each_
     padding=st.integers(0, 4),
     dilation=st.integers(1, 3),
 )
-def test_conv_equals_f_conv2d_and_every_window_equals_unfolds_column(matrix, kernel, weights, stride, padding, dilation):
+def test_conv_equals_f_conv2d_and_every_window_equals_unfolds_column(
+    matrix, kernel, weights, stride, padding, dilation
+):
     kh, kw = kernel
     k = [weights[r * kw : (r + 1) * kw] for r in range(kh)]
     x, w = tensor(matrix), tensor(k)
@@ -210,7 +212,11 @@ def test_relu_equals_torch_relu(matrix):
 
 def test_relu_words_each_value():
     calc = relu("-2 0.5 3")
-    assert [s.text for s in calc.steps[1:]] == ["(0,0): max(0, -2) = 0", "(0,1): max(0, 0.5) = 0.5", "(0,2): max(0, 3) = 3"]
+    assert [s.text for s in calc.steps[1:]] == [
+        "(0,0): max(0, -2) = 0",
+        "(0,1): max(0, 0.5) = 0.5",
+        "(0,2): max(0, 3) = 3",
+    ]
     assert "1 of the 3 values here are negative" in calc.steps[0].text
 
 
@@ -281,14 +287,18 @@ def test_softmax_shifts_where_every_exp_would_underflow():
     logits = [-1000.0, -1001.0]
     assert torch.exp(torch.tensor(logits, dtype=torch.float64)).sum() == 0  # 0/0 without the shift
     calc = softmax(logits)
-    assert torch.allclose(torch.tensor(calc.output, dtype=torch.float64), torch.softmax(torch.tensor(logits, dtype=torch.float64), 0))
+    assert torch.allclose(
+        torch.tensor(calc.output, dtype=torch.float64), torch.softmax(torch.tensor(logits, dtype=torch.float64), 0)
+    )
     assert "smaller than float32 holds" in calc.steps[0].text
 
 
 def test_softmax_states_the_rounding_when_no_precision_re_adds():
     calc = softmax("0 0 0")
     assert not calc.extras["shown_sum_is_one"]
-    assert calc.steps[-1].text.startswith("Probabilities shown to 4 decimals; rounded, they add to 0.9999 rather than 1")
+    assert calc.steps[-1].text.startswith(
+        "Probabilities shown to 4 decimals; rounded, they add to 0.9999 rather than 1"
+    )
 
 
 # --------------------------------------------------------------------- dense

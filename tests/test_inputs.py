@@ -23,7 +23,9 @@ def test_preprocess_scales_pixels_and_orders_channels_first():
     pixels = np.random.default_rng(0).integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
     spec = InputSpec(3, 4, 4, mean=(0.5, 0.5, 0.5), std=(0.25, 0.5, 1.0))
     x = spec.preprocess(Image.fromarray(pixels))
-    expected = (torch.from_numpy(pixels).permute(2, 0, 1).float() / 255 - 0.5) / torch.tensor([0.25, 0.5, 1.0])[:, None, None]
+    expected = (torch.from_numpy(pixels).permute(2, 0, 1).float() / 255 - 0.5) / torch.tensor([0.25, 0.5, 1.0])[
+        :, None, None
+    ]
     torch.testing.assert_close(x[0], expected)
     assert np.array_equal(spec.tensor_to_pixels(x), pixels)
 

@@ -62,7 +62,10 @@ def _odd() -> Network:
 
 def _networks() -> dict[str, Network]:
     torch.manual_seed(1)
-    nets = {"residual": Network(ResidualNet(), InputSpec(3, 16, 16)), "inception": Network(InceptionNet(), InputSpec(3, 16, 16))}
+    nets = {
+        "residual": Network(ResidualNet(), InputSpec(3, 16, 16)),
+        "inception": Network(InceptionNet(), InputSpec(3, 16, 16)),
+    }
     return {**{key: _zoo(key) for key in ZOO}, **nets, "odd": _odd()}
 
 
@@ -120,7 +123,9 @@ def test_layers_called_unsigned_never_go_negative_and_signed_ones_do(key):
         for layer in network.layers:
             lowest[layer.name] = min(lowest[layer.name], float(trace.output(layer.name).min()))
     unsigned_but_negative = [n for n, v in views.items() if not v.signed and lowest[n] < 0]
-    known = {layer.name for layer in network.layers if layer.kind is not LayerKind.OTHER}  # unknown ops are signed by caution
+    known = {
+        layer.name for layer in network.layers if layer.kind is not LayerKind.OTHER
+    }  # unknown ops are signed by caution
     signed_but_never_negative = [n for n, v in views.items() if v.signed and lowest[n] >= 0 and n in known]
     assert unsigned_but_negative == []
     assert signed_but_never_negative == []  # with random weights, everything that can go negative does

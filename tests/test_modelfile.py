@@ -23,7 +23,15 @@ def _module():
 
 
 def _save(path, **kwargs):
-    return save_model(path, _module(), architecture=ARCH, input_spec=InputSpec(1, 28, 28), classes=[str(i) for i in range(10)], provenance={"seed": 3}, **kwargs)
+    return save_model(
+        path,
+        _module(),
+        architecture=ARCH,
+        input_spec=InputSpec(1, 28, 28),
+        classes=[str(i) for i in range(10)],
+        provenance={"seed": 3},
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("as_zip", [False, True])

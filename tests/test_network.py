@@ -53,7 +53,9 @@ def test_tinyvgg_parameter_total_is_19920_and_per_layer_counts_match_modules(tin
 
 
 def test_conv_hyperparameters_are_read_from_the_module():
-    module = nn.Sequential(nn.Conv2d(4, 6, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2), nn.Flatten())
+    module = nn.Sequential(
+        nn.Conv2d(4, 6, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2), nn.Flatten()
+    )
     network = Network(module, InputSpec(4, 9, 11))
     hyper = network.layer("0").hyper
     assert hyper["kernel"] == (3, 5) and hyper["stride"] == (2, 1) and hyper["padding"] == (1, 2)
@@ -212,7 +214,12 @@ def test_graph_module_keeps_its_own_node_names():
     plus.name = "plus"
     flat = graph.call_module("flatten", (plus,))
     graph.output(graph.call_module("output", (flat,)))
-    root = {"conv_a": nn.Conv2d(1, 2, 3), "conv_b": nn.Conv2d(1, 2, 3), "flatten": nn.Flatten(), "output": nn.Linear(2 * 4 * 4, 3)}
+    root = {
+        "conv_a": nn.Conv2d(1, 2, 3),
+        "conv_b": nn.Conv2d(1, 2, 3),
+        "flatten": nn.Flatten(),
+        "output": nn.Linear(2 * 4 * 4, 3),
+    }
     network = Network(fx.GraphModule(root, graph), InputSpec(1, 6, 6))
     assert [layer.name for layer in network.layers] == ["input", "conv_a", "conv_b", "plus", "flatten", "output"]
     assert network.layer("plus").inputs == ("conv_a", "conv_b")
@@ -223,4 +230,7 @@ def test_batchnorm_counts_one_multiplication_per_value_with_its_formula(residual
     c, h, w = layer.output_shape
     assert layer.mults == c * h * w
     assert layer.mult_formula == f"{c}·{h}·{w} = {c * h * w:,}"
-    assert residual_network.describe()["layers"][[la.name for la in residual_network.layers].index("bn")]["mults"] == c * h * w
+    assert (
+        residual_network.describe()["layers"][[la.name for la in residual_network.layers].index("bn")]["mults"]
+        == c * h * w
+    )

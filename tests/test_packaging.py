@@ -34,7 +34,9 @@ def test_constraints_pin_the_tested_cpu_build_of_torch():
 
 def test_the_readme_and_ci_install_with_the_constraints():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e . && .venv/bin/convscope serve" in readme
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e . && .venv/bin/convscope serve" in readme
+    )
     assert ".venv/bin/pip install -c constraints.txt -e '.[test]' && .venv/bin/python -m pytest" in readme
     assert "-c constraints.txt -e '.[test]'" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
 

@@ -97,7 +97,9 @@ def test_the_strict_rule_essay_states_the_left_over_pixels_and_pytorchs_size():
     network = resolve_model("default")
     for seed in SEEDS:
         (q,) = generate(network, seed=seed, topics="explain-strict-rule")
-        k, s, size = (int(v) for v in re.search(r"A (\d+)×\d+ convolution with stride (\d+) .* a (\d+)×", q.text).groups())
+        k, s, size = (
+            int(v) for v in re.search(r"A (\d+)×\d+ convolution with stride (\d+) .* a (\d+)×", q.text).groups()
+        )
         out = torch.nn.functional.conv2d(torch.zeros(1, 1, size, size), torch.zeros(1, 1, k, k), stride=s).shape[-1]
         assert (size - k) % s != 0, "the essay is about a combination that leaves pixels over"
         assert f"output of {out}," in q.answer

@@ -22,7 +22,7 @@ def _read_escaped(text: str, i: int, stops: str) -> tuple[str, int]:
     while i < len(text):
         ch = text[i]
         if ch == "\\":
-            assert i + 1 < len(text) and text[i + 1] in SPECIAL, f"stray backslash at {i}: {text[i:i + 10]!r}"
+            assert i + 1 < len(text) and text[i + 1] in SPECIAL, f"stray backslash at {i}: {text[i : i + 10]!r}"
             out.append(text[i + 1])
             i += 2
             continue

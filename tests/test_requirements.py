@@ -36,12 +36,19 @@ def test_a_present_requirement_passes_under_ci(monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize(
     ("name", "attribute", "missing", "words"),
     [
-        ("chromium", "CHROMIUM", Path("/no/such/chromium"), "Chromium at /no/such/chromium is missing; install it with: apt-get install chromium"),
+        (
+            "chromium",
+            "CHROMIUM",
+            Path("/no/such/chromium"),
+            "Chromium at /no/such/chromium is missing; install it with: apt-get install chromium",
+        ),
         ("node", "NODE", None, "Node.js (node on PATH) is missing; install it with: apt-get install nodejs"),
         ("fashion_mnist", "FASHION_MNIST", Path("/no/such/folder"), "Fashion-MNIST at /no/such/folder is missing"),
     ],
 )
-def test_each_gate_fails_under_ci_naming_what_is_missing(monkeypatch: pytest.MonkeyPatch, name: str, attribute: str, missing: Path | None, words: str) -> None:
+def test_each_gate_fails_under_ci_naming_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, name: str, attribute: str, missing: Path | None, words: str
+) -> None:
     monkeypatch.setenv("CI", "true")
     monkeypatch.setattr(requirements, attribute, missing)
     with pytest.raises(pytest.fail.Exception) as info:

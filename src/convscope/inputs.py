@@ -125,7 +125,9 @@ class InputSpec:
         except ConvScopeError:
             raise
         except Exception as exc:  # Pillow raises many types (ValueError, OSError, …) for modes it cannot convert
-            raise InvalidImageError(f"{NOT_READABLE} ({type(exc).__name__}: {str(exc)[:120]}); try another file") from exc
+            raise InvalidImageError(
+                f"{NOT_READABLE} ({type(exc).__name__}: {str(exc)[:120]}); try another file"
+            ) from exc
 
     def pixels_to_tensor(self, pixels: np.ndarray) -> torch.Tensor:
         """Scale a uint8 array ``(H, W)`` or ``(H, W, C)`` to a tensor ``(1, C, H, W)``."""
@@ -299,11 +301,15 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: i
         raise
     except UnidentifiedImageError as exc:
         # Pillow's message names an in-memory buffer object, which tells a user nothing.
-        raise InvalidImageError(f"the file is not an image ConvScope can read; it accepts {ACCEPTED_WORDS} images") from exc
+        raise InvalidImageError(
+            f"the file is not an image ConvScope can read; it accepts {ACCEPTED_WORDS} images"
+        ) from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidImageError(f"the image has too many pixels ({exc}); use a smaller image") from exc
     except MemoryError as exc:
-        raise InvalidImageError("the image needs more memory to decode than this process has; use a smaller image") from exc
+        raise InvalidImageError(
+            "the image needs more memory to decode than this process has; use a smaller image"
+        ) from exc
     except Exception as exc:
         raise InvalidImageError(
             f"{NOT_READABLE}: it is damaged or truncated ({type(exc).__name__}: {str(exc)[:120]}); try another file"
@@ -313,7 +319,9 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES, max_pixels: i
 def check_image_size(size: int, max_bytes: int = MAX_IMAGE_BYTES) -> None:
     """Refuse an image file of ``size`` bytes over ``max_bytes``, saying both sizes."""
     if size > max_bytes:
-        raise InvalidImageError(f"the file is {megabytes(size)}, over the {megabytes(max_bytes)} limit; use a smaller image")
+        raise InvalidImageError(
+            f"the file is {megabytes(size)}, over the {megabytes(max_bytes)} limit; use a smaller image"
+        )
 
 
 def megabytes(size: int) -> str:

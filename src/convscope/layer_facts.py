@@ -61,7 +61,9 @@ def conv_hyper(module: nn.Conv2d) -> dict[str, Any]:
     }
 
 
-def pool_hyper(kind: LayerKind, kernel: Any, stride: Any, padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> dict[str, Any]:
+def pool_hyper(
+    kind: LayerKind, kernel: Any, stride: Any, padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False
+) -> dict[str, Any]:
     return {
         "pool": "max" if kind is LayerKind.MAXPOOL2D else "avg",
         "kernel": pair(kernel),
@@ -79,7 +81,9 @@ def module_hyper(kind: LayerKind, module: nn.Module, in_shapes: list[Shape], out
     if kind is LayerKind.LINEAR:
         return {"in_features": module.in_features, "out_features": module.out_features, "bias": module.bias is not None}
     if kind is LayerKind.MAXPOOL2D:
-        return pool_hyper(kind, module.kernel_size, module.stride, module.padding, module.dilation, bool(module.ceil_mode))
+        return pool_hyper(
+            kind, module.kernel_size, module.stride, module.padding, module.dilation, bool(module.ceil_mode)
+        )
     if kind is LayerKind.AVGPOOL2D:
         hyper = pool_hyper(kind, module.kernel_size, module.stride, module.padding, 1, bool(module.ceil_mode))
         return {**hyper, "count_include_pad": module.count_include_pad, "divisor_override": module.divisor_override}
@@ -120,10 +124,25 @@ def function_hyper(kind: LayerKind, args: tuple[Any, ...], kwargs: dict[str, Any
         return args[index] if len(args) > index else default
 
     if kind is LayerKind.MAXPOOL2D:  # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
-        return pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), arg(4, "dilation", 1), arg(5, "ceil_mode", False))
-    if kind is LayerKind.AVGPOOL2D:  # F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-        hyper = pool_hyper(kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), 1, arg(4, "ceil_mode", False))
-        return {**hyper, "count_include_pad": bool(arg(5, "count_include_pad", True)), "divisor_override": arg(6, "divisor_override")}
+        return pool_hyper(
+            kind,
+            arg(1, "kernel_size"),
+            arg(2, "stride"),
+            arg(3, "padding", 0),
+            arg(4, "dilation", 1),
+            arg(5, "ceil_mode", False),
+        )
+    if (
+        kind is LayerKind.AVGPOOL2D
+    ):  # F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        hyper = pool_hyper(
+            kind, arg(1, "kernel_size"), arg(2, "stride"), arg(3, "padding", 0), 1, arg(4, "ceil_mode", False)
+        )
+        return {
+            **hyper,
+            "count_include_pad": bool(arg(5, "count_include_pad", True)),
+            "divisor_override": arg(6, "divisor_override"),
+        }
     if kind in (LayerKind.ADAPTIVE_AVGPOOL2D, LayerKind.ADAPTIVE_MAXPOOL2D):
         return {"pool": "avg" if kind is LayerKind.ADAPTIVE_AVGPOOL2D else "max", "output_size": list(out_shape[-2:])}
     if kind is LayerKind.CONCAT:
@@ -145,7 +164,9 @@ def parameter_count(module: nn.Module | None) -> int:
     return 0 if module is None else sum(p.numel() for p in module.parameters())
 
 
-def counts(kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_shape: Shape) -> tuple[int, str, dict[str, int], str]:
+def counts(
+    kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_shape: Shape
+) -> tuple[int, str, dict[str, int], str]:
     """Multiplications with their formula, and other operations with theirs.
 
     Returns:
@@ -161,7 +182,9 @@ def counts(kind: LayerKind, hyper: dict[str, Any], in_shapes: list[Shape], out_s
         return count.value, count.formula, {}, ""
     if kind is LayerKind.LINEAR:
         positions = math.prod(out_shape[:-1]) if len(out_shape) > 1 else 1
-        count = arithmetic.linear_mults(in_features=hyper["in_features"], out_features=hyper["out_features"], positions=positions)
+        count = arithmetic.linear_mults(
+            in_features=hyper["in_features"], out_features=hyper["out_features"], positions=positions
+        )
         return count.value, count.formula, {}, ""
     if kind is LayerKind.BATCHNORM2D and len(out_shape) == 3:
         c, h, w = out_shape

@@ -84,7 +84,9 @@ _DETAIL: dict[LayerKind, DetailView | None] = {
 }
 
 #: Can be negative whatever they read: sums of signed weights, normalised values, log-probabilities; unknown ops.
-_ALWAYS_SIGNED = frozenset({LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.BATCHNORM2D, LayerKind.LOG_SOFTMAX, LayerKind.OTHER})
+_ALWAYS_SIGNED = frozenset(
+    {LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.BATCHNORM2D, LayerKind.LOG_SOFTMAX, LayerKind.OTHER}
+)
 #: Never negative: ReLU clips, sigmoid and softmax give values in 0…1.
 _NEVER_SIGNED = frozenset({LayerKind.RELU, LayerKind.RELU6, LayerKind.SIGMOID, LayerKind.SOFTMAX})
 #: Every other kind is negative only when what it reads is: pools, copies and reshapes keep values,
@@ -193,7 +195,9 @@ def connectivity(layer: Layer, inputs: list[Layer]) -> Connectivity:
     if kind is LayerKind.CONCAT and _on_channels(hyper.get("dim"), len(shape)):
         starts = list(accumulate((i.output_shape[0] for i in inputs), initial=0))
         # torch.cat([x, x]) names x once: offsets would not add up, so claim every channel.
-        return Connectivity(Link.STACKED, offsets=tuple(starts[:-1])) if starts[-1] == shape[0] else Connectivity(Link.ALL)
+        return (
+            Connectivity(Link.STACKED, offsets=tuple(starts[:-1])) if starts[-1] == shape[0] else Connectivity(Link.ALL)
+        )
     if kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX) and _on_channels(hyper.get("dim"), len(shape)):
         return Connectivity(Link.ALL)
     if kind is LayerKind.LINEAR and len(shape) == 1:

@@ -126,7 +126,9 @@ def check_layer(layer: Mapping[str, Any]) -> None:
 def check_layers(layers: Sequence[Mapping[str, Any]], label: str) -> None:
     """Refuse a layer list with too many layers or too many parameters in all."""
     if len(layers) > MAX_LAYERS:
-        raise ModelError(f"{label}: {_size(len(layers))} layers is more than ConvScope loads (at most {_size(MAX_LAYERS)})")
+        raise ModelError(
+            f"{label}: {_size(len(layers))} layers is more than ConvScope loads (at most {_size(MAX_LAYERS)})"
+        )
     check_params(sum(layer_params(layer) for layer in layers), label)
 
 
@@ -215,7 +217,9 @@ def check_h5_file(handle: Any, label: str) -> None:
         for key in group:
             link = group.get(key, getlink=True)
             if isinstance(link, h5py.ExternalLink):
-                raise ModelError(f"{label}: {group.name}/{key} links to another file ({link.filename}); ConvScope reads only the file given")
+                raise ModelError(
+                    f"{label}: {group.name}/{key} links to another file ({link.filename}); ConvScope reads only the file given"
+                )
             if isinstance(link, h5py.SoftLink):
                 continue  # a name for an object inside the file, reached by its own path too
             item = group[key]
@@ -224,7 +228,9 @@ def check_h5_file(handle: Any, label: str) -> None:
                 groups.append(item)
             elif isinstance(item, h5py.Dataset):
                 if item.external or item.is_virtual:
-                    raise ModelError(f"{label}: the dataset {item.name} keeps its data in another file; ConvScope reads only the file given")
+                    raise ModelError(
+                        f"{label}: the dataset {item.name} keeps its data in another file; ConvScope reads only the file given"
+                    )
                 declared += math.prod(int(d) for d in (item.shape or ())) * item.dtype.itemsize
     check_bytes(declared, label, "the data its HDF5 datasets declare")
 
@@ -275,7 +281,9 @@ def load_json(data: bytes | str, label: str, what: str = "the JSON") -> Any:
     except RecursionError:
         raise ModelError(f"{label}: {what} is nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{label}: {what} is not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated") from None
+        raise ModelError(
+            f"{label}: {what} is not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated"
+        ) from None
     except UnicodeDecodeError:
         raise ModelError(f"{label}: {what} is not UTF-8 text") from None
     if _depth(value) > MAX_JSON_DEPTH:

@@ -147,9 +147,7 @@ class Network:
         self.layers = self._build_layers()
         self._by_name = {layer.name: layer for layer in self.layers}
         if not any(layer.kind is LayerKind.CONV2D for layer in self.layers):
-            raise ModelError(
-                f"{type(module).__name__} has no Conv2d layer; ConvScope explains convolutional networks"
-            )
+            raise ModelError(f"{type(module).__name__} has no Conv2d layer; ConvScope explains convolutional networks")
         width = self.layer(self.output_layer).output_shape
         if len(width) != 1:
             raise ModelError(
@@ -385,7 +383,9 @@ def _propagate(graph_module: fx.GraphModule, spec: InputSpec) -> tuple[list[_Nod
     interpreter.env = env
     placeholders = [n for n in graph_module.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
-        raise ModelError(f"the model's forward takes {len(placeholders)} inputs; ConvScope needs exactly one image tensor")
+        raise ModelError(
+            f"the model's forward takes {len(placeholders)} inputs; ConvScope needs exactly one image tensor"
+        )
     with _eval_mode(graph_module), torch.no_grad():
         for node in graph_module.graph.nodes:
             if node.op == "output":
@@ -494,7 +494,9 @@ def _capture_module(module: nn.Module, graph: fx.Graph, layer_names: list[str]) 
             new.target = OUT_OF_PLACE_FUNCTIONS.get(node.target, node.target)
             if new.kwargs.get("inplace"):
                 new.kwargs = {**new.kwargs, "inplace": False}
-        elif node.op == "call_method" and str(node.target).endswith("_") and hasattr(torch.Tensor, str(node.target)[:-1]):
+        elif (
+            node.op == "call_method" and str(node.target).endswith("_") and hasattr(torch.Tensor, str(node.target)[:-1])
+        ):
             new.target = str(node.target)[:-1]
     layer_nodes = [mapping[n] for n in graph.nodes if n.meta.get(_LAYER_MARK)]
     if len(layer_nodes) != len(layer_names):  # pragma: no cover - a bug, not user input
@@ -523,7 +525,9 @@ def _leaf_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in module.named_modules() if name and next(iter(m.children()), None) is None]
 
 
-def _record_with_hooks(module: nn.Module, x: torch.Tensor) -> tuple[list[tuple[str, nn.Module, list[torch.Tensor], torch.Tensor]], Any]:
+def _record_with_hooks(
+    module: nn.Module, x: torch.Tensor
+) -> tuple[list[tuple[str, nn.Module, list[torch.Tensor], torch.Tensor]], Any]:
     """Run ``module`` once, recording each leaf module's inputs and output in call order.
 
     Outputs are cloned because a later in-place module would overwrite them.
@@ -578,7 +582,22 @@ def _layers_from_hooks(module: nn.Module, spec: InputSpec) -> list[Layer]:
         hyper = layer_facts.module_hyper(kind, mod, in_shapes, out_shape)
         mults, formula, other, other_formula = layer_facts.counts(kind, hyper, in_shapes, out_shape)
         params = layer_facts.parameter_count(mod) if used[name.split(":")[0]] == 1 else 0
-        layers.append(Layer(name, kind, sources, out_shape, hyper, params, mults, formula, other, other_formula, mod, name.split(":")[0]))
+        layers.append(
+            Layer(
+                name,
+                kind,
+                sources,
+                out_shape,
+                hyper,
+                params,
+                mults,
+                formula,
+                other,
+                other_formula,
+                mod,
+                name.split(":")[0],
+            )
+        )
         producers[id(output)] = name
     return layers
 

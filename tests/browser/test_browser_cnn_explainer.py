@@ -26,7 +26,9 @@ def cnn_explainer_url(expected: dict) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("name", IMAGES)
-def test_uploaded_fixture_image_shows_cnn_explainers_own_probabilities(page, cnn_explainer_url: str, expected: dict, name: str) -> None:
+def test_uploaded_fixture_image_shows_cnn_explainers_own_probabilities(
+    page, cnn_explainer_url: str, expected: dict, name: str
+) -> None:
     data = (CNN_EXPLAINER / "images" / name).read_bytes()
     page.goto(cnn_explainer_url)
     page.wait_for_selector("#upload-input", state="attached")

@@ -30,7 +30,9 @@ def details_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     residual = Network(ResidualNet(classes=3), InputSpec(3, 16, 16), name="residual")
     torch.manual_seed(32)
     custom = Network(CustomLayerNet(), InputSpec(3, 8, 8), name="custom")
-    app = create_app({"rgb": zoo_network("tinyvgg", seed=4), "residual": residual, "custom": custom}, samples_dir=samples)
+    app = create_app(
+        {"rgb": zoo_network("tinyvgg", seed=4), "residual": residual, "custom": custom}, samples_dir=samples
+    )
     with live_server(app) as url:
         yield url
 
@@ -85,7 +87,9 @@ def _no_errors(page) -> None:
     assert page.errors == [], page.errors
 
 
-def _click_map(page, api: httpx.Client, model: str, image: str, layer: str, channel: int, at: tuple[int, int], view: str):
+def _click_map(
+    page, api: httpx.Client, model: str, image: str, layer: str, channel: int, at: tuple[int, int], view: str
+):
     """Click one channel's map at ``at`` (x, y), wait for ``view``: the clicked position and the API's step for it."""
     page.click(f"canvas.map[data-layer='{layer}'][data-channel='{channel}']", position={"x": at[0], "y": at[1]})
     _view(page, view)
@@ -136,7 +140,9 @@ def test_conv_formula_view_shows_the_window_products_and_sum_of_one_channel(page
     assert cells.first.inner_text() == f"{term['products'][0][0]:.2f}".replace("-", "−").replace("−0.00", "0.00")
     page.focus(".doutput canvas")
     page.keyboard.press("ArrowRight")  # the window moves one stride to the right
-    page.wait_for_function("p => document.querySelector('.formula-numbers').dataset.position === p", arg=f"4,{y},{min(x + 1, 61)}")
+    page.wait_for_function(
+        "p => document.querySelector('.formula-numbers').dataset.position === p", arg=f"4,{y},{min(x + 1, 61)}"
+    )
     moved = _explain(api, "rgb", "sample_2", "conv_1_1", channel=4, y=y, x=min(x + 1, 61))
     assert _shown(page, ".formula-numbers .step-output") == pytest.approx(moved["output"], rel=1e-12)
     _esc_to(page, "conv")
@@ -159,7 +165,9 @@ def test_pool_view_shows_the_window_and_its_winner(page, details_url, api) -> No
     _open(page, details_url, "?model=rgb&image=sample_1")
     _, step = _click_map(page, api, "rgb", "sample_1", "max_pool_2", 3, (20, 12), "pool")
     cells = page.locator(".pool-window td")
-    assert [float(cells.nth(i).get_attribute("title")) for i in range(cells.count())] == [v for row in step["window"] for v in row]
+    assert [float(cells.nth(i).get_attribute("title")) for i in range(cells.count())] == [
+        v for row in step["window"] for v in row
+    ]
     winner = page.locator(".pool-window td.winner")
     assert float(winner.get_attribute("title")) == pytest.approx(step["output"], rel=1e-12)
     assert _shown(page, ".step-output") == pytest.approx(step["output"], rel=1e-12)
@@ -178,7 +186,9 @@ def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, detai
     assert first.locator("td").first.inner_text() == str(step["top"][0]["input_index"])
     first.hover()  # its source pixel is looked up through the flatten layer
     c, y, x = step["top"][0]["source"]
-    page.wait_for_function("t => document.querySelector('.hover-line').textContent.includes(t)", arg=f"channel {c}, row {y}, column {x}")
+    page.wait_for_function(
+        "t => document.querySelector('.hover-line').textContent.includes(t)", arg=f"channel {c}, row {y}, column {x}"
+    )
     page.click(".to-softmax")
     _view(page, "softmax")
     softmax = api.get("api/models/rgb/traces/sample_2/probabilities", params={"index": 6}).json()
@@ -186,7 +196,9 @@ def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, detai
     assert _shown(page, ".exp-sum") == pytest.approx(softmax["exp_sum"], rel=1e-12)
     page.hover(".softmax-row[data-index='2']")  # linked highlighting: the row and its term in the sum
     assert page.locator(".sum-term.linked").count() == 1
-    assert float(page.locator(".sum-term.linked").get_attribute("title").split(": ")[1]) == pytest.approx(softmax["exp_terms"][2])
+    assert float(page.locator(".sum-term.linked").get_attribute("title").split(": ")[1]) == pytest.approx(
+        softmax["exp_terms"][2]
+    )
     _esc_to(page, "linear")
     _esc_to(page, None)
     _no_errors(page)
@@ -199,7 +211,9 @@ def test_batchnorm_and_residual_add_views(page, details_url, api) -> None:
     _esc_to(page, None)
     _, step = _click_map(page, api, "residual", "sample_0", "add", 1, (3, 20), "add")
     terms = page.locator(".add-term")
-    assert [float(terms.nth(i).get_attribute("title").split(": ")[1]) for i in range(terms.count())] == [t["value"] for t in step["terms"]]
+    assert [float(terms.nth(i).get_attribute("title").split(": ")[1]) for i in range(terms.count())] == [
+        t["value"] for t in step["terms"]
+    ]
     _esc_to(page, None)
     _no_errors(page)
 
@@ -221,7 +235,9 @@ def test_explorer_opens_with_a_layers_settings_and_explains_invalid_combinations
     page.fill("input[name='size']", "4")
     page.fill("input[name='kernel']", "7")
     page.wait_for_selector(".detail-body[data-valid='impossible']")
-    assert "bigger than the padded input" in page.locator(".explorer-form .detail-message").inner_text()  # beside the controls
+    assert (
+        "bigger than the padded input" in page.locator(".explorer-form .detail-message").inner_text()
+    )  # beside the controls
     _esc_to(page, None, shot="detail_explorer_impossible")
     # The impossible combination is answered 400 by design; Chromium logs every 4xx resource, and only that is allowed.
     known = "console error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
@@ -243,7 +259,9 @@ def test_views_open_by_keyboard_and_state_lives_in_the_url(page, details_url, ap
     _view(page, "activation")
     assert _position(page, ".dnumbers") == [0, 1, 0]
     page.go_back()  # the pinned position was a history entry
-    page.wait_for_function("document.querySelector('.dnumbers') && document.querySelector('.dnumbers').dataset.position === '0,0,0'")
+    page.wait_for_function(
+        "document.querySelector('.dnumbers') && document.querySelector('.dnumbers').dataset.position === '0,0,0'"
+    )
     _esc_to(page, None)
     _no_errors(page)
 

@@ -45,7 +45,10 @@ def _open_explorer(page, url: str, query: str = "") -> None:
 
 
 def _settings(page) -> dict[str, str]:
-    values = {k: page.input_value(f".explorer-form input[name='{k}']") for k in ("size", "kernel", "stride", "padding", "dilation")}
+    values = {
+        k: page.input_value(f".explorer-form input[name='{k}']")
+        for k in ("size", "kernel", "stride", "padding", "dilation")
+    }
     values["mode"] = page.eval_on_selector(".explorer-form input[name='mode']:checked", "r => r.value")
     return values
 
@@ -86,7 +89,16 @@ def test_explorer_settings_survive_reload_and_back_restores_the_previous_ones(pa
     page.wait_for_function("() => new URLSearchParams(location.search).get('P') === '1'")
     second = {"size": 11, "kernel": 3, "stride": 2, "padding": 1, "dilation": 1}
     _drawn_for(page, second)
-    assert _query(page) == {"model": "wide", "image": "sample_0", "view": "explorer", "H": "11", "K": "3", "S": "2", "P": "1", "D": "1"}
+    assert _query(page) == {
+        "model": "wide",
+        "image": "sample_0",
+        "view": "explorer",
+        "H": "11",
+        "K": "3",
+        "S": "2",
+        "P": "1",
+        "D": "1",
+    }
     expected = _api_size(api, **second)
     # Independent check of the API's answer: PyTorch's own output size.
     out = nn.functional.conv2d(torch.zeros(1, 1, 11, 11), torch.zeros(1, 1, 3, 3), stride=2, padding=1)

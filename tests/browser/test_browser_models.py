@@ -18,7 +18,9 @@ from tests.server.live import live_server
 
 pytestmark = pytest.mark.browser
 
-DEFAULT_SAMPLES = Path(__file__).resolve().parents[2] / "src" / "convscope" / "assets" / "models" / "default" / "samples"
+DEFAULT_SAMPLES = (
+    Path(__file__).resolve().parents[2] / "src" / "convscope" / "assets" / "models" / "default" / "samples"
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +47,9 @@ def gallery_ids(page) -> list[str]:
     return page.eval_on_selector_all(".samples .sample", "bs => bs.map(b => b.dataset.sample)")
 
 
-def test_cnn_explainer_coffee_cup_shows_its_published_probabilities_and_only_its_own_gallery(page, models_url, expected: dict) -> None:
+def test_cnn_explainer_coffee_cup_shows_its_published_probabilities_and_only_its_own_gallery(
+    page, models_url, expected: dict
+) -> None:
     url, mirror = models_url
     page.goto(url)
     wait_drawn(page, "cnn-explainer/boat_1")  # the first model's first sample
@@ -73,7 +77,9 @@ def test_the_picker_switches_to_the_default_model_and_its_own_samples(page, mode
     page.click('.model-choice[data-model="default"]')
     first = json.loads((DEFAULT_SAMPLES / "samples.json").read_text())["samples"][0]["file"].removesuffix(".png")
     wait_drawn(page, f"default/{first}")
-    assert gallery_ids(page) == [Path(s["file"]).stem for s in json.loads((DEFAULT_SAMPLES / "samples.json").read_text())["samples"]]
+    assert gallery_ids(page) == [
+        Path(s["file"]).stem for s in json.loads((DEFAULT_SAMPLES / "samples.json").read_text())["samples"]
+    ]
     assert "model=default" in page.url and "pizza_1" not in page.url
     page.go_back()
     wait_drawn(page, "cnn-explainer/pizza_1")
@@ -89,7 +95,9 @@ def test_a_model_with_random_weights_says_so_in_a_banner(page, models_url) -> No
     assert banner.is_visible() and "random weights — predictions are meaningless until trained" in banner.inner_text()
     assert page.locator('.model-choice[data-model="tinyvgg"] .model-choice-tag').inner_text() == "random weights"
     assert gallery_ids(page) == []  # a zoo model has no samples, and never another model's
-    page.screenshot(path=str(ARTIFACTS / "random-weights-banner.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 300})
+    page.screenshot(
+        path=str(ARTIFACTS / "random-weights-banner.png"), clip={"x": 0, "y": 0, "width": 1400, "height": 300}
+    )
     assert page.errors == []
 
 

@@ -82,7 +82,9 @@ def test_input_maps_show_the_image_as_the_network_sees_it(page, server_url: str,
         "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))",
     )
     network = _network(browser_app, "gray")
-    x = network.input_spec.preprocess(Image.open(browser_app.state.service.samples.get("sample_1").path))[0, 0]  # (H, W)
+    x = network.input_spec.preprocess(Image.open(browser_app.state.service.samples.get("sample_1").path))[
+        0, 0
+    ]  # (H, W)
     lo, hi = float(x.min()), float(x.max())
     expected = np.clip(np.round((x.numpy() - lo) / (hi - lo) * 255), 0, 255)
     assert np.abs(np.asarray(shown, dtype=np.float64).reshape(expected.shape) - expected).max() <= 1
@@ -95,7 +97,9 @@ def _cli_predictions(paths: list, capsys: pytest.CaptureFixture[str]) -> list[st
     return [p["top"][0]["class"] for p in json.loads(capsys.readouterr().out)["predictions"]]
 
 
-def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(page, server_url: str, browser_app, tmp_path, capsys) -> None:
+def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(
+    page, server_url: str, browser_app, tmp_path, capsys
+) -> None:
     network = _network(browser_app)
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
@@ -117,7 +121,10 @@ def test_uploaded_png_and_dropped_jpeg_are_classified_like_predict(page, server_
     assert "resized from 120×200" in page.inner_text(".preview figcaption")
     (tmp_path / "wide.png").write_bytes(png)
     (tmp_path / "tall.jpg").write_bytes(jpeg)
-    assert _cli_predictions([tmp_path / "wide.png", tmp_path / "tall.jpg"], capsys) == [_predicted_label(network, png), _predicted_label(network, jpeg)]
+    assert _cli_predictions([tmp_path / "wide.png", tmp_path / "tall.jpg"], capsys) == [
+        _predicted_label(network, png),
+        _predicted_label(network, jpeg),
+    ]
     assert page.errors == []
 
 
@@ -132,7 +139,11 @@ def test_colour_scale_switch_changes_the_legend(page, server_url: str, browser_a
     assert legend != block and "all layers" in legend and "block 1" not in legend
     trace = browser_app.state.service.cache.get(("gray", "sample_3")).trace
     network = _network(browser_app, "gray")
-    drawn = [layer.name for layer in network.layers[1:] if layer.kind is not LayerKind.FLATTEN and layer.name != network.output_layer]
+    drawn = [
+        layer.name
+        for layer in network.layers[1:]
+        if layer.kind is not LayerKind.FLATTEN and layer.name != network.output_layer
+    ]
     extent = max(abs(v) for name in drawn for v in trace.value_range(name))
     ticks = page.locator(".legend[data-scheme='diverging'] .legend-ticks span").all_inner_texts()
     assert float(ticks[-1]) == pytest.approx(extent, rel=5e-3) and float(ticks[0]) == pytest.approx(-extent, rel=5e-3)
@@ -169,7 +180,9 @@ def test_url_state_round_trips_through_reload_and_back(page, server_url: str) ->
     ("name", "data", "words"),
     [("notes.png", b"just some text, not pixels\n" * 10, "not an image"), ("empty.png", b"", "empty")],
 )
-def test_bad_upload_shows_the_message_and_keeps_the_previous_image(page, server_url: str, name: str, data: bytes, words: str) -> None:
+def test_bad_upload_shows_the_message_and_keeps_the_previous_image(
+    page, server_url: str, name: str, data: bytes, words: str
+) -> None:
     page.goto(server_url)
     wait_drawn(page, "default/sample_0")
     prediction, url = page.inner_text("#prediction"), page.url
@@ -209,7 +222,11 @@ def test_every_control_is_reachable_by_keyboard(page, server_url: str) -> None:
     reached = []
     for _ in range(60):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate("(() => { const e = document.activeElement; return e.dataset.sample ? 'sample' : e.dataset.layer ? 'layer:' + e.dataset.layer : e.id || e.name || e.tagName; })()"))
+        reached.append(
+            page.evaluate(
+                "(() => { const e = document.activeElement; return e.dataset.sample ? 'sample' : e.dataset.layer ? 'layer:' + e.dataset.layer : e.id || e.name || e.tagName; })()"
+            )
+        )
     assert {"sample", "upload-button", "scale", "details-toggle", "layer:conv_1_1"} <= set(reached)
     while page.evaluate("document.activeElement.dataset.layer") != "relu_1_1":
         page.keyboard.press("Tab")
@@ -235,7 +252,9 @@ def test_hovering_a_map_shows_its_connections_and_values(page, server_url: str, 
     text = page.inner_text(".tooltip")
     y, x, value = re.search(r"value at \(y (\d+), x (\d+)\): (\S+)", text).groups()
     network = _network(browser_app, "gray")
-    trace = network.run(network.input_spec.preprocess(Image.open(browser_app.state.service.samples.get("sample_0").path)))
+    trace = network.run(
+        network.input_spec.preprocess(Image.open(browser_app.state.service.samples.get("sample_0").path))
+    )
     expected = float(trace.output("conv_1_2")[0, 3, int(y), int(x)])
     assert float(value) == pytest.approx(expected, rel=6e-3, abs=1e-3)
     lo, hi = trace.channel_ranges("conv_1_2")[3].tolist()
@@ -260,7 +279,7 @@ def _three_digits(v: float) -> str:
 
 
 def test_narrow_screens_scroll_the_columns_instead_of_overlapping(browser, server_url: str) -> None:
-    context = browser.new_context(viewport={"width": 420, "height": 800})
+    context = browser.new_context(viewport={"width": 420, "height": 800}, bypass_csp=True)  # see the page fixture
     page = context.new_page()
     try:
         page.goto(server_url)
@@ -268,7 +287,9 @@ def test_narrow_screens_scroll_the_columns_instead_of_overlapping(browser, serve
         sizes = page.eval_on_selector(".overview-scroll", "s => [s.scrollWidth, s.clientWidth]")
         assert sizes[0] > sizes[1]
         assert page.evaluate("document.documentElement.scrollWidth") <= 420
-        boxes = page.eval_on_selector_all("canvas.map", "cs => cs.map(c => [c.offsetLeft, c.offsetTop, c.offsetWidth, c.offsetHeight])")
+        boxes = page.eval_on_selector_all(
+            "canvas.map", "cs => cs.map(c => [c.offsetLeft, c.offsetTop, c.offsetWidth, c.offsetHeight])"
+        )
         for i, (x, y, w, h) in enumerate(boxes):
             for x2, y2, w2, h2 in boxes[i + 1 :]:
                 assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, "two maps overlap"

@@ -34,7 +34,9 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object
 def _most_active(network, samples: Path, image: str, layer: str) -> list[int]:
     """Channels of ``layer`` by largest |value|, ties by index, from a hooked plain forward pass."""
     seen: dict[str, torch.Tensor] = {}
-    handle = network.module.get_submodule(layer).register_forward_hook(lambda _m, _i, out: seen.__setitem__("out", out.detach().clone()))
+    handle = network.module.get_submodule(layer).register_forward_hook(
+        lambda _m, _i, out: seen.__setitem__("out", out.detach().clone())
+    )
     try:
         with torch.no_grad():
             network.module.eval()(network.input_spec.preprocess(Image.open(samples / f"{image}.png")))
@@ -47,7 +49,9 @@ def _most_active(network, samples: Path, image: str, layer: str) -> list[int]:
 def _shown(page, layer: str) -> list[int]:
     """Channels of the maps drawn for ``layer``, top to bottom; waits until each is painted."""
     page.wait_for_function(
-        "l => [...document.querySelectorAll(`canvas.map[data-layer='${l}']`)].every((c) => c.dataset.trace)", arg=layer, timeout=10_000
+        "l => [...document.querySelectorAll(`canvas.map[data-layer='${l}']`)].every((c) => c.dataset.trace)",
+        arg=layer,
+        timeout=10_000,
     )
     boxes = page.eval_on_selector_all(
         f"canvas.map[data-layer='{layer}']", "cs => cs.map(c => [c.getBoundingClientRect().top, +c.dataset.channel])"
@@ -81,7 +85,10 @@ def test_big_layers_show_the_most_active_channels_first_and_page_by_keyboard(pag
     requests.clear()
     page.keyboard.press("Enter")
     assert _shown(page, LAYER) == order[16:]
-    assert page.evaluate("[document.activeElement.dataset.layer, document.activeElement.dataset.pager]") == [LAYER, "next"]
+    assert page.evaluate("[document.activeElement.dataset.layer, document.activeElement.dataset.pager]") == [
+        LAYER,
+        "next",
+    ]
     assert "17–20 of 20" in page.get_attribute(f".map-pager[data-layer='{LAYER}'] .pager-text", "title")
     tops = page.eval_on_selector_all(pager, "bs => bs.map(b => Math.round(b.getBoundingClientRect().top))")
     assert tops[0] == tops[1]  # the two buttons side by side, not stacked

@@ -34,20 +34,22 @@ def _computed(page, action) -> None:
     """Run ``action`` (a click, a key) and wait for the page to draw the server's answer to it."""
     before = _ready(page)
     action()
-    page.wait_for_function("b => document.body.dataset.ready && document.body.dataset.ready !== b", arg=before, timeout=20_000)
+    page.wait_for_function(
+        "b => document.body.dataset.ready && document.body.dataset.ready !== b", arg=before, timeout=20_000
+    )
 
 
 def _grid(page, selector: str) -> list[list[float]]:
-    return page.eval_on_selector(
-        selector, "t => [...t.rows].map(r => [...r.cells].map(c => Number(c.textContent)))"
-    )
+    return page.eval_on_selector(selector, "t => [...t.rows].map(r => [...r.cells].map(c => Number(c.textContent)))")
 
 
 def _errors(page) -> list[str]:
     return [e for e in page.errors if e != KNOWN_400]
 
 
-def test_typed_matrix_with_sobel_x_shows_the_apis_output_at_full_precision(page, server_url: str, api: httpx.Client) -> None:
+def test_typed_matrix_with_sobel_x_shows_the_apis_output_at_full_precision(
+    page, server_url: str, api: httpx.Client
+) -> None:
     _open(page, server_url)
     page.fill("#field-input", MATRIX)
     page.select_option("#field-kernel-choice", "sobel-x")
@@ -80,7 +82,12 @@ def test_hovering_a_window_step_lights_its_window_on_the_input(page, server_url:
     assert sorted(lit) == sorted(f"{r},{c}" for r in window["rows"] for c in window["cols"])
     # The padding ring is drawn as zeros: the lit padding taps are exactly the window's padding mask.
     pads = page.eval_on_selector_all(".input-grid td.on.pad", "tds => tds.map(td => td.dataset.cell)")
-    masked = [f"{r},{c}" for i, r in enumerate(window["rows"]) for j, c in enumerate(window["cols"]) if window["padding_mask"][i][j]]
+    masked = [
+        f"{r},{c}"
+        for i, r in enumerate(window["rows"])
+        for j, c in enumerate(window["cols"])
+        if window["padding_mask"][i][j]
+    ]
     assert sorted(pads) == sorted(masked) and masked
     assert page.locator(".input-grid tr").count() == 7
     assert page.eval_on_selector_all(".output-grid td.on", "tds => tds.map(td => td.dataset.cell)") == [
@@ -93,11 +100,17 @@ def test_hovering_a_window_step_lights_its_window_on_the_input(page, server_url:
     [
         ("input", "1 2 3; 4 5", {"input": "1 2 3; 4 5", "kernel": "sobel-x"}),
         ("input", "1 x; 2 3", {"input": "1 x; 2 3", "kernel": "sobel-x"}),
-        ("input", ";".join(" ".join(["1"] * 13) for _ in range(13)), {"input": ";".join(" ".join(["1"] * 13) for _ in range(13)), "kernel": "sobel-x"}),
+        (
+            "input",
+            ";".join(" ".join(["1"] * 13) for _ in range(13)),
+            {"input": ";".join(" ".join(["1"] * 13) for _ in range(13)), "kernel": "sobel-x"},
+        ),
         ("stride", "two", {"input": MATRIX, "kernel": "sobel-x", "stride": "two"}),
     ],
 )
-def test_bad_input_shows_the_servers_message_beside_the_field(page, server_url: str, api: httpx.Client, field, typed, body) -> None:
+def test_bad_input_shows_the_servers_message_beside_the_field(
+    page, server_url: str, api: httpx.Client, field, typed, body
+) -> None:
     _open(page, server_url)
     page.fill(f"#field-{field}", typed)
     _computed(page, lambda: page.click("button.sandbox-compute"))
@@ -165,7 +178,9 @@ def test_the_sandbox_is_usable_with_the_keyboard_alone(page, server_url: str, ap
     assert _errors(page) == []
 
 
-def test_every_calculator_draws_the_server_result_and_the_top_bar_links_here(page, server_url: str, api: httpx.Client) -> None:
+def test_every_calculator_draws_the_server_result_and_the_top_bar_links_here(
+    page, server_url: str, api: httpx.Client
+) -> None:
     page.goto(server_url)
     page.click("a.sandbox-link")
     page.wait_for_function("document.body.dataset.ready && document.body.dataset.ready.length > 0", timeout=20_000)
@@ -192,13 +207,17 @@ def test_every_calculator_draws_the_server_result_and_the_top_bar_links_here(pag
 
 @pytest.mark.parametrize("size", [(1400, 900), (800, 1000)], ids=["wide", "narrow"])
 def test_screenshots_of_every_calculator(browser, server_url: str, size) -> None:
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, bypass_csp=True
+    )  # see the page fixture
     page = context.new_page()
     try:
         ARTIFACTS.mkdir(exist_ok=True)
         for op in ("conv", "relu", "pool", "flatten", "softmax", "dense"):
             page.goto(f"{server_url}sandbox?op={op}")
-            page.wait_for_function("document.body.dataset.ready && document.body.dataset.ready.length > 0", timeout=20_000)
+            page.wait_for_function(
+                "document.body.dataset.ready && document.body.dataset.ready.length > 0", timeout=20_000
+            )
             if page.locator(".sandbox-step").count():
                 page.hover(".sandbox-step >> nth=1")
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -208,8 +227,10 @@ def test_screenshots_of_every_calculator(browser, server_url: str, size) -> None
         context.close()
 
 
-def test_a_twelve_by_twelve_blur_at_full_precision_scrolls_inside_its_figure_not_the_page(browser, server_url: str) -> None:
-    context = browser.new_context(viewport={"width": 800, "height": 1000})
+def test_a_twelve_by_twelve_blur_at_full_precision_scrolls_inside_its_figure_not_the_page(
+    browser, server_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 800, "height": 1000}, bypass_csp=True)  # see the page fixture
     page = context.new_page()
     try:
         _open(page, server_url)

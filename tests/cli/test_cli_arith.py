@@ -26,7 +26,20 @@ def flops(module: nn.Module, x: torch.Tensor) -> int:
     return counter.get_total_flops()
 
 
-ALEXNET = ["--size", "227", "--kernel", "11", "--stride", "4", "--padding", "0", "--in-channels", "3", "--filters", "96"]
+ALEXNET = [
+    "--size",
+    "227",
+    "--kernel",
+    "11",
+    "--stride",
+    "4",
+    "--padding",
+    "0",
+    "--in-channels",
+    "3",
+    "--filters",
+    "96",
+]
 
 
 def test_arith_explains_alexnet_conv1_as_55x55x96_with_34848_weights(capsys):

@@ -10,7 +10,23 @@ from tests.training.helpers import needs_fashion_mnist
 @needs_fashion_mnist
 def test_preview_grid_has_a_column_per_augmentation_and_a_row_per_sample(tmp_path, capsys):
     out = tmp_path / "grid.png"
-    assert main(["augment-preview", "--count", "3", "--augment", "flip", "--augment", "rotate=20", "--out", str(out), "--json"]) == 0
+    assert (
+        main(
+            [
+                "augment-preview",
+                "--count",
+                "3",
+                "--augment",
+                "flip",
+                "--augment",
+                "rotate=20",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["columns"] == ["original", "flip", "rotate", "all"]
     assert len(report["samples"]) == 3 and len(set(report["samples"])) == 3  # one per class first
@@ -23,7 +39,22 @@ def test_preview_of_a_folder_dataset_uses_rgb_colour_shift(tmp_path, capsys):
         (tmp_path / "set" / name).mkdir(parents=True)
         Image.new("RGB", (30, 20), color).save(tmp_path / "set" / name / "a.png")
     out = tmp_path / "grid.png"
-    assert main(["augment-preview", "--data", str(tmp_path / "set"), "--augment", "color", "--size", "16", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "augment-preview",
+                "--data",
+                str(tmp_path / "set"),
+                "--augment",
+                "color",
+                "--size",
+                "16",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "original, color" in capsys.readouterr().out and out.exists()
 
 

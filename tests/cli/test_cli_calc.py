@@ -151,13 +151,22 @@ pieces = st.sampled_from([*"0123456789 ;,.-+eExaN|\n\t−[]", "nan", "inf", "1e4
 typed = st.lists(pieces, max_size=40).map("".join)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     text=typed | st.text(max_size=40),
-    command=st.sampled_from([
-        ["conv", "--kernel", "sobel-x"], ["conv", "--kernel", "1 -1"], ["conv", "--kernel", "1", "--padding", "0"],
-        ["relu"], ["pool", "--mode", "avg", "--padding", "1"], ["pool"], ["flatten", "--shape", "1,2,2"],
-    ]),  # fmt: skip
+    command=st.sampled_from(
+        [
+            ["conv", "--kernel", "sobel-x"],
+            ["conv", "--kernel", "1 -1"],
+            ["conv", "--kernel", "1", "--padding", "0"],
+            ["relu"],
+            ["pool", "--mode", "avg", "--padding", "1"],
+            ["pool"],
+            ["flatten", "--shape", "1,2,2"],
+        ]
+    ),  # fmt: skip
 )
 def test_any_typed_input_gives_a_result_or_one_line_error_never_a_traceback(capsys, text, command):
     status = main(["calc", *command, f"--input={text}"])

@@ -160,10 +160,15 @@ _WORDS = st.text(st.characters(blacklist_categories=("Cs",), blacklist_character
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    key=st.sampled_from(["filters", "dropout", "input_size", "in_channels", "padding", "kernel_size", "num_classes", "nope"]),
+    key=st.sampled_from(
+        ["filters", "dropout", "input_size", "in_channels", "padding", "kernel_size", "num_classes", "nope"]
+    ),
     value=st.one_of(
-        st.integers(-10, 10).map(str), st.integers(10**5, 10**15).map(str), st.floats(allow_nan=True).map(str),
-        st.sampled_from(["true", "null", "[]", "{}", '"x"', "1e400", "-0", "NaN", "Infinity", "[" * 3000]), _WORDS,
+        st.integers(-10, 10).map(str),
+        st.integers(10**5, 10**15).map(str),
+        st.floats(allow_nan=True).map(str),
+        st.sampled_from(["true", "null", "[]", "{}", '"x"', "1e400", "-0", "NaN", "Infinity", "[" * 3000]),
+        _WORDS,
     ),
 )
 def test_fuzz_zoo_option_values_succeed_or_fail_in_one_line(key, value, capsys):
@@ -179,7 +184,10 @@ def test_fuzz_zoo_option_values_succeed_or_fail_in_one_line(key, value, capsys):
 @given(
     size=st.one_of(st.integers(-3, 300).map(str), st.integers(10**4, 10**30).map(str), _WORDS),
     kernel=st.one_of(st.integers(-1, 12).map(str), st.integers(10**4, 10**9).map(str), st.just("3x5")),
-    extra=st.lists(st.sampled_from(["--pool", "--ceil-mode", "--stride", "2", "--padding", "same", "--dilation", "99999"]), max_size=4),
+    extra=st.lists(
+        st.sampled_from(["--pool", "--ceil-mode", "--stride", "2", "--padding", "same", "--dilation", "99999"]),
+        max_size=4,
+    ),
 )
 def test_fuzz_arith_values_succeed_or_fail_in_one_line(size, kernel, extra, capsys):
     code = main(["arith", "--size", size, "--kernel", kernel, *extra])

@@ -32,7 +32,12 @@ def independent_confusion(model_dir, count):
 
 
 def test_evaluate_reproduces_the_accuracy_recorded_at_training(model_dir, tmp_path, capsys):
-    assert main(["evaluate", str(model_dir), "--data", "fashion-mnist", "--limit", "200", "--out", str(tmp_path), "--json"]) == 0
+    assert (
+        main(
+            ["evaluate", str(model_dir), "--data", "fashion-mnist", "--limit", "200", "--out", str(tmp_path), "--json"]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     recorded = json.loads((model_dir / "model.json").read_text())["provenance"]["test_accuracy"]
     assert report["accuracy"] == recorded and report["images"] == 200

@@ -17,7 +17,13 @@ def test_models_json_lists_every_downloadable_file_with_url_size_and_sha256(down
     data = json.loads(capsys.readouterr().out)
     names = [row["name"] for row in data["downloadable"]]
     assert names == registry.list_downloads()
-    assert {"vgg16-imagenet", "alexnet-imagenet", "resnet18-imagenet", "resnet34-imagenet", "googlenet-imagenet"} <= set(names)
+    assert {
+        "vgg16-imagenet",
+        "alexnet-imagenet",
+        "resnet18-imagenet",
+        "resnet34-imagenet",
+        "googlenet-imagenet",
+    } <= set(names)
     for row in data["downloadable"]:
         assert row["cached"] is False and row["files"]
         for file in row["files"]:
@@ -59,8 +65,12 @@ def test_download_of_an_unknown_name_exits_2_listing_the_valid_ones(download_hom
     assert not download_home.exists()
 
 
-@pytest.mark.parametrize("command", [["summary", "cnn-explainer"], ["download", "cnn-explainer"], ["serve", "-m", "cnn-explainer"]])
-def test_offline_exits_2_saying_which_file_to_fetch_and_where(command: list[str], cnn_mirror: Mirror, download_home: Path, capsys) -> None:
+@pytest.mark.parametrize(
+    "command", [["summary", "cnn-explainer"], ["download", "cnn-explainer"], ["serve", "-m", "cnn-explainer"]]
+)
+def test_offline_exits_2_saying_which_file_to_fetch_and_where(
+    command: list[str], cnn_mirror: Mirror, download_home: Path, capsys
+) -> None:
     assert main([*command, "--offline"]) == 2
     err = capsys.readouterr().err.strip()
     model_json = registry.downloads()["cnn-explainer"].files[0]
@@ -106,7 +116,9 @@ def test_serve_model_cnn_explainer_downloads_it_with_its_own_gallery(cnn_mirror:
     from convscope.cli import build_parser
     from convscope.cli.serve import build_server
 
-    server = build_server(build_parser().parse_args(["serve", "--model", "cnn-explainer", "--model", "default", "--port", "0"]))
+    server = build_server(
+        build_parser().parse_args(["serve", "--model", "cnn-explainer", "--model", "default", "--port", "0"])
+    )
     service = server.config.app.state.service
     assert service.models.ids == ["cnn-explainer", "default"]
     assert len(service.samples.of("cnn-explainer")) == 21 and len(service.samples.of("default")) == 30

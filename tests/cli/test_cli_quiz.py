@@ -25,7 +25,9 @@ def test_quiz_json_has_model_seed_and_questions(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["model"] == "default" and data["seed"] == 4
     assert [q["topic"] for q in data["questions"]] == ["weights", "relu"] * 2
-    assert all({"id", "topic", "text", "answer", "tolerance", "view", "explanation"} <= set(q) for q in data["questions"])
+    assert all(
+        {"id", "topic", "text", "answer", "tolerance", "view", "explanation"} <= set(q) for q in data["questions"]
+    )
 
 
 def test_format_json_is_the_same_as_json(capsys):
@@ -69,7 +71,11 @@ def test_an_unknown_topic_is_one_line_listing_the_valid_topics(capsys):
 
 @pytest.mark.parametrize(
     ("argv", "words"),
-    [(["--seed", "abc"], "--seed must be a whole number"), (["--count", "0"], "count must be"), (["--count", "x"], "--count")],
+    [
+        (["--seed", "abc"], "--seed must be a whole number"),
+        (["--count", "0"], "count must be"),
+        (["--count", "x"], "--count"),
+    ],
 )
 def test_bad_numbers_are_one_line(argv, words, capsys):
     assert main(["quiz", "default", *argv]) == 2

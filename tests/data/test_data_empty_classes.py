@@ -47,7 +47,21 @@ def test_evaluate_refuses_an_empty_class_too(tmp_path, capsys):
     _good(tmp_path / "data" / "a" / "1.png")
     _good(tmp_path / "data" / "b" / "1.png")
     _bad(tmp_path / "data" / "c" / "1.png")
-    assert main(["evaluate", "lenet5", "-o", "input_size=28", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "e")]) == 2
+    assert (
+        main(
+            [
+                "evaluate",
+                "lenet5",
+                "-o",
+                "input_size=28",
+                "--data",
+                str(tmp_path / "data"),
+                "--out",
+                str(tmp_path / "e"),
+            ]
+        )
+        == 2
+    )
     assert "class folder c " in capsys.readouterr().err
 
 

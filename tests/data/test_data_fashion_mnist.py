@@ -20,7 +20,9 @@ def write_idx(path, array: np.ndarray, *, packed: bool) -> None:
 def tiny_idx_folder(tmp_path):
     rng = np.random.default_rng(1)
     for prefix, n in (("train", 12), ("t10k", 4)):
-        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), packed=False)
+        write_idx(
+            tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), packed=False
+        )
         write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8), packed=True)
     return tmp_path
 

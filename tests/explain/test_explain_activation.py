@@ -72,7 +72,9 @@ def test_activation_modules_explain_every_value_of_the_map(name: str) -> None:
                 assert step.input == float(inp[0, c, y, x])
                 assert step.input_layer == "conv"
                 assert step.kind == net.layer("act").kind
-                assert_readds(step.computed, float(trace.output("act")[0, c, y, x]), step.scale, f"{name} at x={step.input}")
+                assert_readds(
+                    step.computed, float(trace.output("act")[0, c, y, x]), step.scale, f"{name} at x={step.input}"
+                )
                 assert step.parameters == params
                 assert step.worked.endswith(f"= {format(step.computed, '.4g').replace('-', '−')}")
 

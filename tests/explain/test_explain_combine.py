@@ -22,7 +22,10 @@ def test_residual_addition_shows_both_branches_and_their_sum(residual_network: N
         step = explain(trace, "add", **pos)
         coords = (0, *step.position.coords)
         assert [t.layer for t in step.terms] == ["conv2", "relu"]
-        assert [t.value for t in step.terms] == [float(trace.output("conv2")[coords]), float(trace.output("relu")[coords])]
+        assert [t.value for t in step.terms] == [
+            float(trace.output("conv2")[coords]),
+            float(trace.output("relu")[coords]),
+        ]
         assert_readds(step.computed, float(trace.output("add")[coords]), step.scale, str(pos))
     assert json.loads(json.dumps(step.to_dict()))["terms"][0]["layer"] == "conv2"
 

@@ -30,7 +30,9 @@ def conv_network(conv: nn.Conv2d, h: int, w: int) -> Network:
     return Network(model, InputSpec(conv.in_channels, h, w))
 
 
-def reference(conv: nn.Conv2d, x: torch.Tensor, k: int, y: int, xx: int) -> tuple[float, float, torch.Tensor, torch.Tensor]:
+def reference(
+    conv: nn.Conv2d, x: torch.Tensor, k: int, y: int, xx: int
+) -> tuple[float, float, torch.Tensor, torch.Tensor]:
     """F.conv2d's value, Σ|products| via a conv of magnitudes, and unfold's receptive field and padding mask.
 
     Returns the value, the scale, the receptive field ``(C_in/groups, K_h, K_w)``
@@ -47,7 +49,9 @@ def reference(conv: nn.Conv2d, x: torch.Tensor, k: int, y: int, xx: int) -> tupl
     kh, kw = conv.kernel_size
     per_group = conv.in_channels // conv.groups
     g = k // (conv.out_channels // conv.groups)
-    cols = F.unfold(padded[:, g * per_group : (g + 1) * per_group], (kh, kw), dilation=conv.dilation, stride=conv.stride)
+    cols = F.unfold(
+        padded[:, g * per_group : (g + 1) * per_group], (kh, kw), dilation=conv.dilation, stride=conv.stride
+    )
     mask = F.unfold(inside, (kh, kw), dilation=conv.dilation, stride=conv.stride)
     column = y * value.shape[-1] + xx
     field = cols[0, :, column].reshape(per_group, kh, kw)
@@ -74,15 +78,25 @@ def conv_cases(draw: st.DrawFn) -> tuple[nn.Conv2d, int, int, tuple[int, int, in
         assume(d * (k - 1) + 1 <= size + 2 * p)
     torch.manual_seed(draw(st.integers(0, 2**16)))
     module = nn.Conv2d(**conv)
-    out_h = (h + 2 * conv["padding"][0] - conv["dilation"][0] * (conv["kernel_size"][0] - 1) - 1) // conv["stride"][0] + 1
-    out_w = (w + 2 * conv["padding"][1] - conv["dilation"][1] * (conv["kernel_size"][1] - 1) - 1) // conv["stride"][1] + 1
-    position = (draw(st.integers(0, conv["out_channels"] - 1)), draw(st.integers(0, out_h - 1)), draw(st.integers(0, out_w - 1)))
+    out_h = (h + 2 * conv["padding"][0] - conv["dilation"][0] * (conv["kernel_size"][0] - 1) - 1) // conv["stride"][
+        0
+    ] + 1
+    out_w = (w + 2 * conv["padding"][1] - conv["dilation"][1] * (conv["kernel_size"][1] - 1) - 1) // conv["stride"][
+        1
+    ] + 1
+    position = (
+        draw(st.integers(0, conv["out_channels"] - 1)),
+        draw(st.integers(0, out_h - 1)),
+        draw(st.integers(0, out_w - 1)),
+    )
     return module, h, w, position
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(conv_cases())
-def test_conv_step_matches_f_conv2d_for_random_hyperparameters(case: tuple[nn.Conv2d, int, int, tuple[int, int, int]]) -> None:
+def test_conv_step_matches_f_conv2d_for_random_hyperparameters(
+    case: tuple[nn.Conv2d, int, int, tuple[int, int, int]],
+) -> None:
     conv, h, w, (k, y, x) = case
     net = conv_network(conv, h, w)
     inp = torch.randn(1, conv.in_channels, h, w)
@@ -136,7 +150,9 @@ def test_padding_modes_show_the_padded_values_and_readd(mode: str) -> None:
 # PyTorch warns that it copies the input to pad it unevenly; that is the behaviour under test.
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 @pytest.mark.parametrize(("kernel", "dilation"), [((4, 2), (1, 3)), ((2, 3), (2, 1))])
-def test_same_padding_with_even_kernels_pads_more_after_like_pytorch(kernel: tuple[int, int], dilation: tuple[int, int]) -> None:
+def test_same_padding_with_even_kernels_pads_more_after_like_pytorch(
+    kernel: tuple[int, int], dilation: tuple[int, int]
+) -> None:
     torch.manual_seed(5)
     conv = nn.Conv2d(2, 2, kernel, padding="same", dilation=dilation)
     net = conv_network(conv, 6, 5)

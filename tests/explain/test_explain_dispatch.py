@@ -33,7 +33,9 @@ def tinyvgg_trace(tinyvgg_network: Network) -> Trace:
         ("output", {"index": 9}, LinearStep),
     ],
 )
-def test_the_explainer_is_picked_by_layer_kind(tinyvgg_trace: Trace, layer: str, position: dict, step_type: type) -> None:
+def test_the_explainer_is_picked_by_layer_kind(
+    tinyvgg_trace: Trace, layer: str, position: dict, step_type: type
+) -> None:
     step = explain(tinyvgg_trace, layer, **position)
     assert isinstance(step, step_type)
     assert step.layer == layer and step.position.to_dict() == position
@@ -42,15 +44,29 @@ def test_the_explainer_is_picked_by_layer_kind(tinyvgg_trace: Trace, layer: str,
 def test_every_activation_kind_and_the_core_kinds_are_supported() -> None:
     kinds = set(supported_kinds())
     assert ACTIVATION_KINDS <= kinds
-    assert {LayerKind.CONV2D, LayerKind.LINEAR, LayerKind.MAXPOOL2D, LayerKind.AVGPOOL2D, LayerKind.ADAPTIVE_AVGPOOL2D,
-            LayerKind.BATCHNORM2D, LayerKind.SOFTMAX, LayerKind.ADD, LayerKind.CONCAT, LayerKind.FLATTEN} <= kinds
+    assert {
+        LayerKind.CONV2D,
+        LayerKind.LINEAR,
+        LayerKind.MAXPOOL2D,
+        LayerKind.AVGPOOL2D,
+        LayerKind.ADAPTIVE_AVGPOOL2D,
+        LayerKind.BATCHNORM2D,
+        LayerKind.SOFTMAX,
+        LayerKind.ADD,
+        LayerKind.CONCAT,
+        LayerKind.FLATTEN,
+    } <= kinds
     assert LayerKind.OTHER not in EXPLAINERS and LayerKind.INPUT not in EXPLAINERS
 
 
 @pytest.mark.parametrize(
     ("layer", "position", "words"),
     [
-        ("conv_1_1", {"channel": 0, "y": 62, "x": 0}, "y 62 is outside layer 'conv_1_1', which has 62 rows; choose y from 0 to 61"),
+        (
+            "conv_1_1",
+            {"channel": 0, "y": 62, "x": 0},
+            "y 62 is outside layer 'conv_1_1', which has 62 rows; choose y from 0 to 61",
+        ),
         ("conv_1_1", {"channel": 0, "y": 0, "x": -1}, "x -1 is outside layer 'conv_1_1'"),
         ("conv_1_1", {"channel": 10, "y": 0, "x": 0}, "channel 10 is outside layer 'conv_1_1', which has 10 channels"),
         ("max_pool_2", {"channel": 0, "y": 13, "x": 13}, "choose y from 0 to 12"),
@@ -63,7 +79,9 @@ def test_every_activation_kind_and_the_core_kinds_are_supported() -> None:
         ("conv_1_1", {"channel": True, "y": 1, "x": 0}, "channel must be a whole number"),
     ],
 )
-def test_bad_positions_raise_one_line_errors_that_say_what_to_do(tinyvgg_trace: Trace, layer: str, position: dict, words: str) -> None:
+def test_bad_positions_raise_one_line_errors_that_say_what_to_do(
+    tinyvgg_trace: Trace, layer: str, position: dict, words: str
+) -> None:
     with pytest.raises(ConvScopeError) as info:
         explain(tinyvgg_trace, layer, **position)
     assert not isinstance(info.value, NoExplanationError)
@@ -112,7 +130,10 @@ def test_explaining_reads_the_trace_and_never_reruns_a_layer() -> None:
     net = Network(model, InputSpec(3, 8, 8))
     trace = net.run(torch.randn(1, 3, 8, 8))
     calls: list[str] = []
-    handles = [m.register_forward_pre_hook(lambda mod, args, name=name: calls.append(name)) for name, m in model.named_modules()]
+    handles = [
+        m.register_forward_pre_hook(lambda mod, args, name=name: calls.append(name))
+        for name, m in model.named_modules()
+    ]
     try:
         explain(trace, "conv", channel=1, y=0, x=7)
         explain(trace, "relu", channel=1, y=3, x=3)
@@ -142,7 +163,9 @@ def test_a_conv_whose_padding_mode_cannot_be_explained_is_refused_clearly() -> N
     model.conv = WaveletConv(3, 4, 3, padding=1)  # recorded in the layer's hyper when the network is read
     net = Network(model, InputSpec(3, 8, 8))
     trace = net.run(torch.randn(1, 3, 8, 8))
-    with pytest.raises(ConvScopeError, match="pads with mode 'wavelet'.*use one of zeros, reflect, replicate, circular"):
+    with pytest.raises(
+        ConvScopeError, match="pads with mode 'wavelet'.*use one of zeros, reflect, replicate, circular"
+    ):
         explain(trace, "conv", channel=0, y=0, x=0)
 
 

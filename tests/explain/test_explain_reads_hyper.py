@@ -33,9 +33,13 @@ def test_changing_the_modules_after_reading_the_network_changes_no_explanation()
     trace = network.run(torch.randn(1, 2, 6, 6))
     before = {
         name: explain(trace, name, **where).to_dict()
-        for name, where in [("0", {"channel": 1, "y": 0, "x": 0}), ("1", {"channel": 2, "y": 1, "x": 1}),
-                            ("2", {"channel": 0, "y": 2, "x": 3}), ("3", {"channel": 1, "y": 1, "x": 2}),
-                            ("6", {"index": 2})]  # fmt: skip
+        for name, where in [
+            ("0", {"channel": 1, "y": 0, "x": 0}),
+            ("1", {"channel": 2, "y": 1, "x": 1}),
+            ("2", {"channel": 0, "y": 2, "x": 3}),
+            ("3", {"channel": 1, "y": 1, "x": 2}),
+            ("6", {"index": 2}),
+        ]  # fmt: skip
     }
     model[0].stride, model[0].padding, model[0].dilation = (2, 2), (0, 0), (2, 2)
     model[1].eps = 0.5

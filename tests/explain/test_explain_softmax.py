@@ -75,7 +75,9 @@ def test_probabilities_of_a_model_without_softmax_layer_match_the_trace(tinyvgg_
 def test_softmax_across_channels_shows_the_vector_through_the_pixel() -> None:
     torch.manual_seed(4)
     # Softmax across channels at every pixel, as segmentation heads do.
-    layers = OrderedDict(conv=nn.Conv2d(2, 4, 3), soft=nn.Softmax(dim=1), flatten=nn.Flatten(), fc=nn.Linear(4 * 3 * 3, 2))
+    layers = OrderedDict(
+        conv=nn.Conv2d(2, 4, 3), soft=nn.Softmax(dim=1), flatten=nn.Flatten(), fc=nn.Linear(4 * 3 * 3, 2)
+    )
     net = Network(nn.Sequential(layers), InputSpec(2, 5, 5))
     trace = net.run(torch.randn(1, 2, 5, 5))
     step = explain(trace, "soft", channel=2, y=1, x=0)

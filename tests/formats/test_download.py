@@ -72,7 +72,9 @@ def test_cnn_explainer_brings_its_licence_and_labelled_samples(mirror: Mirror) -
     by_file = {r["file"]: r for r in listing}
     assert by_file["espresso_1.jpeg"] == {"file": "espresso_1.jpeg", "label": "espresso", "class_index": 6}
     assert by_file["pepper_1.jpeg"]["label"] == "bell pepper" and by_file["panda_2.jpeg"]["class_index"] == 7
-    assert (network.samples_dir / "koala_1.jpeg").read_bytes() == (CNN_EXPLAINER / "images" / "koala_1.jpeg").read_bytes()
+    assert (network.samples_dir / "koala_1.jpeg").read_bytes() == (
+        CNN_EXPLAINER / "images" / "koala_1.jpeg"
+    ).read_bytes()
 
 
 def test_a_second_run_reads_the_cache_and_makes_no_request(mirror: Mirror) -> None:
@@ -121,7 +123,9 @@ def test_a_truncated_download_is_refused_and_leaves_no_partial_file(mirror: Mirr
     assert tree(home) == []
 
 
-def test_an_interrupted_download_leaves_nothing_half_written(mirror: Mirror, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_download_leaves_nothing_half_written(
+    mirror: Mirror, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from convscope.formats.download import build
 
     class Interrupting:
@@ -148,7 +152,9 @@ def test_an_interrupted_download_leaves_nothing_half_written(mirror: Mirror, hom
     assert ensure_model("cnn-explainer", progress=False) == model_dir("cnn-explainer")
 
 
-def test_a_full_disk_is_a_one_line_error_and_leaves_the_cache_as_it_was(mirror: Mirror, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_a_one_line_error_and_leaves_the_cache_as_it_was(
+    mirror: Mirror, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from convscope.formats.download import fetch as fetch_module
 
     ensure_model("cnn-explainer", progress=False)  # an existing, unrelated cache entry must survive
@@ -176,7 +182,9 @@ def test_a_full_disk_is_a_one_line_error_and_leaves_the_cache_as_it_was(mirror: 
     assert "\n" not in str(caught.value) and tree(home) == before
 
 
-def test_an_unwritable_cache_folder_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirror: Mirror) -> None:
+def test_an_unwritable_cache_folder_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirror: Mirror
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("CONVSCOPE_HOME", str(blocker / "cache"))
@@ -193,7 +201,11 @@ def test_offline_names_the_file_to_fetch_and_where_to_put_it_without_a_request(
     with pytest.raises(DownloadError) as caught:
         ensure_model("cnn-explainer", progress=False)
     message = str(caught.value)
-    assert message.startswith("offline") and first.url in message and str(home / "downloads" / "cnn-explainer" / "model.json") in message
+    assert (
+        message.startswith("offline")
+        and first.url in message
+        and str(home / "downloads" / "cnn-explainer" / "model.json") in message
+    )
     assert mirror.total_requests == 0 and tree(home) == []
 
 
@@ -229,14 +241,22 @@ def test_the_default_model_loads_without_network_or_cache(home: Path, monkeypatc
 
 def test_the_mirror_replaces_scheme_and_host_and_keeps_the_path() -> None:
     url = "https://raw.githubusercontent.com/poloclub/cnn-explainer/abc/public/assets/data/model.json"
-    assert mirrored(url, "http://10.0.0.5:8080") == "http://10.0.0.5:8080/poloclub/cnn-explainer/abc/public/assets/data/model.json"
-    assert mirrored(url, "http://10.0.0.5/mirror/") == "http://10.0.0.5/mirror/poloclub/cnn-explainer/abc/public/assets/data/model.json"
+    assert (
+        mirrored(url, "http://10.0.0.5:8080")
+        == "http://10.0.0.5:8080/poloclub/cnn-explainer/abc/public/assets/data/model.json"
+    )
+    assert (
+        mirrored(url, "http://10.0.0.5/mirror/")
+        == "http://10.0.0.5/mirror/poloclub/cnn-explainer/abc/public/assets/data/model.json"
+    )
     assert mirrored(url, "") == url
     with pytest.raises(DownloadError, match="not a URL"):
         mirrored(url, "10.0.0.5")
 
 
-def test_a_published_hash_prefix_is_enforced_when_only_the_prefix_is_known(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_published_hash_prefix_is_enforced_when_only_the_prefix_is_known(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = b"a checkpoint whose name carries its hash prefix"
     url = "https://download.pytorch.org/models/thing-00000000.pth"
     file = pinned(url, data, prefix_only=True)
@@ -282,7 +302,9 @@ def test_a_model_folder_without_samples_from_an_older_convscope_still_loads(tmp_
     from convscope.formats import save_model, zoo_network
 
     network = zoo_network("tinyvgg")
-    folder = save_model(tmp_path / "old", network.module, architecture=network.architecture, input_spec=network.input_spec, classes=None)
+    folder = save_model(
+        tmp_path / "old", network.module, architecture=network.architecture, input_spec=network.input_spec, classes=None
+    )
     assert sorted(p.name for p in folder.iterdir()) == ["model.json", "weights.safetensors"]
     loaded = load_model(folder)
     assert loaded.samples_dir is None and loaded.num_classes == 10

@@ -51,7 +51,13 @@ def vgg16_layout() -> OrderedDict:
 
 def alexnet_layout() -> OrderedDict:
     out = OrderedDict()
-    for i, shape in ((0, (64, 3, 11, 11)), (3, (192, 64, 5, 5)), (6, (384, 192, 3, 3)), (8, (256, 384, 3, 3)), (10, (256, 256, 3, 3))):
+    for i, shape in (
+        (0, (64, 3, 11, 11)),
+        (3, (192, 64, 5, 5)),
+        (6, (384, 192, 3, 3)),
+        (8, (256, 384, 3, 3)),
+        (10, (256, 256, 3, 3)),
+    ):
         out[f"features.{i}.weight"], out[f"features.{i}.bias"] = shape, shape[:1]
     for i, (o, n) in zip((1, 4, 6), ((4096, 9216), (4096, 4096), (1000, 4096)), strict=True):
         out[f"classifier.{i}.weight"], out[f"classifier.{i}.bias"] = (o, n), (o,)
@@ -147,11 +153,15 @@ def test_alexnets_renamed_weights_land_in_the_right_layers_with_their_values() -
     load_into(module, to_zoo_keys("alexnet", state), "test")
     ours = module.state_dict()
     assert torch.equal(ours["conv_3.weight"], state["features.6.weight"])
-    assert torch.equal(ours["fc_6.weight"], state["classifier.1.weight"]) and torch.equal(ours["output.bias"], state["classifier.6.bias"])
+    assert torch.equal(ours["fc_6.weight"], state["classifier.1.weight"]) and torch.equal(
+        ours["output.bias"], state["classifier.6.bias"]
+    )
     assert module.conv_1.padding == (2, 2)  # torchvision's stem, which the checkpoint was trained with
 
 
-def _serve_checkpoint(name: str, data: bytes, mirror: Mirror, monkeypatch: pytest.MonkeyPatch, *, prefix_only: bool = False) -> None:
+def _serve_checkpoint(
+    name: str, data: bytes, mirror: Mirror, monkeypatch: pytest.MonkeyPatch, *, prefix_only: bool = False
+) -> None:
     entry = registry.downloads()[name]
     url = entry.files[0].url
     mirror.add(url, data)
@@ -208,7 +218,9 @@ def test_a_checkpoint_that_would_run_code_is_refused_and_the_code_never_runs(
     assert not download_home.exists()
 
 
-def test_a_checkpoint_of_another_architecture_is_a_one_line_error(download_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_checkpoint_of_another_architecture_is_a_one_line_error(
+    download_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = filled(resnet_layout((2, 2, 2, 2)), seed=2)
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -253,7 +265,9 @@ def test_googlenet_reads_pixels_the_way_torchvisions_transform_input_does() -> N
     p = torch.rand(3)
     imagenet = (p - torch.tensor((0.485, 0.456, 0.406))) / torch.tensor((0.229, 0.224, 0.225))
     # torchvision GoogLeNet(transform_input=True): x_c * (std_c / 0.5) + (mean_c - 0.5) / 0.5
-    transformed = imagenet * torch.tensor((0.229, 0.224, 0.225)) / 0.5 + (torch.tensor((0.485, 0.456, 0.406)) - 0.5) / 0.5
+    transformed = (
+        imagenet * torch.tensor((0.229, 0.224, 0.225)) / 0.5 + (torch.tensor((0.485, 0.456, 0.406)) - 0.5) / 0.5
+    )
     ours = (p - torch.tensor(spec.mean)) / torch.tensor(spec.std)
     torch.testing.assert_close(ours, transformed)
 

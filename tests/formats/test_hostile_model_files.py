@@ -50,7 +50,9 @@ def _small_model(folder: Path, *, zip: bool = False) -> Path:
     from convscope.formats.layerlist import build_from_layers
 
     module = build_from_layers(SMALL_LAYERS)
-    return save_model(folder, module, architecture={"layers": SMALL_LAYERS}, input_spec=InputSpec(1, 8, 8), classes=None, zip=zip)
+    return save_model(
+        folder, module, architecture={"layers": SMALL_LAYERS}, input_spec=InputSpec(1, 8, 8), classes=None, zip=zip
+    )
 
 
 def _rewrite_meta(folder: Path, change) -> Path:
@@ -180,7 +182,9 @@ def test_a_6_kb_h5_declaring_a_37_gib_dataset_is_refused_before_reading(tmp_path
     h5py = pytest.importorskip("h5py")
     os.environ.setdefault("KERAS_BACKEND", "torch")  # as the Keras importer tests: no TensorFlow here
     keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv"), keras.layers.Flatten(), keras.layers.Dense(3)])
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="conv"), keras.layers.Flatten(), keras.layers.Dense(3)]
+    )
     path = tmp_path / "m.h5"
     model.save(path)
     with h5py.File(path, "r+") as handle:
@@ -290,7 +294,9 @@ def test_a_model_folder_member_linked_outside_is_refused(tmp_path, member):
 
 # ----- fuzz: mutated files end in success or one line ----------------------------
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def _loads_or_one_line(load, path: Path) -> None:
@@ -310,7 +316,12 @@ _FIELDS = ("in_channels", "out_channels", "in_features", "out_features")
     layer=st.integers(0, len(SMALL_LAYERS) - 1),
     field=st.sampled_from((*_FIELDS, "kernel", "stride", "padding")),
     value=st.one_of(
-        _HUGE, st.lists(_HUGE, min_size=0, max_size=3), st.text(max_size=5), st.none(), st.booleans(), st.floats(),
+        _HUGE,
+        st.lists(_HUGE, min_size=0, max_size=3),
+        st.text(max_size=5),
+        st.none(),
+        st.booleans(),
+        st.floats(),
         st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, [float("inf"), 3]]),
     ),
     side=st.one_of(st.integers(1, 64), st.integers(10**4, 10**9)),
@@ -378,7 +389,9 @@ def _mutate_manifest(document: dict, rng: random.Random) -> dict:
     elif choice == 3:
         group["paths"] = [rng.choice(["../x.bin", "/etc/passwd", "", ".", "group1-shard1of1.bin", 7])]
     elif choice == 4:
-        rng.choice(group["weights"])["quantization"] = rng.choice([{"dtype": "uint8", "scale": 1, "min": 0}, {}, None, 5])
+        rng.choice(group["weights"])["quantization"] = rng.choice(
+            [{"dtype": "uint8", "scale": 1, "min": 0}, {}, None, 5]
+        )
     else:
         document["weightsManifest"] = rng.choice([[], [{}], {}, None, [group, group]])
     return document
@@ -398,7 +411,11 @@ def test_fuzz_mutated_tfjs_manifests_import_or_fail_in_one_line(tmp_path, seed):
 
 @needs_tinyvgg
 @FUZZ
-@given(target=st.sampled_from(["/etc/passwd", "/etc", "../outside.bin", "loop.bin", "weights/real.bin", "/nonexistent", "."]))
+@given(
+    target=st.sampled_from(
+        ["/etc/passwd", "/etc", "../outside.bin", "loop.bin", "weights/real.bin", "/nonexistent", "."]
+    )
+)
 def test_fuzz_shard_links_load_only_when_they_stay_inside(tmp_path, target):
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     shutil.copyfile(CNN_EXPLAINER / "model.json", folder / "model.json")
@@ -436,7 +453,9 @@ def test_layer_params_agree_with_pytorch():
     ])  # fmt: skip
     for layer in layers:
         module = make_module(layer)
-        assert limits.layer_params(layer) == sum(t.numel() for t in module.state_dict().values() if t.dtype != torch.long)
+        assert limits.layer_params(layer) == sum(
+            t.numel() for t in module.state_dict().values() if t.dtype != torch.long
+        )
 
 
 def test_read_h5_array_checks_before_reading(tmp_path):

@@ -209,7 +209,9 @@ def test_unsupported_layers_are_all_listed(tmp_path: Path) -> None:
         layers.Conv2D(2, 3, activation="silu", name="c"), layers.Flatten(), layers.Dense(2),
     ])  # fmt: skip
     model.save(tmp_path / "odd.h5")
-    assert_import_refused(tmp_path / "odd.h5", "Conv2DTranspose 'deconv'", "UpSampling2D 'up'", "Conv2D 'c' (activation silu)")
+    assert_import_refused(
+        tmp_path / "odd.h5", "Conv2DTranspose 'deconv'", "UpSampling2D 'up'", "Conv2D 'c' (activation silu)"
+    )
 
 
 def test_weight_shape_that_disagrees_with_topology_is_refused(saved: dict, tmp_path: Path) -> None:

@@ -218,7 +218,9 @@ class _Unsupported(nn.Module):
 
 
 def test_unsupported_operations_are_all_listed(tmp_path: Path) -> None:
-    assert_import_refused(_export(_Unsupported(), (1, 8, 8), tmp_path / "u.onnx"), "unsupported operations", "Mul", "Resize")
+    assert_import_refused(
+        _export(_Unsupported(), (1, 8, 8), tmp_path / "u.onnx"), "unsupported operations", "Mul", "Resize"
+    )
 
 
 def test_variable_image_size_is_refused(tmp_path: Path) -> None:

@@ -18,7 +18,9 @@ class _Demo(LayerListBuilder):
     def _Conv(self, name: str, stride: int) -> None:
         pads = self.same_pads(INPUT, f"Conv '{name}'", [2, 2], [stride, stride], [1, 1])
         weight = np.ones((1, 1, 2, 2), np.float32)
-        self.conv(name, INPUT, weight, None, kernel=[2, 2], stride=[stride, stride], pads=pads, dilation=[1, 1], groups=1)
+        self.conv(
+            name, INPUT, weight, None, kernel=[2, 2], stride=[stride, stride], pads=pads, dilation=[1, 1], groups=1
+        )
 
 
 def _builder(shape: tuple[int, ...] = (1, 5, 5)) -> _Demo:
@@ -45,5 +47,7 @@ def test_a_setting_arithmetic_refuses_is_a_model_error_naming_the_file():
 
 
 def test_an_operation_that_needs_maps_refuses_a_vector_naming_the_file_and_the_operation():
-    with pytest.raises(ModelError, match=r"^demo\.file: Conv 'conv' needs feature maps \(C, H, W\) but gets shape \(25,\)"):
+    with pytest.raises(
+        ModelError, match=r"^demo\.file: Conv 'conv' needs feature maps \(C, H, W\) but gets shape \(25,\)"
+    ):
         _builder((25,)).dispatch("Conv", "conv", 1)

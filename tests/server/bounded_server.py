@@ -37,7 +37,9 @@ def main() -> None:
     limit = address_space_bytes() + headroom_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     print("ready", limit, flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", h11_max_incomplete_event_size=64 * 1024)
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", h11_max_incomplete_event_size=64 * 1024
+    )
 
 
 if __name__ == "__main__":

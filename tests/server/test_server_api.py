@@ -62,7 +62,9 @@ def test_sample_trace_matches_a_plain_forward_pass(client: httpx.Client, app, sa
     assert ranges["min"] == pytest.approx(float(conv.min()), rel=1e-6)
     assert ranges["max"] == pytest.approx(float(conv.max()), rel=1e-6)
     per_channel = conv[0].flatten(1)  # (C, H*W)
-    np.testing.assert_allclose(ranges["channel_ranges"], torch.stack((per_channel.min(1)[0], per_channel.max(1)[0]), 1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ranges["channel_ranges"], torch.stack((per_channel.min(1)[0], per_channel.max(1)[0]), 1).numpy(), rtol=1e-6
+    )
 
 
 def test_layer_activations_arrive_as_exact_float32_or_rounded_float16(client: httpx.Client, app, samples_dir) -> None:
@@ -74,7 +76,9 @@ def test_layer_activations_arrive_as_exact_float32_or_rounded_float16(client: ht
     header, values = decode_tensor(client.get(info["layers_url"] + "relu_1_1").content)
     assert header["shape"] == list(expected.shape) and header["channels"] == list(range(expected.shape[0]))
     np.testing.assert_allclose(values, expected, rtol=1e-6, atol=1e-7)
-    header, values = decode_tensor(client.get(info["layers_url"] + "relu_1_1", params={"dtype": "float16", "channels": "2-4,7"}).content)
+    header, values = decode_tensor(
+        client.get(info["layers_url"] + "relu_1_1", params={"dtype": "float16", "channels": "2-4,7"}).content
+    )
     assert header["channels"] == [2, 3, 4, 7]
     np.testing.assert_array_equal(values, expected[[2, 3, 4, 7]].astype(np.float16))
 
@@ -157,7 +161,9 @@ def test_unusual_image_modes_are_converted_not_refused(client: httpx.Client, nam
         ("decompression bomb", images.pixel_bomb_png(), 422, "pixels"),
     ],
 )
-def test_bad_uploads_are_refused_with_a_one_line_message(client: httpx.Client, name: str, data: bytes, status: int, words: str) -> None:
+def test_bad_uploads_are_refused_with_a_one_line_message(
+    client: httpx.Client, name: str, data: bytes, status: int, words: str
+) -> None:
     response = client.post("api/models/gray/traces", files={"file": ("bad.png", data, "image/png")})
     assert response.status_code == status, name
     detail = response.json()["detail"]
@@ -180,7 +186,9 @@ def test_bad_uploads_are_refused_with_a_one_line_message(client: httpx.Client, n
         ("api/samples/nope/image", {}, 404, "unknown sample"),
     ],
 )
-def test_unknown_ids_and_bad_parameters_get_4xx_messages(client: httpx.Client, path: str, params: dict, status: int, words: str) -> None:
+def test_unknown_ids_and_bad_parameters_get_4xx_messages(
+    client: httpx.Client, path: str, params: dict, status: int, words: str
+) -> None:
     response = client.get(path, params=params)
     assert response.status_code == status
     assert words in response.json()["detail"]
@@ -210,7 +218,10 @@ def test_the_page_and_its_local_assets_are_served(client: httpx.Client) -> None:
     assert page.status_code == 200 and "static/js/app.js" in page.text
     assert not re.search(r'(src|href)="(https?:)?//', page.text), "every asset must be served locally"
     assert client.get("static/vendor/d3.min.js").text.startswith("// https://d3js.org v7")
-    assert "ISC" in client.get("static/vendor/d3-LICENSE").text or "Permission to use" in client.get("static/vendor/d3-LICENSE").text
+    assert (
+        "ISC" in client.get("static/vendor/d3-LICENSE").text
+        or "Permission to use" in client.get("static/vendor/d3-LICENSE").text
+    )
     assert client.get("static/js/app.js").headers["content-type"].startswith("text/javascript")
 
 
@@ -223,6 +234,10 @@ def test_a_model_producing_nan_answers_422_naming_the_layer() -> None:
     with torch.no_grad():
         network.module.conv_1_2.weight[0, 0, 0, 0] = float("nan")
     with live_server(create_app({"broken": network}, samples_dir=None)) as url:
-        response = httpx.post(url + "api/models/broken/traces", files={"file": ("a.png", images.png(28, 28, seed=1), "image/png")}, timeout=30)
+        response = httpx.post(
+            url + "api/models/broken/traces",
+            files={"file": ("a.png", images.png(28, 28, seed=1), "image/png")},
+            timeout=30,
+        )
     assert response.status_code == 422
     assert "layer 'conv_1_2'" in response.json()["detail"]

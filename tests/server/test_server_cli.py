@@ -36,12 +36,16 @@ def test_a_busy_port_exits_2_with_one_line_message(capsys: pytest.CaptureFixture
         port = taken.getsockname()[1]
         assert main(["serve", "--model", "tinyvgg", "--port", str(port), "--json"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]  # with --json the error is JSON too
-    assert json.loads(err) == {"error": f"could not listen on 127.0.0.1:{port}; is another program using the port? try --port"}
+    assert json.loads(err) == {
+        "error": f"could not listen on 127.0.0.1:{port}; is another program using the port? try --port"
+    }
 
 
 def test_serve_answers_with_the_models_it_was_given() -> None:
     port = free_port()
-    server = build_server(build_parser().parse_args(["serve", "-m", "tinyvgg", "-m", "lenet5", "--port", str(port), "--json"]))
+    server = build_server(
+        build_parser().parse_args(["serve", "-m", "tinyvgg", "-m", "lenet5", "--port", str(port), "--json"])
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -75,7 +79,9 @@ def test_urls_are_printed_for_the_address_served() -> None:
     assert url_of("::1", 8000) == "http://[::1]:8000/"
 
 
-def test_all_interfaces_warns_and_prints_every_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_interfaces_warns_and_prints_every_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from convscope.cli import serve
 
     monkeypatch.setattr(serve, "machine_names", lambda: ["box", "box.lan", "10.1.2.3", "127.0.1.1"])
@@ -94,8 +100,19 @@ def test_loopback_serves_loopback_names_and_all_interfaces_this_machines(monkeyp
     monkeypatch.setattr(serve, "machine_names", lambda: ["box", "10.1.2.3"])
     parse = build_parser().parse_args
     assert serve.allowed_hosts_for(parse(["serve"])) == ["127.0.0.1", "::1", "localhost"]
-    assert serve.allowed_hosts_for(parse(["serve", "--allowed-host", "Proxy.Example"])) == ["127.0.0.1", "::1", "localhost", "proxy.example"]
-    assert serve.allowed_hosts_for(parse(["serve", "--host", "0.0.0.0"])) == ["10.1.2.3", "127.0.0.1", "::1", "box", "localhost"]
+    assert serve.allowed_hosts_for(parse(["serve", "--allowed-host", "Proxy.Example"])) == [
+        "127.0.0.1",
+        "::1",
+        "localhost",
+        "proxy.example",
+    ]
+    assert serve.allowed_hosts_for(parse(["serve", "--host", "0.0.0.0"])) == [
+        "10.1.2.3",
+        "127.0.0.1",
+        "::1",
+        "box",
+        "localhost",
+    ]
     assert serve.allowed_hosts_for(parse(["serve", "--allowed-host", "*"])) is None
 
 

@@ -53,7 +53,11 @@ def test_other_requests_are_answered_while_a_trace_computes() -> None:
     with live_server(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         wait.release = threading.Event()
         done = []
-        upload = threading.Thread(target=lambda: done.append(client.post("api/models/slow/traces", files={"file": ("a.png", images.png(8, 8))})))
+        upload = threading.Thread(
+            target=lambda: done.append(
+                client.post("api/models/slow/traces", files={"file": ("a.png", images.png(8, 8))})
+            )
+        )
         upload.start()
         try:
             assert wait.entered.wait(timeout=30), "the upload's trace never reached the network"

@@ -90,7 +90,9 @@ def _url(model_id: str, layer: str, what: str = "explain", image_id: str = "samp
         ("residual", "fc", {"index": 2}),
     ],
 )
-def test_explanation_equals_the_library_and_readds_to_the_traced_value(api, explain_app, model_id, layer, params) -> None:
+def test_explanation_equals_the_library_and_readds_to_the_traced_value(
+    api, explain_app, model_id, layer, params
+) -> None:
     answer = api.get(_url(model_id, layer), params=params)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -117,7 +119,9 @@ def test_conv_explanation_products_and_bias_readd_to_the_output(api, explain_app
         window = padded[c, 3 * 2 : 3 * 2 + 5 : 2, 1 * 2 : 1 * 2 + 5 : 2]  # stride 2, dilation 2
         np.testing.assert_allclose(term["receptive_field"], window.numpy(), rtol=1e-6)
         np.testing.assert_allclose(term["kernel"], conv.weight[2, c].detach().numpy(), rtol=1e-6)
-        np.testing.assert_allclose(term["products"], (window * conv.weight[2, c]).detach().numpy(), rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(
+            term["products"], (window * conv.weight[2, c]).detach().numpy(), rtol=1e-5, atol=1e-7
+        )
         total += sum(map(sum, term["products"]))
     assert total == pytest.approx(float(trace.output("conv")[0, 2, 3, 1]), rel=1e-4, abs=1e-6)
     assert body["rows"] == window_taps(conv_output_size(15, 3, 2, 2, 2), 3, 2, 2, 2)[3]
@@ -157,7 +161,9 @@ def test_intermediate_maps_plus_bias_add_up_to_the_output_map(api, explain_app) 
 
 
 def test_intermediate_maps_of_chosen_input_channels_only(api, explain_app) -> None:
-    answer = api.get(_url("rgb", "conv_2_1", "intermediate"), params={"channel": 0, "input_channels": "7,2", "dtype": "float16"})
+    answer = api.get(
+        _url("rgb", "conv_2_1", "intermediate"), params={"channel": 0, "input_channels": "7,2", "dtype": "float16"}
+    )
     header, maps = decode_tensor(answer.content)
     full_header, full = decode_tensor(api.get(_url("rgb", "conv_2_1", "intermediate"), params={"channel": 0}).content)
     assert header["input_channels"] == [7, 2] and full_header["input_channels"] == list(range(10))
@@ -177,7 +183,12 @@ def test_intermediate_maps_of_chosen_input_channels_only(api, explain_app) -> No
         (_url("rgb", "input"), {"channel": 0, "y": 0, "x": 0}, 422, "no step-by-step explanation"),
         (_url("rgb", "relu_1_1", "intermediate"), {"channel": 0}, 422, "conv2d layers only"),
         (_url("rgb", "conv_1_1", "intermediate"), {"channel": 12}, 400, "choose channel from 0 to 9"),
-        (_url("rgb", "conv_1_1", "intermediate"), {"channel": 0, "input_channels": "5"}, 404, "channel 5 does not exist"),
+        (
+            _url("rgb", "conv_1_1", "intermediate"),
+            {"channel": 0, "input_channels": "5"},
+            404,
+            "channel 5 does not exist",
+        ),
         (_url("rgb", "conv_1_1", image_id="nope"), {"channel": 0, "y": 0, "x": 0}, 404, "unknown image"),
         ("api/models/rgb/traces/sample_0/probabilities", {"index": 99}, 400, "choose index from 0 to 9"),
     ],
@@ -189,8 +200,13 @@ def test_bad_positions_layers_and_channels_get_a_4xx_with_a_message(api, url, pa
     assert words in detail and "\n" not in detail
 
 
-@pytest.mark.parametrize(("size", "kernel", "stride", "padding", "dilation"), [(7, 3, 2, 1, 1), (8, 3, 2, 0, 1), (32, 5, 3, 2, 2), (5, 1, 1, 0, 1)])
-def test_arith_reports_the_library_numbers_and_windows_that_match_pytorch(api, size, kernel, stride, padding, dilation) -> None:
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "padding", "dilation"),
+    [(7, 3, 2, 1, 1), (8, 3, 2, 0, 1), (32, 5, 3, 2, 2), (5, 1, 1, 0, 1)],
+)
+def test_arith_reports_the_library_numbers_and_windows_that_match_pytorch(
+    api, size, kernel, stride, padding, dilation
+) -> None:
     params = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "dilation": dilation}
     body = api.get("api/arith", params=params).json()
     assert body["report"] == arithmetic_report(size, kernel, stride, padding, dilation).to_dict()
@@ -228,10 +244,19 @@ def test_arith_refuses_impossible_combinations_with_a_reason(api, params, status
     assert words in answer.json()["detail"]
 
 
-@pytest.mark.parametrize(("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 0), (6, 2, 2, 1)])
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "padding"), [(7, 2, 2, 0), (8, 3, 2, 1), (5, 3, 3, 0), (6, 2, 2, 1)]
+)
 @pytest.mark.parametrize("ceil_mode", [False, True])
 def test_arith_pool_sizes_match_maxpool2d_in_both_ceil_modes(api, size, kernel, stride, padding, ceil_mode) -> None:
-    params = {"size": size, "kernel": kernel, "stride": stride, "padding": padding, "pool": "true", "ceil_mode": str(ceil_mode).lower()}
+    params = {
+        "size": size,
+        "kernel": kernel,
+        "stride": stride,
+        "padding": padding,
+        "pool": "true",
+        "ceil_mode": str(ceil_mode).lower(),
+    }
     body = api.get("api/arith", params=params).json()
     out = nn.MaxPool2d(kernel, stride, padding, ceil_mode=ceil_mode)(torch.zeros(1, 1, size, size))
     assert [body["report"]["output"]["height"], body["report"]["output"]["width"]] == list(out.shape[2:])

@@ -152,7 +152,10 @@ def test_a_streamed_upload_is_cut_off_once_it_passes_the_limit(base_url: str) ->
 
     try:
         response = httpx.post(
-            base_url + "api/models/rgb/traces", content=body(), headers={"Content-Type": "multipart/form-data; boundary=x"}, timeout=60
+            base_url + "api/models/rgb/traces",
+            content=body(),
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+            timeout=60,
         )
     except httpx.HTTPError:  # the server may close the connection while the client still writes
         assert sent < 100
@@ -178,13 +181,20 @@ def small_limit_url() -> Iterator[str]:
 
 @settings(max_examples=20, deadline=None)
 @given(size=st.integers(1, 80_000), chunked=st.booleans())
-def test_property_an_upload_is_accepted_exactly_when_its_file_fits(small_limit_url: str, size: int, chunked: bool) -> None:
+def test_property_an_upload_is_accepted_exactly_when_its_file_fits(
+    small_limit_url: str, size: int, chunked: bool
+) -> None:
     image = png(20, 20, seed=1)
     data = (image + bytes(size))[: max(size, 1)] if size > len(image) else image
     boundary = b"b0undary"
     body = (
-        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'
-        + data + b"\r\n--" + boundary + b"--\r\n"
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'
+        + data
+        + b"\r\n--"
+        + boundary
+        + b"--\r\n"
     )
     content = iter([body[i : i + 4096] for i in range(0, len(body), 4096)]) if chunked else body
     try:
@@ -217,7 +227,11 @@ def test_a_post_from_another_site_is_refused(client: httpx.Client, base_url: str
 
 @pytest.fixture(scope="module")
 def guarded_url() -> Iterator[str]:
-    app = create_app({"rgb": zoo_network("tinyvgg", seed=1)}, samples_dir=None, allowed_hosts=["localhost", "127.0.0.1", "proxy.example"])
+    app = create_app(
+        {"rgb": zoo_network("tinyvgg", seed=1)},
+        samples_dir=None,
+        allowed_hosts=["localhost", "127.0.0.1", "proxy.example"],
+    )
     with live_server(app, read_timeout=1.0) as url:
         yield url
 
@@ -230,7 +244,9 @@ def test_unlisted_host_names_are_refused_and_listed_ones_served(guarded_url: str
     assert behind_proxy.status_code == 200
 
 
-@pytest.mark.parametrize("path", ["", "api/models", "api/models/nope", "static/js/app.js", "api/models/rgb/traces/x" * 2000])
+@pytest.mark.parametrize(
+    "path", ["", "api/models", "api/models/nope", "static/js/app.js", "api/models/rgb/traces/x" * 2000]
+)
 def test_every_answer_carries_the_security_headers(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -238,16 +254,24 @@ def test_every_answer_carries_the_security_headers(client: httpx.Client, path: s
     assert response.headers["content-security-policy"] == CSP and "frame-ancestors 'none'" in CSP
 
 
-_HOSTS = st.sampled_from(["localhost", "127.0.0.1", "[::1]", "proxy.example", "evil.example", "LOCALHOST", "127.0.0.2", ""])
+_HOSTS = st.sampled_from(
+    ["localhost", "127.0.0.1", "[::1]", "proxy.example", "evil.example", "LOCALHOST", "127.0.0.2", ""]
+)
 _PORTS = st.sampled_from(["", ":8000", ":9000"])
 
 
 @settings(max_examples=300, deadline=None)
-@given(host=_HOSTS, host_port=_PORTS, origin=st.one_of(st.none(), st.tuples(st.sampled_from(["http", "https", "file", "null"]), _HOSTS, _PORTS)))
+@given(
+    host=_HOSTS,
+    host_port=_PORTS,
+    origin=st.one_of(st.none(), st.tuples(st.sampled_from(["http", "https", "file", "null"]), _HOSTS, _PORTS)),
+)
 def test_property_only_listed_hosts_and_same_or_listed_origins_pass(host: str, host_port: str, origin) -> None:
     guard = OriginGuard(None, allowed_hosts=["localhost", "127.0.0.1", "::1", "proxy.example"])
     host_header = host + host_port if host else ""
-    origin_header = None if origin is None else ("null" if origin[0] == "null" else f"{origin[0]}://{origin[1]}{origin[2]}")
+    origin_header = (
+        None if origin is None else ("null" if origin[0] == "null" else f"{origin[0]}://{origin[1]}{origin[2]}")
+    )
     problem = guard.problem(host_header, origin_header)
     host_ok = host.lower().strip("[]") in ("localhost", "127.0.0.1", "::1", "proxy.example")
     if origin_header is None:
@@ -286,7 +310,10 @@ def test_a_slow_loris_connection_is_closed(guarded_url: str) -> None:
 def test_a_connection_that_sends_nothing_is_closed(guarded_url: str) -> None:
     parts = urlsplit(guarded_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
-        assert sock.recv(1024) in (b"", b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+        assert sock.recv(1024) in (
+            b"",
+            b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+        )
 
 
 def test_served_connections_send_small_answers_without_delay() -> None:

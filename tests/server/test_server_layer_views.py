@@ -23,10 +23,15 @@ def _network(app, model_id: str) -> Network:
 
 
 @pytest.mark.parametrize("model_id", ["gray", "residual", "inception"])
-def test_model_detail_sends_every_layers_view_signedness_and_connectivity(client: httpx.Client, app, model_id: str) -> None:
+def test_model_detail_sends_every_layers_view_signedness_and_connectivity(
+    client: httpx.Client, app, model_id: str
+) -> None:
     detail = client.get(f"api/models/{model_id}").json()
     views = layer_views(_network(app, model_id))
-    sent = {layer["name"]: {k: layer[k] for k in ("view", "display", "signed", "connectivity")} for layer in detail["layers"]}
+    sent = {
+        layer["name"]: {k: layer[k] for k in ("view", "display", "signed", "connectivity")}
+        for layer in detail["layers"]
+    }
     expected = {name: view.to_dict() for name, view in views.items()}
     for layer in sent.values():  # pydantic fills the fields a mode does not use with null
         layer["connectivity"] = {k: v for k, v in layer["connectivity"].items() if v is not None}
@@ -66,7 +71,9 @@ def test_padded_input_is_the_conv_input_padded_by_pytorch_and_holds_every_window
         ("residual/traces/sample_0/layers/nope/padded-input", {}, 404, "nope"),
     ],
 )
-def test_padded_input_refuses_other_layers_and_channels_in_words(client: httpx.Client, path, params, status, words) -> None:
+def test_padded_input_refuses_other_layers_and_channels_in_words(
+    client: httpx.Client, path, params, status, words
+) -> None:
     answer = client.get(f"api/models/{path}", params=params)
     assert answer.status_code == status, answer.text
     assert words in answer.json()["detail"]
@@ -94,4 +101,6 @@ def test_padded_input_shows_the_values_other_padding_modes_read(mode: str) -> No
     step = explain(trace, "conv", channel=1, y=0, x=6)
     rows, cols = np.array(window_taps(0, 3, 1, 2, 2)) + 2, np.array(window_taps(6, 3, 1, 2, 2)) + 2
     for term in step.terms:
-        np.testing.assert_allclose(padded[term.input_channel][np.ix_(rows, cols)], term.receptive_field.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            padded[term.input_channel][np.ix_(rows, cols)], term.receptive_field.numpy(), rtol=1e-6
+        )

@@ -81,7 +81,9 @@ def test_hostile_uploads_get_answers_below_500_under_an_address_space_cap(bounde
         for name, data, status in HOSTILE_UPLOADS:
             response = client.post("api/models/tinyvgg/traces", files={"file": (name, data, "image/png")})
             assert response.status_code == status, (name, response.status_code, response.text[:200])
-        image_id = client.post("api/models/tinyvgg/traces", files={"file": ("ok.png", png(64, 64), "image/png")}).json()["image"]
+        image_id = client.post(
+            "api/models/tinyvgg/traces", files={"file": ("ok.png", png(64, 64), "image/png")}
+        ).json()["image"]
         base = f"api/models/tinyvgg/traces/{image_id}/layers"
         repeated = client.get(base, params={"names": "conv_1_1", "channels": ",".join(["0-9"] * 1500)})
         assert repeated.status_code == 200 and len(repeated.content) < 200_000

@@ -42,7 +42,9 @@ def test_each_model_lists_only_its_own_samples(two_models: httpx.Client) -> None
     assert [s["id"] for s in two_models.get("api/samples").json()] == [s["id"] for s in cnn]
 
 
-def test_a_models_sample_traces_to_its_published_probabilities_and_not_through_another_model(two_models: httpx.Client) -> None:
+def test_a_models_sample_traces_to_its_published_probabilities_and_not_through_another_model(
+    two_models: httpx.Client,
+) -> None:
     expected = json.loads((CNN_EXPLAINER / "expected.json").read_text())["images"]["espresso_1.jpeg"]["probabilities"]
     trace = two_models.get("api/models/cnn-explainer/traces/espresso_1").json()
     np.testing.assert_allclose(trace["probabilities"], expected, atol=1e-5)
@@ -56,7 +58,9 @@ def test_unknown_model_or_sample_is_a_404_with_a_message(two_models: httpx.Clien
     assert missing.status_code == 404 and "unknown sample" in missing.json()["detail"]
 
 
-def test_a_zoo_model_is_listed_with_the_random_weights_notice_and_a_trained_one_without(two_models: httpx.Client) -> None:
+def test_a_zoo_model_is_listed_with_the_random_weights_notice_and_a_trained_one_without(
+    two_models: httpx.Client,
+) -> None:
     app = create_app({"tiny": zoo_network("tinyvgg"), "default": resolve_model("default")})
     with live_server(app) as url:
         listed = {m["id"]: m for m in httpx.get(f"{url}api/models", timeout=30).json()}
@@ -77,7 +81,11 @@ def test_a_samples_folder_is_added_to_every_model_labelled_by_sub_folder(tmp_pat
     app = create_app(load_models(["cnn-explainer", "tinyvgg"]), samples_dir=folder)
     cnn = app.state.service.samples.of("cnn-explainer")
     added = [s for s in cnn if s.id not in {p.stem for p in (CNN_EXPLAINER / "images").iterdir()}]
-    assert [(s.id, s.label, s.class_index) for s in added] == [("loose", "", None), ("1", "koala", 5), ("pizza-1", "pizza", 2)]
+    assert [(s.id, s.label, s.class_index) for s in added] == [
+        ("loose", "", None),
+        ("1", "koala", 5),
+        ("pizza-1", "pizza", 2),
+    ]
     tiny = app.state.service.samples.of("tinyvgg")
     assert [s.id for s in tiny] == ["loose", "1", "pizza-1"]  # a zoo model has no samples of its own
 
@@ -94,7 +102,10 @@ def test_import_with_samples_stores_them_in_the_model_folder_and_the_server_show
     classes.write_text("\n".join(json.loads((CNN_EXPLAINER / "expected.json").read_text())["classes"]))
     folder = _labelled_folder(tmp_path / "mine")
     out = tmp_path / "imported"
-    assert main(["import", str(CNN_EXPLAINER), "--out", str(out), "--classes", str(classes), "--samples", str(folder)]) == 0
+    assert (
+        main(["import", str(CNN_EXPLAINER), "--out", str(out), "--classes", str(classes), "--samples", str(folder)])
+        == 0
+    )
     listing = json.loads((out / "samples" / "samples.json").read_text())["samples"]
     assert [(r["file"], r["label"], r["class_index"]) for r in listing] == [
         ("loose.png", "", None), ("1.png", "koala", 5), ("pizza-1.png", "pizza", 2)

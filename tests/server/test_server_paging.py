@@ -26,7 +26,10 @@ def wide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
     samples = tmp_path_factory.mktemp("paging-samples")
     write_samples(samples, LABELS)
     network = zoo_network("tinyvgg", filters=20, in_channels=1, input_size=28, seed=5)
-    with live_server(create_app({"wide": network}, samples_dir=samples)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with (
+        live_server(create_app({"wide": network}, samples_dir=samples)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
         yield client, network, samples
 
 
@@ -87,7 +90,9 @@ def test_batched_layers_send_exactly_the_listed_channels_in_order(wide) -> None:
         ("0;;4", 400, "(C, H, W) layers only"),
     ],
 )
-def test_batched_channel_lists_are_validated_with_one_line_messages(wide, channels: str, status: int, words: str) -> None:
+def test_batched_channel_lists_are_validated_with_one_line_messages(
+    wide, channels: str, status: int, words: str
+) -> None:
     client, _, _ = wide
     info = client.get("api/models/wide/traces/sample_0").json()
     answer = client.get(info["layers_url"].rstrip("/"), params={"names": "input,conv_1_1,output", "channels": channels})

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def serving(*commands: list[str], timeout: float = 240, env: dict[str, str] | None = None, stop: int = signal.SIGINT) -> Iterator[list[str]]:
+def serving(
+    *commands: list[str], timeout: float = 240, env: dict[str, str] | None = None, stop: int = signal.SIGINT
+) -> Iterator[list[str]]:
     """One ``convscope serve ARGS`` subprocess per argument list, started together; yields their URLs once all answer."""
     started = []
     for args in commands:

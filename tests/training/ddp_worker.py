@@ -36,4 +36,6 @@ if __name__ == "__main__":
     rank = int(os.environ["RANK"])
     state = {k: v.detach().contiguous() for k, v in result.module.state_dict().items()}
     save_file(state, str(weights_dir / f"rank{rank}.safetensors"))
-    torch.save({"accuracy": result.test.accuracy, "world": int(os.environ["WORLD_SIZE"])}, weights_dir / f"rank{rank}.pt")
+    torch.save(
+        {"accuracy": result.test.accuracy, "world": int(os.environ["WORLD_SIZE"])}, weights_dir / f"rank{rank}.pt"
+    )

@@ -11,7 +11,11 @@ def test_checkpoint_round_trips_tensors_and_numbers(tmp_path):
     state = {"model": {"w": torch.arange(6.0).view(2, 3)}, "epoch": 3, "history": [{"loss": 0.5}]}
     save_checkpoint(tmp_path / "c.pt", state)
     back = load_checkpoint(tmp_path / "c.pt")
-    assert torch.equal(back["model"]["w"], state["model"]["w"]) and back["epoch"] == 3 and back["history"] == [{"loss": 0.5}]
+    assert (
+        torch.equal(back["model"]["w"], state["model"]["w"])
+        and back["epoch"] == 3
+        and back["history"] == [{"loss": 0.5}]
+    )
 
 
 def test_a_failed_write_keeps_the_previous_file_whole_and_leaves_no_temp(tmp_path):

@@ -157,7 +157,9 @@ def test_a_full_disk_while_saving_a_model_keeps_the_old_model(tmp_path, monkeypa
     before = sorted(p.name for p in out.iterdir()), (out / "model.json").read_bytes()
     monkeypatch.setattr(os, "fsync", _disk_full)
     with pytest.raises(ConvScopeError, match="No space left"):
-        save_model(out, network.module, architecture=network.architecture, input_spec=network.input_spec, classes=("a",) * 10)
+        save_model(
+            out, network.module, architecture=network.architecture, input_spec=network.input_spec, classes=("a",) * 10
+        )
     assert (sorted(p.name for p in out.iterdir()), (out / "model.json").read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 

@@ -29,7 +29,16 @@ def same_weights(a, b) -> bool:
 def test_a_run_writes_config_checkpoint_metrics_curves_and_model(finished):
     _, out = finished
     names = {p.name for p in out.iterdir()}
-    assert {"config.json", "checkpoint.pt", "metrics.json", "metrics.csv", "curves.png", "model", "test.json", "confusion.png"} <= names
+    assert {
+        "config.json",
+        "checkpoint.pt",
+        "metrics.json",
+        "metrics.csv",
+        "curves.png",
+        "model",
+        "test.json",
+        "confusion.png",
+    } <= names
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [n for n in names if n.endswith(".tmp")]
 
@@ -63,7 +72,10 @@ def test_provenance_names_dataset_command_seed_and_epochs(finished):
     provenance = meta["provenance"]
     assert provenance["dataset"] == "fashion-mnist" and provenance["command"] == "convscope train (test)"
     assert provenance["seed"] == 7 and provenance["epochs"] == 2
-    assert meta["architecture"] == {"zoo": "tinyvgg", "options": {"in_channels": 1, "input_size": 28, "filters": 4, "padding": 1, "num_classes": 10}}
+    assert meta["architecture"] == {
+        "zoo": "tinyvgg",
+        "options": {"in_channels": 1, "input_size": 28, "filters": 4, "padding": 1, "num_classes": 10},
+    }
     assert meta["classes"][9] == "Ankle boot"
 
 
@@ -131,7 +143,11 @@ def test_dropout_and_augmentation_change_training_but_stay_reproducible(tmp_path
 
 @pytest.mark.parametrize(
     ("name", "kind", "key", "value"),
-    [("sgd", torch.optim.SGD, "momentum", 0.8), ("adam", torch.optim.Adam, "weight_decay", 0.01), ("adamw", torch.optim.AdamW, "weight_decay", 0.01)],
+    [
+        ("sgd", torch.optim.SGD, "momentum", 0.8),
+        ("adam", torch.optim.Adam, "weight_decay", 0.01),
+        ("adamw", torch.optim.AdamW, "weight_decay", 0.01),
+    ],
 )
 def test_the_optimizer_is_the_one_configured_with_its_settings(name, kind, key, value):
     optimizer = make_optimizer(torch.nn.Linear(2, 2), tiny_config(optimizer=name, momentum=0.8, weight_decay=0.01))
@@ -194,7 +210,9 @@ def test_a_class_folder_dataset_trains_with_a_seeded_split_and_counts_skipped_fi
     result = train(config, tmp_path / "run")
     meta = json.loads((tmp_path / "run" / "model" / "model.json").read_text())
     assert meta["classes"] == ["bright", "dark"] and meta["input_spec"]["channels"] == 3
-    assert meta["provenance"]["skipped_files"] == 1 and result.skipped == (str(tmp_path / "set" / "dark" / "corrupt.png"),)
+    assert meta["provenance"]["skipped_files"] == 1 and result.skipped == (
+        str(tmp_path / "set" / "dark" / "corrupt.png"),
+    )
     assert meta["provenance"]["val_images"] == 6 and meta["provenance"]["train_images"] == 18
     assert meta["provenance"]["test_set"].startswith("validation split") and result.test.count == 6
     assert result.test.accuracy == 1.0
@@ -221,7 +239,9 @@ def test_a_killed_training_process_resumes_from_its_last_finished_epoch(tmp_path
     out = tmp_path / "killed"
     args = tiny_cli_args(str(out), "--epochs", "40", "--limit-train", "600")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "convscope", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convscope", *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 240
         while not (out / "checkpoint.pt").exists() and time.monotonic() < deadline:

@@ -28,7 +28,9 @@ def node() -> str:
 
 
 def _node_eval(node: str, script: str) -> str:
-    done = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO)
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -43,7 +45,9 @@ def _tap_count(stdout: str, name: str) -> int:
 def test_js_core_passes_every_node_test_its_files_define(node: str) -> None:
     # "# fail 0" alone also reads true when no test ran, so the totals are checked against the files.
     defined = sum(len(JS_TEST_CALL.findall(f.read_text())) for f in JS_TESTS.rglob("*.test.mjs"))
-    done = subprocess.run([node, "--test", "--test-reporter=tap", str(JS_TESTS)], capture_output=True, text=True, timeout=120, cwd=REPO)
+    done = subprocess.run(
+        [node, "--test", "--test-reporter=tap", str(JS_TESTS)], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert _tap_count(done.stdout, "fail") == 0
     assert _tap_count(done.stdout, "tests") == _tap_count(done.stdout, "pass") == defined > 0
@@ -59,11 +63,11 @@ def test_js_decoder_reads_what_the_python_encoder_writes(node: str, tmp_path: Pa
         node,
         f"""
         import {{ readFileSync }} from "node:fs";
-        import {{ decodeTensor }} from "{(CORE / 'tensor.js').as_uri()}";
+        import {{ decodeTensor }} from "{(CORE / "tensor.js").as_uri()}";
         const b = readFileSync({json.dumps(str(blob_path))});
         const t = decodeTensor(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
         console.log(JSON.stringify({{ header: t.header, data: Array.from(t.data) }}));
-        """
+        """,
     )
     decoded = json.loads(out)
     assert decoded["header"]["shape"] == [3, 5, 7]
@@ -86,7 +90,9 @@ def _fed_through_hidden(network, views, name: str, channel: int) -> dict[str, se
 
 
 @pytest.mark.parametrize("fixture", ["residual_network", "inception_network", "tinyvgg_network"])
-def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_js_layout_connects_every_real_layer_graph(
+    node: str, fixture: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     """Every drawn map of a real network (residual add, concat, flatten) gets incoming edges from drawn maps."""
     network = request.getfixturevalue(fixture)
     described = tmp_path / "model.json"
@@ -95,12 +101,12 @@ def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, requ
         node,
         f"""
         import {{ readFileSync }} from "node:fs";
-        import {{ overviewColumns, incomingEdges }} from "{(CORE / 'layout.js').as_uri()}";
+        import {{ overviewColumns, incomingEdges }} from "{(CORE / "layout.js").as_uri()}";
         const model = JSON.parse(readFileSync({json.dumps(str(described))}, "utf8"));
         const cols = overviewColumns(model);
         const result = cols.map((c) => [c.name, c.type, c.channels.map((ch) => incomingEdges(c.name, ch, model, cols)), c.channels]);
         console.log(JSON.stringify(result));
-        """
+        """,
     )
     columns = json.loads(out)
     by_name = {layer.name: layer for layer in network.layers}
@@ -117,7 +123,9 @@ def test_js_layout_connects_every_real_layer_graph(node: str, fixture: str, requ
             continue
         for channel, edges in zip(channels, per_channel, strict=True):
             feeds = _fed_through_hidden(network, views, name, channel)
-            assert all(e["channel"] in feeds.get(e["from"], ()) for e in edges), f"{name}[{channel}]: {edges} vs {feeds}"
+            assert all(e["channel"] in feeds.get(e["from"], ()) for e in edges), (
+                f"{name}[{channel}]: {edges} vs {feeds}"
+            )
     for name, _, per_channel, _ in columns:  # add and concat read from each of their inputs
         layer = by_name.get(name)
         if layer is not None and str(layer.kind) in ("add", "concat"):

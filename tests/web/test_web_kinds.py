@@ -22,7 +22,9 @@ KIND_NAMES = sorted({str(k) for k in LayerKind} - SHARED)
 _KINDS = "|".join(KIND_NAMES)
 _NAMED = re.compile(rf"""(["'`])({_KINDS})\1|(?<![\w.$"'`-])({_KINDS})\s*:(?!:)""")
 #: Deciding on a layer's kind: comparing it, or looking it up in a table or a set.
-_DECIDED = re.compile(r"\.kind\s*[!=]==?|[!=]==?\s*[\w.?]*\.kind\b|\[\s*[\w.?]*\.kind\s*\]|\.(?:has|get|includes)\(\s*[\w.?]*\.kind\s*\)")
+_DECIDED = re.compile(
+    r"\.kind\s*[!=]==?|[!=]==?\s*[\w.?]*\.kind\b|\[\s*[\w.?]*\.kind\s*\]|\.(?:has|get|includes)\(\s*[\w.?]*\.kind\s*\)"
+)
 
 
 def _code(text: str) -> str:
@@ -44,7 +46,14 @@ def _js_files() -> list[Path]:
 
 def test_the_scan_sees_the_whole_app():
     names = {p.relative_to(JS).as_posix() for p in _js_files()}
-    assert {"app.js", "details.js", "core/layout.js", "core/scales.js", "core/detail.js", "views/detail/formula.js"} <= names
+    assert {
+        "app.js",
+        "details.js",
+        "core/layout.js",
+        "core/scales.js",
+        "core/detail.js",
+        "views/detail/formula.js",
+    } <= names
     assert len(KIND_NAMES) >= 20 and "conv2d" in KIND_NAMES and "maxpool2d" in KIND_NAMES
 
 
@@ -54,7 +63,7 @@ def test_the_scan_sees_the_whole_app():
         'const HIDDEN_KINDS = new Set(["flatten", "identity"]);',
         "export const VIEW_OF_KIND = { conv2d: \"conv\", relu: 'activation' };",
         "if (layer.kind === 'softmax') return;",
-        'const pools = kinds.has(layer.kind);',
+        "const pools = kinds.has(layer.kind);",
         "const view = VIEWS[layer.kind];",
         "return `maxpool2d`;",
     ],
@@ -64,7 +73,12 @@ def test_the_scan_catches_a_kind_table_or_a_decision_on_kind(source):
 
 
 def test_the_scan_lets_kinds_be_shown_and_named_in_comments():
-    assert offences('// relu, "maxpool2d" and conv2d have their own views\nadd("kind", layer.kind);\nel("span", "layer-kind", {}, layer.kind);') == []
+    assert (
+        offences(
+            '// relu, "maxpool2d" and conv2d have their own views\nadd("kind", layer.kind);\nel("span", "layer-kind", {}, layer.kind);'
+        )
+        == []
+    )
     assert offences('const view = layer.view === "conv"; el("input", "", { type: "number" });') == []
 
 

@@ -30,7 +30,9 @@ class ConvWindow(windows.Window):
 
 
 def _worked(y: int, x: int, values: Matrix, kernel: Kernel, total: float, value: float) -> str:
-    terms = " + ".join(f"{num(v)}·{num(w)}" for vs, ws in zip(values, kernel.weights, strict=True) for v, w in zip(vs, ws, strict=True))
+    terms = " + ".join(
+        f"{num(v)}·{num(w)}" for vs, ws in zip(values, kernel.weights, strict=True) for v, w in zip(vs, ws, strict=True)
+    )
     if kernel.divisor == 1:
         return f"window ({y},{x}): {terms} = {num(total)}"
     return f"window ({y},{x}): ({terms})/{kernel.divisor} = {num(total)}/{kernel.divisor} = {num(value)}"
@@ -38,7 +40,9 @@ def _worked(y: int, x: int, values: Matrix, kernel: Kernel, total: float, value:
 
 def _window(matrix: Matrix, kernel: Kernel, y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...]) -> ConvWindow:
     values, mask = windows.cells(matrix, rows, cols)
-    products = tuple(tuple(v * w for v, w in zip(vs, ws, strict=True)) for vs, ws in zip(values, kernel.weights, strict=True))
+    products = tuple(
+        tuple(v * w for v, w in zip(vs, ws, strict=True)) for vs, ws in zip(values, kernel.weights, strict=True)
+    )
     total = math.fsum(p for row in products for p in row)
     value = total / kernel.divisor
     return ConvWindow(

@@ -16,7 +16,9 @@ def dense_count(in_features: int, out_features: int, *, bias: bool = True) -> Ca
     """
     for name, count in (("inputs", in_features), ("outputs", out_features)):
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ConvScopeError(f"a dense layer has at least one of its {name}, got {count!r}; give a whole number of 1 or more")
+            raise ConvScopeError(
+                f"a dense layer has at least one of its {name}, got {count!r}; give a whole number of 1 or more"
+            )
     params = arithmetic.linear_params(in_features=in_features, out_features=out_features, bias=bias)
     mults = arithmetic.linear_mults(in_features=in_features, out_features=out_features)
     biases = (
@@ -27,8 +29,7 @@ def dense_count(in_features: int, out_features: int, *, bias: bool = True) -> Ca
     steps = (
         Note(
             topic="weights",
-            text=f"Weights: each of the {out_features:,} outputs has one weight per input: "
-            f"{params.weights.formula}.",
+            text=f"Weights: each of the {out_features:,} outputs has one weight per input: {params.weights.formula}.",
         ),
         Note(topic="biases", text=biases),
         Note(topic="params", text=f"Parameters: weights + biases = {params.formula}."),
@@ -41,8 +42,15 @@ def dense_count(in_features: int, out_features: int, *, bias: bool = True) -> Ca
         operation="dense",
         input={"in_features": in_features, "out_features": out_features, "bias": bias},
         settings={},
-        output={"weights": params.weights.value, "biases": params.biases.value, "params": params.total, "mults": mults.value},
+        output={
+            "weights": params.weights.value,
+            "biases": params.biases.value,
+            "params": params.total,
+            "mults": mults.value,
+        },
         shape=(),
         steps=steps,
-        extras={"formulas": {"weights": params.weights.formula, "biases": params.biases.formula, "params": params.formula}},
+        extras={
+            "formulas": {"weights": params.weights.formula, "biases": params.biases.formula, "params": params.formula}
+        },
     )

@@ -70,7 +70,10 @@ def flatten(values: str | Sequence[float], shape: str | Sequence[int], *, order:
         FlattenEntry(
             text=f"(c={ci}, y={y}, x={x}) = {num(v)} → unit {units['chw'][ci, y, x]} (C×H×W), "
             f"unit {units['hwc'][ci, y, x]} (H×W×C)",
-            source=(ci, y, x), value=v, chw=units["chw"][ci, y, x], hwc=units["hwc"][ci, y, x],
+            source=(ci, y, x),
+            value=v,
+            chw=units["chw"][ci, y, x],
+            hwc=units["hwc"][ci, y, x],
         )  # fmt: skip
         for (ci, y, x), v in zip(cells, flat, strict=True)
     ]

@@ -48,7 +48,9 @@ class Kernel:
 
 
 def _classic(name: str, rows: list[list[int]], detects: str, divisor: int = 1) -> Kernel:
-    return Kernel(weights=tuple(tuple(float(v) for v in row) for row in rows), divisor=divisor, name=name, detects=detects)
+    return Kernel(
+        weights=tuple(tuple(float(v) for v in row) for row in rows), divisor=divisor, name=name, detects=detects
+    )
 
 
 #: The classic 3×3 kernels, by the names ``--kernel`` takes.

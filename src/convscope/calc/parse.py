@@ -115,7 +115,9 @@ def parse_matrix(value: str | Sequence[Sequence[float]], name: str = "input", *,
     raise ConvScopeError(f"the {name} must be text such as '1 2; 3 4' or a list of rows, got {type(value).__name__}")
 
 
-def parse_vector(value: str | Sequence[float], name: str = "logits", *, max_length: int = MAX_VECTOR) -> tuple[float, ...]:
+def parse_vector(
+    value: str | Sequence[float], name: str = "logits", *, max_length: int = MAX_VECTOR
+) -> tuple[float, ...]:
     """One row of numbers from text (``"2.0 1.0 0.1"``) or a list.
 
     Example:

@@ -35,11 +35,18 @@ class PoolWindow(windows.Window):
 
 
 def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask) -> PoolWindow:
-    cells = [(v, r, c) for vs, ms, r in zip(values, mask, rows, strict=True) for v, m, c in zip(vs, ms, cols, strict=True) if not m]
+    cells = [
+        (v, r, c)
+        for vs, ms, r in zip(values, mask, rows, strict=True)
+        for v, m, c in zip(vs, ms, cols, strict=True)
+        if not m
+    ]
     # The first largest in row-major order: the cell PyTorch's kernel keeps on ties. Padding of at
     # most K/2 leaves every window at least one input cell, so ``cells`` is never empty.
     best, row, col = max(cells, key=lambda cell: cell[0])
-    shown = ", ".join("pad" if m else num(v) for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True))
+    shown = ", ".join(
+        "pad" if m else num(v) for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True)
+    )
     return PoolWindow(
         text=f"window ({y},{x}): max({shown}) = {num(best)}, at input ({row},{col})",
         position=(y, x), rows=rows, cols=cols, values=values, padding_mask=mask,
@@ -50,7 +57,9 @@ def _max_window(y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], va
 def _avg_window(
     y: int, x: int, rows: tuple[int, ...], cols: tuple[int, ...], values: Matrix, mask: Mask, include_pad: bool
 ) -> PoolWindow:
-    counted = [v for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True) if include_pad or not m]
+    counted = [
+        v for vs, ms in zip(values, mask, strict=True) for v, m in zip(vs, ms, strict=True) if include_pad or not m
+    ]
     total = math.fsum(counted)
     value = total / len(counted)
     terms = " + ".join(num(v) for v in counted)
@@ -104,7 +113,9 @@ def pool(
     if mode not in MODES:
         raise ConvScopeError(f"pooling mode {mode!r} is not known; use 'max' or 'avg'")
     if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or not 1 <= kernel_size <= MAX_SIDE:
-        raise ConvScopeError(f"the pooling kernel size must be a whole number from 1 to {MAX_SIDE}, got {kernel_size!r}")
+        raise ConvScopeError(
+            f"the pooling kernel size must be a whole number from 1 to {MAX_SIDE}, got {kernel_size!r}"
+        )
     grid = parse_matrix(matrix, "input")
     s = kernel_size if stride is None else stride
     p = windows.plan((len(grid), len(grid[0])), (kernel_size, kernel_size), stride=s, padding=padding, pool=True)
@@ -122,7 +133,10 @@ def pool(
         operation="pool",
         input=[list(row) for row in grid],
         settings={
-            "mode": mode, "kernel_size": kernel_size, "stride": s, "padding": padding,
+            "mode": mode,
+            "kernel_size": kernel_size,
+            "stride": s,
+            "padding": padding,
             "count_include_pad": count_include_pad if mode == "avg" else None,
         },  # fmt: skip
         output=output,

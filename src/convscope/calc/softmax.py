@@ -110,7 +110,12 @@ def softmax(logits: str | Sequence[float]) -> Calculation:
     found = [
         SoftmaxTerm(
             text=f"p_{i} = {exp_of(i)}/{num(total)} = {num(terms[i])}/{num(total)} = {shown[i]}",
-            index=i, logit=z[i], exponent=exponents[i], exp=terms[i], probability=probabilities[i], shown=shown[i],
+            index=i,
+            logit=z[i],
+            exponent=exponents[i],
+            exp=terms[i],
+            probability=probabilities[i],
+            shown=shown[i],
         )  # fmt: skip
         for i in range(len(z))
     ]

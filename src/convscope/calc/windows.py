@@ -64,7 +64,9 @@ def plan(
     (sh, sw), (top, _, left, _) = report.stride, report.padding
     out_h, out_w = report.output
     if not pool:
-        _check_padding_reaches_input(padding, (report.strict.height.effective_kernel, report.strict.width.effective_kernel))
+        _check_padding_reaches_input(
+            padding, (report.strict.height.effective_kernel, report.strict.width.effective_kernel)
+        )
     return WindowPlan(
         output=(out_h, out_w),
         row_taps=tuple(tuple(arithmetic.window_taps(o, kh, sh, top, dh)) for o in range(out_h)),
@@ -88,7 +90,8 @@ def cells(matrix: Matrix, rows: tuple[int, ...], cols: tuple[int, ...]) -> tuple
     h, w = len(matrix), len(matrix[0])
     mask = tuple(tuple(not (0 <= r < h and 0 <= c < w) for c in cols) for r in rows)
     values = tuple(
-        tuple(0.0 if pad else matrix[r][c] for c, pad in zip(cols, mask_row, strict=True)) for r, mask_row in zip(rows, mask, strict=True)
+        tuple(0.0 if pad else matrix[r][c] for c, pad in zip(cols, mask_row, strict=True))
+        for r, mask_row in zip(rows, mask, strict=True)
     )
     return values, mask
 

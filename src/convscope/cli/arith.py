@@ -79,7 +79,9 @@ def _parse(
         raise ConvScopeError(f"{option} takes {takes}, got {text!r}")
     digits = [g for g in match.groups() if g is not None]
     if any(len(d.lstrip("-")) > 12 or int(d) > largest for d in digits):
-        raise ConvScopeError(f"{option} takes values up to {largest:,}, got {text if len(text) < 40 else text[:40] + '…'}")
+        raise ConvScopeError(
+            f"{option} takes values up to {largest:,}, got {text if len(text) < 40 else text[:40] + '…'}"
+        )
     height, width = match.groups()
     return int(height) if width is None else (int(height), int(width))
 

@@ -25,7 +25,9 @@ MAX_SIZE = 1024
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("augment-preview", help="write a PNG grid showing each augmentation on real samples")
-    parser.add_argument("--data", default="fashion-mnist", help="fashion-mnist, a folder of IDX files, or a folder of class folders")
+    parser.add_argument(
+        "--data", default="fashion-mnist", help="fashion-mnist, a folder of IDX files, or a folder of class folders"
+    )
     parser.add_argument(
         "--augment", action="append", default=None, metavar="NAME[=VALUE]",
         help="augmentation to show (repeatable); default: flip, crop, rotate, affine, color",
@@ -54,7 +56,9 @@ def pick_samples(data: ImageSet, count: int, seed: int) -> torch.Tensor:
     return torch.tensor((chosen + extra)[:count])
 
 
-def preview_grid(data: ImageSet, augmentation: Augmentation, *, count: int, seed: int) -> tuple[list[str], list[torch.Tensor]]:
+def preview_grid(
+    data: ImageSet, augmentation: Augmentation, *, count: int, seed: int
+) -> tuple[list[str], list[torch.Tensor]]:
     """Column titles and, per column, the ``count`` sample images ``(N, C, H, W)`` in 0..1.
 
     Columns: the originals, each augmentation alone, then all of them together.

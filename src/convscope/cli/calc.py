@@ -36,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, run: Callable[[argparse.Namespace], Calculation]) -> None:
-    parser.add_argument("--json", action="store_true", help="print the result under 'output' and every step under 'steps'")
+    parser.add_argument(
+        "--json", action="store_true", help="print the result under 'output' and every step under 'steps'"
+    )
     parser.add_argument("--all", action="store_true", help="show every worked step, not only the first few")
     parser.set_defaults(run=lambda args: _show(run(args), args))
 
@@ -52,7 +54,10 @@ def _conv(sub: argparse._SubParsersAction) -> None:
     _common(
         p,
         lambda a: calc.convolve(
-            a.input, a.kernel, stride=_whole(a.stride, "--stride"), padding=_whole(a.padding, "--padding"),
+            a.input,
+            a.kernel,
+            stride=_whole(a.stride, "--stride"),
+            padding=_whole(a.padding, "--padding"),
             dilation=_whole(a.dilation, "--dilation"),
         ),  # fmt: skip
     )
@@ -60,7 +65,7 @@ def _conv(sub: argparse._SubParsersAction) -> None:
 
 def _relu(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("relu", help="max(0, x) of a vector or matrix", description="ReLU value by value.")
-    p.add_argument("--input", required=True, help=f"a vector (\"-1 2 0.5\") or a matrix: {_MATRIX_HELP}")
+    p.add_argument("--input", required=True, help=f'a vector ("-1 2 0.5") or a matrix: {_MATRIX_HELP}')
     _common(p, lambda a: calc.relu(a.input))
 
 
@@ -107,7 +112,7 @@ def _flatten(sub: argparse._SubParsersAction) -> None:
 
 def _softmax(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("softmax", help="probabilities of typed logits", description="Exp terms, sum, probabilities.")
-    p.add_argument("--logits", required=True, help="the logits, e.g. \"2.0 1.0 0.1\"")
+    p.add_argument("--logits", required=True, help='the logits, e.g. "2.0 1.0 0.1"')
     _common(p, lambda a: calc.softmax(a.logits))
 
 
@@ -118,9 +123,7 @@ def _dense(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-bias", action="store_true", help="a layer without biases")
     _common(
         p,
-        lambda a: calc.dense_count(
-            _whole(a.in_features, "--in"), _whole(a.out_features, "--out"), bias=not a.no_bias
-        ),
+        lambda a: calc.dense_count(_whole(a.in_features, "--in"), _whole(a.out_features, "--out"), bias=not a.no_bias),
     )
 
 

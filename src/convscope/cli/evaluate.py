@@ -17,9 +17,13 @@ from convscope.network import Network
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("evaluate", help="measure a model's accuracy on a dataset; write its confusion matrix")
+    parser = subparsers.add_parser(
+        "evaluate", help="measure a model's accuracy on a dataset; write its confusion matrix"
+    )
     add_model_argument(parser)
-    parser.add_argument("--data", default="fashion-mnist", help="fashion-mnist, a folder of IDX files, or a folder of class folders")
+    parser.add_argument(
+        "--data", default="fashion-mnist", help="fashion-mnist, a folder of IDX files, or a folder of class folders"
+    )
     parser.add_argument("--split", choices=("test", "train"), default="test", help="IDX split to use")
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N images")
     parser.add_argument("--out", default="evaluation", help="folder for confusion.png and confusion.json")
@@ -66,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         "confusion_png": str(out / "confusion.png"),
     }
     write_json(out / "confusion.json", report)
-    write_confusion_png(out / "confusion.png", result, title=f"{network.name}: accuracy {result.accuracy:.2%} ({result.count} images)")
+    write_confusion_png(
+        out / "confusion.png", result, title=f"{network.name}: accuracy {result.accuracy:.2%} ({result.count} images)"
+    )
     if args.json:
         print_json(report)
         return 0

@@ -22,9 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "models",
         help="list the models MODEL can name: zoo architectures, downloadable trained models, local model folders",
     )
-    parser.add_argument("--dir", default=".", metavar="FOLDER", help="where to look for local model folders (default: here)")
-    parser.add_argument("--depth", type=int, default=3, metavar="N", help="how many folder levels to search (default 3)")
-    parser.add_argument("--json", action="store_true", help="print JSON, with every downloadable file's URL, size and sha256")
+    parser.add_argument(
+        "--dir", default=".", metavar="FOLDER", help="where to look for local model folders (default: here)"
+    )
+    parser.add_argument(
+        "--depth", type=int, default=3, metavar="N", help="how many folder levels to search (default 3)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON, with every downloadable file's URL, size and sha256"
+    )
     parser.set_defaults(run=run)
 
 

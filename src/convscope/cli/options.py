@@ -26,7 +26,9 @@ def parse_option(text: str) -> tuple[str, Any]:
     except json.JSONDecodeError:
         return key.strip(), value
     except RecursionError:
-        raise ConvScopeError(f"option {key.strip()} is nested too deeply; give a number, a word or true/false") from None
+        raise ConvScopeError(
+            f"option {key.strip()} is nested too deeply; give a number, a word or true/false"
+        ) from None
 
 
 #: A class-name file larger than this is not one (ImageNet's 1,000 names take 20 KB).
@@ -34,7 +36,9 @@ MAX_CLASSES_BYTES = 16 * 2**20
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="'default', a zoo name, a model folder/zip, or an ONNX/Keras/TF.js file")
+    parser.add_argument(
+        "model", metavar="MODEL", help="'default', a zoo name, a model folder/zip, or an ONNX/Keras/TF.js file"
+    )
     parser.add_argument(
         "--arch-option",
         "-o",
@@ -55,7 +59,9 @@ def read_classes(path: str | None) -> list[str] | None:
     except OSError as exc:
         raise ConvScopeError(f"cannot read class names from {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_CLASSES_BYTES:
-        raise ConvScopeError(f"{path} is larger than {MAX_CLASSES_BYTES // 2**20} MiB; a class file holds one name per line")
+        raise ConvScopeError(
+            f"{path} is larger than {MAX_CLASSES_BYTES // 2**20} MiB; a class file holds one name per line"
+        )
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark from Windows editors is not part of the first name
     except UnicodeDecodeError as exc:

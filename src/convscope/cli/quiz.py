@@ -25,11 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "every answer is computed by ConvScope. Topics: " + ", ".join(TOPICS) + ".",
     )
     add_model_argument(parser)
-    parser.add_argument("--seed", default="0", help="variant: each seed gives other layers, sizes and numbers (default 0)")
+    parser.add_argument(
+        "--seed", default="0", help="variant: each seed gives other layers, sizes and numbers (default 0)"
+    )
     parser.add_argument("--topics", metavar="A,B,…", help="comma-separated topics (default: all that apply)")
     parser.add_argument("--count", help="number of questions; topics take turns (default: one per topic)")
     parser.add_argument("--difficulty", choices=DIFFICULTIES, default="medium", help="how large the numbers are")
-    parser.add_argument("--format", choices=FORMATS, default="markdown", help="Markdown with an answer key, JSON or GIFT")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="markdown", help="Markdown with an answer key, JSON or GIFT"
+    )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--out", metavar="FILE", help="write the quiz to FILE (atomically) instead of printing it")
     parser.set_defaults(run=run)

@@ -46,15 +46,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         help="'default', a zoo name, a model folder/zip or an ONNX/Keras/TF.js file (repeatable; the first is shown first)",
     )
-    parser.add_argument("--classes", metavar="FILE", help="class names, one per line, for model files that carry none (TF.js, ONNX)")
+    parser.add_argument(
+        "--classes", metavar="FILE", help="class names, one per line, for model files that carry none (TF.js, ONNX)"
+    )
     parser.add_argument(
         "--samples",
         metavar="DIR",
         help="a folder of images to add to every model's gallery (labels from sub-folder names or a samples.json)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    parser.add_argument("--open", action="store_true", help="open the page in the default browser once the server is up")
+    parser.add_argument(
+        "--open", action="store_true", help="open the page in the default browser once the server is up"
+    )
     parser.add_argument("--json", action="store_true", help="print the address and models as JSON before serving")
     parser.add_argument(
         "--workers",
@@ -102,7 +108,10 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
     options = _uvicorn_options(args)
     if workers == 1:
         app = create_app(
-            networks, samples_dir=samples, uploads=getattr(args, "upload_dir", None), allowed_hosts=allowed_hosts_for(args)
+            networks,
+            samples_dir=samples,
+            uploads=getattr(args, "upload_dir", None),
+            allowed_hosts=allowed_hosts_for(args),
         )
         config = ServeConfig(app, **options)
     else:
@@ -119,7 +128,11 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
         # A worker imports torch and loads every model before it answers uvicorn's health
         # check, which takes far longer than uvicorn's 5 s default on a busy machine.
         config = ServeConfig(
-            "convscope.server.app:app_from_environment", factory=True, workers=workers, timeout_worker_healthcheck=300, **options
+            "convscope.server.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=300,
+            **options,
         )
     config.model_ids = list(networks)
     config.read_timeout = getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT)  # read by DeadlineH11Protocol
@@ -134,7 +147,9 @@ def check_options(args: argparse.Namespace) -> None:
     if getattr(args, "workers", 1) > 1 and not getattr(args, "upload_dir", None):
         raise ConvScopeError("--workers above 1 needs --upload-dir, a folder every worker reads uploads from")
     if not 0 < getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT) <= 3600:
-        raise ConvScopeError(f"--read-timeout {args.read_timeout:g} is out of range; use more than 0 and at most 3600 seconds")
+        raise ConvScopeError(
+            f"--read-timeout {args.read_timeout:g} is out of range; use more than 0 and at most 3600 seconds"
+        )
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict:
@@ -267,9 +282,13 @@ def _serve(args: argparse.Namespace) -> int:
     except SystemExit:  # uvicorn exits when it cannot bind; say why in one line instead
         if server.started:
             raise
-        raise ConvScopeError(f"could not listen on {args.host}:{args.port}; is another program using the port? try --port") from None
+        raise ConvScopeError(
+            f"could not listen on {args.host}:{args.port}; is another program using the port? try --port"
+        ) from None
     if not server.started:
-        raise ConvScopeError(f"could not listen on {args.host}:{args.port}; is another program using the port? try --port")
+        raise ConvScopeError(
+            f"could not listen on {args.host}:{args.port}; is another program using the port? try --port"
+        )
     return 0
 
 
@@ -279,7 +298,9 @@ def _run_workers(config: uvicorn.Config) -> int:
     try:
         sock = config.bind_socket()
     except SystemExit:
-        raise ConvScopeError(f"could not listen on {config.host}:{config.port}; is another program using the port? try --port") from None
+        raise ConvScopeError(
+            f"could not listen on {config.host}:{config.port}; is another program using the port? try --port"
+        ) from None
     Multiprocess(config, sockets=[sock]).run()
     return 0
 

@@ -144,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         if result.skipped:
             print(f"skipped {len(result.skipped)} unreadable images, e.g. {result.skipped[0]}")
         stop = " (stopped early)" if result.stopped_early else ""
-        print(f"trained {result.epochs} epochs{stop}; test accuracy {result.test.accuracy:.2%} on {result.test.count} images")
+        print(
+            f"trained {result.epochs} epochs{stop}; test accuracy {result.test.accuracy:.2%} on {result.test.count} images"
+        )
         print(f"model saved to {result.model_dir}")
     return 0

@@ -159,7 +159,9 @@ class Augmentation:
                 raise ConvScopeError(f"augmentation {item!r} takes a number from 0 to {cls.LARGEST[name]:g}")
             values[name] = value
         kinds = {f.name: f.type for f in fields(cls)}
-        typed: dict[str, Any] = {k: (bool(v) if kinds[k] == "bool" else int(v) if kinds[k] == "int" else v) for k, v in values.items()}
+        typed: dict[str, Any] = {
+            k: (bool(v) if kinds[k] == "bool" else int(v) if kinds[k] == "int" else v) for k, v in values.items()
+        }
         return cls(**typed)
 
     def names(self) -> list[str]:
@@ -178,7 +180,10 @@ class Augmentation:
             steps.append(("rotate", lambda x, g: affine(x, g, degrees=self.rotate)))
         if self.affine:
             steps.append(
-                ("affine", lambda x, g: affine(x, g, shear=self.affine, scale=self.affine / 100, translate=self.affine / 100))
+                (
+                    "affine",
+                    lambda x, g: affine(x, g, shear=self.affine, scale=self.affine / 100, translate=self.affine / 100),
+                )
             )
         if self.color:
             s = self.color

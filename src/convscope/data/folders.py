@@ -50,7 +50,9 @@ def scan_folder(root: str | Path) -> tuple[tuple[str, ...], list[tuple[Path, int
     if not files:
         raise ConvScopeError(f"{root} holds no images in class folders; arrange them as {root}/CLASS/image.png")
     if len(classes) < 2:
-        raise ConvScopeError(f"{root} holds only one class ({classes[0]}); a classifier needs at least two class folders")
+        raise ConvScopeError(
+            f"{root} holds only one class ({classes[0]}); a classifier needs at least two class folders"
+        )
     return tuple(classes), files
 
 

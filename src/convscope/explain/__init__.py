@@ -119,7 +119,9 @@ def intermediate_maps(trace: Trace, layer_name: str, *, channel: int) -> Interme
     """
     layer = trace.network.layer(layer_name)
     if layer.kind is not LayerKind.CONV2D:
-        raise NoExplanationError(f"layer '{layer.name}' is of kind '{layer.kind}'; intermediate maps exist for conv2d layers only")
+        raise NoExplanationError(
+            f"layer '{layer.name}' is of kind '{layer.kind}'; intermediate maps exist for conv2d layers only"
+        )
     channel = in_range(channel, "channel", layer.output_shape[0], layer, "channels")
     return conv.intermediate_maps(trace, layer, channel)
 

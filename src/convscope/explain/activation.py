@@ -89,7 +89,9 @@ def _silu(x: float, p: dict[str, Any]) -> _Result:
 
 def _hardswish(x: float, p: dict[str, Any]) -> _Result:
     gate = min(max(0.0, x + 3.0), 6.0)
-    return _Result("x·min(max(0, x + 3), 6)/6", f"{num(x)}·{num(gate)}/6", x * gate / 6.0, abs(x) * (abs(x) + 3.0) / 6.0)
+    return _Result(
+        "x·min(max(0, x + 3), 6)/6", f"{num(x)}·{num(gate)}/6", x * gate / 6.0, abs(x) * (abs(x) + 3.0) / 6.0
+    )
 
 
 Rule = Callable[[float, dict[str, Any]], _Result]

@@ -99,7 +99,9 @@ def position_for(layer: Layer, *, channel: Any, y: Any, x: Any, index: Any) -> P
         )
     if len(shape) == 1:
         if index is None or (channel, y, x) != (None, None, None):
-            raise ConvScopeError(f"layer '{layer.name}' outputs a vector of {shape[0]} units; give index (not channel, y, x)")
+            raise ConvScopeError(
+                f"layer '{layer.name}' outputs a vector of {shape[0]} units; give index (not channel, y, x)"
+            )
         return Position(index=in_range(index, "index", shape[0], layer, "units"))
     raise NoExplanationError(
         f"layer '{layer.name}' has output shape {tuple(shape)}; explanations cover (C, H, W) maps and (F,) vectors only"

@@ -50,7 +50,9 @@ def explain_batchnorm(trace: Trace, layer: Layer, position: Position) -> BatchNo
     """
     module = module_as(layer, nn.BatchNorm2d)
     if module is None:
-        raise NoExplanationError(f"layer '{layer.name}' is not an nn.BatchNorm2d module; only module batchnorm is explained")
+        raise NoExplanationError(
+            f"layer '{layer.name}' is not an nn.BatchNorm2d module; only module batchnorm is explained"
+        )
     c, y, x = position.coords
     inp = input_of(trace, layer)
     value = value_at(inp, position.coords)

@@ -32,7 +32,9 @@ def conv_module(layer: Layer) -> nn.Conv2d:
     """The layer's ``nn.Conv2d`` (for its weights), refusing padding modes ConvScope cannot show."""
     module = module_as(layer, nn.Conv2d)
     if module is None:
-        raise NoExplanationError(f"layer '{layer.name}' is not an nn.Conv2d module; only module convolutions are explained")
+        raise NoExplanationError(
+            f"layer '{layer.name}' is not an nn.Conv2d module; only module convolutions are explained"
+        )
     mode = layer.hyper["padding_mode"]
     if mode not in PADDING_MODES:
         raise ConvScopeError(
@@ -96,9 +98,7 @@ def explain_conv(trace: Trace, layer: Layer, position: Position) -> ConvStep:
     products = cells * kernel  # in the model's dtype, as the convolution multiplies
     sums = products.double().sum(dim=(1, 2))  # (C_in/groups,)
     bias = None if module.bias is None else float(module.bias.detach()[k])
-    terms = [
-        ConvTerm(c, cells[i], kernel[i], products[i], float(sums[i])) for i, c in enumerate(channels)
-    ]
+    terms = [ConvTerm(c, cells[i], kernel[i], products[i], float(sums[i])) for i, c in enumerate(channels)]
     row0, col0 = int(rows[0]), int(cols[0])  # where the window starts, in input coordinates
     return ConvStep(
         **traced(trace, layer, position),

@@ -72,7 +72,9 @@ def explain_flatten(trace: Trace, layer: Layer, position: Position) -> FlattenSt
     source_name = single_input(layer)
     shape = trace.network.layer(source_name).output_shape
     if len(shape) != 3:
-        raise NoExplanationError(f"layer '{layer.name}' flattens shape {tuple(shape)}; explanations cover flattening (C, H, W) maps")
+        raise NoExplanationError(
+            f"layer '{layer.name}' flattens shape {tuple(shape)}; explanations cover flattening (C, H, W) maps"
+        )
     source = Position.of(flat_to_chw(shape, position.index))  # type: ignore[arg-type]
     value = value_at(trace.outputs[source_name], source.coords)
     return FlattenStep(

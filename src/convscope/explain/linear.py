@@ -39,10 +39,14 @@ def explain_linear(trace: Trace, layer: Layer, position: Position, *, top: int =
     """
     module = module_as(layer, nn.Linear)
     if module is None:
-        raise NoExplanationError(f"layer '{layer.name}' is not an nn.Linear module; only module linear layers are explained")
+        raise NoExplanationError(
+            f"layer '{layer.name}' is not an nn.Linear module; only module linear layers are explained"
+        )
     j = position.index
     if j is None:
-        raise NoExplanationError(f"layer '{layer.name}' applies to {len(layer.output_shape)}-D maps; explanations cover vector inputs")
+        raise NoExplanationError(
+            f"layer '{layer.name}' applies to {len(layer.output_shape)}-D maps; explanations cover vector inputs"
+        )
     inputs = input_of(trace, layer)[0]  # (F_in,)
     weights = module.weight.detach()[j]  # (F_in,)
     products = inputs * weights  # in the model's dtype, as the layer multiplies

@@ -101,7 +101,9 @@ def _avg_parts(window: torch.Tensor, count: int, divisor: float) -> dict[str, An
     }
 
 
-def _sliding(layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+def _sliding(
+    layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
     """Taps, window, mask and parts for max/avg pooling with a fixed kernel."""
     s = PoolSettings.of(layer)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = s.kernel, s.stride, s.padding, s.dilation
@@ -121,7 +123,9 @@ def _sliding(layer: Layer, plane: torch.Tensor, y: int, x: int, pool: str) -> tu
     return rows, cols, {**parts, "mask": mask, "window": window, "settings": s.to_dict()}
 
 
-def _adaptive(plane: torch.Tensor, out_hw: tuple[int, int], y: int, x: int, pool: str) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+def _adaptive(
+    plane: torch.Tensor, out_hw: tuple[int, int], y: int, x: int, pool: str
+) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
     """Taps, window and parts for adaptive pooling: variable windows, no padding."""
     h, w = plane.shape
     ho, wo = out_hw

@@ -56,12 +56,16 @@ def _axis(layer: Layer) -> int:
         dim = 0 if ndim in (0, 1, 3) else 1
     axis = dim % ndim - 1
     if axis < 0:
-        raise NoExplanationError(f"layer '{layer.name}' takes the softmax across the batch; explanations cover one input")
+        raise NoExplanationError(
+            f"layer '{layer.name}' takes the softmax across the batch; explanations cover one input"
+        )
     return axis
 
 
 def _labels(network: Network, logits_layer: str, size: int) -> list[str] | None:
-    return list(network.class_names) if network.logits_layer == logits_layer and len(network.class_names) == size else None
+    return (
+        list(network.class_names) if network.logits_layer == logits_layer and len(network.class_names) == size else None
+    )
 
 
 def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxStep:

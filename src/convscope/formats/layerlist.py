@@ -262,7 +262,9 @@ def _check_values(layer: Layer) -> None:
             f"layer '{name}' (conv2d): in_channels {layer['in_channels']} and out_channels "
             f"{layer['out_channels']} must both divide by groups {layer['groups']}"
         )
-    if kind in ("maxpool2d", "avgpool2d") and any(2 * p > k for p, k in zip(layer["padding"], layer["kernel"], strict=False)):
+    if kind in ("maxpool2d", "avgpool2d") and any(
+        2 * p > k for p, k in zip(layer["padding"], layer["kernel"], strict=False)
+    ):
         raise ModelError(
             f"layer '{name}' ({kind}): padding {layer['padding']} is more than half the kernel {layer['kernel']}; "
             "use a zeropad2d layer before it"
@@ -380,7 +382,9 @@ def _spatial(layer: Layer, shape: Shape, fail: Callable[[str], ModelError], *, c
 def _concat_shape(axis: int, shapes: list[Shape], fail: Callable[[str], ModelError]) -> Shape:
     first = shapes[0]
     for other in shapes[1:]:
-        if len(other) != len(first) or any(a != b for i, (a, b) in enumerate(zip(first, other, strict=True)) if i != axis):
+        if len(other) != len(first) or any(
+            a != b for i, (a, b) in enumerate(zip(first, other, strict=True)) if i != axis
+        ):
             raise fail(f"concat along dim {axis + 1} needs equal other sizes, got {first} and {other}")
     return tuple(sum(s[i] for s in shapes) if i == axis else first[i] for i in range(len(first)))
 

@@ -144,7 +144,9 @@ def _read_members(path: Path, *, weights: bool = True) -> tuple[dict[str, Any], 
         else:
             raise ModelError(f"{path}: not a model folder or zip")
     except FileNotFoundError as exc:
-        raise ModelError(f"{path}: missing {Path(exc.filename or '').name}; a model needs {MODEL_JSON} and {WEIGHTS}") from exc
+        raise ModelError(
+            f"{path}: missing {Path(exc.filename or '').name}; a model needs {MODEL_JSON} and {WEIGHTS}"
+        ) from exc
     except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, UnicodeDecodeError) as exc:
         # NotImplementedError: an unknown compression; UnicodeDecodeError: a member name that is not UTF-8
         raise ModelError(f"{path}: cannot read the model ({first_line(exc)})") from exc
@@ -181,9 +183,13 @@ def load_model(path: str | os.PathLike[str]) -> Network:
         raise ModelError(f"{path}: {MODEL_JSON} is not a ConvScope model (format is {meta.get('format')!r})")
     version = meta.get("version", 0)
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise ModelError(f"{path}: {MODEL_JSON} has version {version!r}; it must be a whole number (this ConvScope writes {VERSION})")
+        raise ModelError(
+            f"{path}: {MODEL_JSON} has version {version!r}; it must be a whole number (this ConvScope writes {VERSION})"
+        )
     if version > VERSION:
-        raise ModelError(f"{path}: model file version {version} is newer than this ConvScope reads ({VERSION}); upgrade ConvScope")
+        raise ModelError(
+            f"{path}: model file version {version} is newer than this ConvScope reads ({VERSION}); upgrade ConvScope"
+        )
     for key in ("architecture", "input_spec"):
         if not isinstance(meta.get(key), dict):
             raise ModelError(f"{path}: {MODEL_JSON} has no '{key}' object")

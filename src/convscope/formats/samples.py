@@ -39,6 +39,11 @@ class SampleImage:
     label: str
     class_index: int | None
 
+    @property
+    def id(self) -> str:
+        """The sample's id in the server's gallery: its file name without the suffix."""
+        return Path(self.file).stem
+
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
 
@@ -101,7 +106,9 @@ def _from_listing(root: Path, classes: Sequence[str] | None) -> list[SampleImage
                 raise ValueError(f"sample file {file!r} is missing")
             label = str(record.get("label", ""))
             index = next((record[k] for k in ("class_index", "index", "class") if isinstance(record.get(k), int)), None)
-            samples.append(SampleImage(path.name, path, label, index if index is not None else class_index_of(label, classes)))
+            samples.append(
+                SampleImage(path.name, path, label, index if index is not None else class_index_of(label, classes))
+            )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConvScopeError(f"{root / LISTING} cannot be read as a sample listing ({exc})") from exc
     return _unique(samples)
@@ -116,7 +123,9 @@ def _from_tree(root: Path, classes: Sequence[str] | None) -> list[SampleImage]:
 
 
 def _images(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def _unique(samples: Iterable[SampleImage]) -> list[SampleImage]:

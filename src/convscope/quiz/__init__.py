@@ -41,4 +41,16 @@ def render(quiz: Quiz, fmt: str = "markdown", model: str | None = None) -> str:
     return writers[fmt](quiz, model)
 
 
-__all__ = ["DIFFICULTIES", "FORMATS", "MAX_COUNT", "TOPICS", "Question", "Quiz", "generate", "render", "to_gift", "to_json", "to_markdown"]
+__all__ = [
+    "DIFFICULTIES",
+    "FORMATS",
+    "MAX_COUNT",
+    "TOPICS",
+    "Question",
+    "Quiz",
+    "generate",
+    "render",
+    "to_gift",
+    "to_json",
+    "to_markdown",
+]

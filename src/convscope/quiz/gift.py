@@ -28,7 +28,9 @@ def escape(text: str) -> str:
 
 
 def to_gift(quiz: Quiz, model: str | None = None) -> str:
-    header = f"// ConvScope quiz: {' '.join((model or quiz.model).split())}, seed {quiz.seed}, difficulty {quiz.difficulty}"
+    header = (
+        f"// ConvScope quiz: {' '.join((model or quiz.model).split())}, seed {quiz.seed}, difficulty {quiz.difficulty}"
+    )
     blocks = [header] + [_question(q) for q in quiz]
     return "\n\n".join(blocks) + "\n"
 

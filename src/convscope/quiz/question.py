@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,17 +48,7 @@ class Question:
         return self.kind == "essay"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "topic": self.topic,
-            "text": self.text,
-            "answer": self.answer,
-            "tolerance": self.tolerance,
-            "view": self.view,
-            "explanation": self.explanation,
-            "kind": self.kind,
-            "needs_human_grader": self.needs_human,
-        }
+        return {**asdict(self), "needs_human_grader": self.needs_human}
 
 
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict about a model, not an error

@@ -17,7 +17,9 @@ TOPICS: dict[str, Topic] = {
         Topic("kernels", "2-D kernels of a conv layer, C_in·C_out/groups", model_topics.kernels),
         Topic("weights", "weights of a conv layer", model_topics.weights),
         Topic("biases", "biases of a conv layer", model_topics.biases),
-        Topic("dense-alternative", "weights of a fully connected layer doing a conv's job", model_topics.dense_alternative),
+        Topic(
+            "dense-alternative", "weights of a fully connected layer doing a conv's job", model_topics.dense_alternative
+        ),
         Topic("parameter-sharing", "weights do not depend on the image size", model_topics.parameter_sharing),
         Topic("convolution", "a kernel slid over given numbers", value_topics.convolution_values),
         Topic("relu", "ReLU of a vector", value_topics.relu_vector),
@@ -30,8 +32,14 @@ TOPICS: dict[str, Topic] = {
         Topic("multiplications", "multiplications of a conv layer", model_topics.multiplications),
         Topic("receptive-field", "input pixels one unit depends on", receptive.receptive_field_question),
         Topic("softmax", "softmax of given logits", value_topics.softmax_logits),
-        Topic("traced-probability", "a class probability of a sample image, read off the app", traced_topics.traced_probability),
-        Topic("traced-conv-value", "one conv output of a sample image, read off the app", traced_topics.traced_conv_value),
+        Topic(
+            "traced-probability",
+            "a class probability of a sample image, read off the app",
+            traced_topics.traced_probability,
+        ),
+        Topic(
+            "traced-conv-value", "one conv output of a sample image, read off the app", traced_topics.traced_conv_value
+        ),
         Topic("explain-convolution", "free text: why convolutions need few weights", essay_topics.why_convolution),
         Topic("explain-strict-rule", "free text: pixels a window combination leaves over", essay_topics.why_strict),
         Topic("explain-softmax", "free text: why softmax gives probabilities", essay_topics.why_softmax),

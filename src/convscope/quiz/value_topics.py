@@ -33,8 +33,7 @@ def relu_vector(ctx: Context) -> Draft:
         answer=out,
         kind="list",
         view="activation",
-        explanation=f"ReLU(x) = max(0, x) value by value: [{', '.join(num(v) for v in out)}]. "
-        + result.steps[0].text,
+        explanation=f"ReLU(x) = max(0, x) value by value: [{', '.join(num(v) for v in out)}]. " + result.steps[0].text,
     )
 
 
@@ -76,7 +75,9 @@ def dense_weights(ctx: Context) -> Draft:
         in_features=hyper["in_features"], out_features=hyper["out_features"], bias=hyper["bias"]
     )
     feeder = network.layer(layer.inputs[0])
-    after = f" (the flattened {shape_text(input_shape(network, feeder))} maps)" if feeder.kind is LayerKind.FLATTEN else ""
+    after = (
+        f" (the flattened {shape_text(input_shape(network, feeder))} maps)" if feeder.kind is LayerKind.FLATTEN else ""
+    )
     return Draft(
         text=f"The fully connected layer '{layer.name}' takes {hyper['in_features']:,} inputs{after} and gives "
         f"{hyper['out_features']:,} outputs. How many weights does it have (not counting biases)?",

@@ -104,7 +104,9 @@ def app_from_environment() -> FastAPI:
     config = json.loads(os.environ[SERVE_CONFIG_ENV])
     networks = load_models(config["models"], classes=config.get("classes"))
     samples = Path(config["samples"]) if config.get("samples") else None
-    return create_app(networks, samples_dir=samples, uploads=config["uploads"], allowed_hosts=config.get("allowed_hosts"))
+    return create_app(
+        networks, samples_dir=samples, uploads=config["uploads"], allowed_hosts=config.get("allowed_hosts")
+    )
 
 
 async def _convscope_error(request: Request, exc: Exception) -> JSONResponse:

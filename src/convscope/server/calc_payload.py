@@ -171,7 +171,11 @@ OPERATIONS: list[dict[str, Any]] = [
         "summary": "ReLU looks at one value at a time: a positive value passes unchanged, a negative one becomes 0. "
         "The output has the same shape as the input.",
         "formula": "out = max(0, x)",
-        "fields": [_field("input", "Values", "matrix", "-2 0.5 3; 1 -1.5 0", "one row for a vector, or a matrix; " + _MATRIX_HELP)],
+        "fields": [
+            _field(
+                "input", "Values", "matrix", "-2 0.5 3; 1 -1.5 0", "one row for a vector, or a matrix; " + _MATRIX_HELP
+            )
+        ],
     },
     {
         "id": "pool",
@@ -182,13 +186,24 @@ OPERATIONS: list[dict[str, Any]] = [
         "formula": "max: out = max(window)\naverage: out = Σ window / cells counted",
         "fields": [
             _field("input", "Input matrix", "matrix", "1 3 2 4; 5 6 1 2; 7 2 9 0; 3 4 1 8", _MATRIX_HELP),
-            _field("mode", "Mode", "choice", "max", "which value a window gives",
-                   choices=[{"value": "max", "label": "max"}, {"value": "avg", "label": "average"}]),
+            _field(
+                "mode",
+                "Mode",
+                "choice",
+                "max",
+                "which value a window gives",
+                choices=[{"value": "max", "label": "max"}, {"value": "avg", "label": "average"}],
+            ),
             _field("kernel_size", "Window K", "whole", 2, "the window is K×K"),
             _field("stride", "Stride S", "whole", "", "empty: the window size, as in PyTorch"),
             _field("padding", "Padding P", "whole", 0, "at most K/2"),
-            _field("count_include_pad", "Average counts padding zeros", "bool", True,
-                   "PyTorch's default; unticked, the average is over input cells only"),
+            _field(
+                "count_include_pad",
+                "Average counts padding zeros",
+                "bool",
+                True,
+                "PyTorch's default; unticked, the average is over input cells only",
+            ),
         ],  # fmt: skip
     },
     {
@@ -199,11 +214,22 @@ OPERATIONS: list[dict[str, Any]] = [
         "of a pixel together. The same values end up at different unit numbers.",
         "formula": "C×H×W: unit = c·H·W + y·W + x\nH×W×C: unit = (y·W + x)·C + c",
         "fields": [
-            _field("input", "Values", "matrix", "1 2; 3 4 | 5 6; 7 8",
-                   "C·H·W numbers, channel by channel, row by row; ';' and '|' may separate rows and channels"),
+            _field(
+                "input",
+                "Values",
+                "matrix",
+                "1 2; 3 4 | 5 6; 7 8",
+                "C·H·W numbers, channel by channel, row by row; ';' and '|' may separate rows and channels",
+            ),
             _field("shape", "Shape C,H,W", "text", "2,2,2", "channels, height and width, e.g. 2,3,3"),
-            _field("order", "Order", "choice", "chw", "how the units are numbered",
-                   choices=[{"value": "chw", "label": "C×H×W (PyTorch)"}, {"value": "hwc", "label": "H×W×C (Keras)"}]),
+            _field(
+                "order",
+                "Order",
+                "choice",
+                "chw",
+                "how the units are numbered",
+                choices=[{"value": "chw", "label": "C×H×W (PyTorch)"}, {"value": "hwc", "label": "H×W×C (Keras)"}],
+            ),
         ],  # fmt: skip
     },
     {

@@ -86,7 +86,9 @@ def intermediate_message(
     return encode_tensor(values, dtype=dtype, header=header)
 
 
-def padded_input_message(trace: Trace, layer_name: str, *, channels: str | None = None, dtype: Dtype = "float32") -> bytes:
+def padded_input_message(
+    trace: Trace, layer_name: str, *, channels: str | None = None, dtype: Dtype = "float32"
+) -> bytes:
     """A conv layer's input as its kernel reads it, padded on each side, as a binary tensor message.
 
     The padding is the layer's own (``padding_sides``, in ``Layer.hyper``) in its own mode,
@@ -100,7 +102,9 @@ def padded_input_message(trace: Trace, layer_name: str, *, channels: str | None 
     """
     layer = trace.network.layer(layer_name)
     if layer.kind is not LayerKind.CONV2D or len(layer.inputs) != 1:
-        raise NoExplanationError(f"layer '{layer.name}' is a {layer.kind}; padded inputs are shown for conv2d layers only")
+        raise NoExplanationError(
+            f"layer '{layer.name}' is a {layer.kind}; padded inputs are shown for conv2d layers only"
+        )
     source = trace.output(layer.inputs[0])[0]  # (C_in, H, W)
     picked = parse_channels(channels, source.shape[0])
     sent = picked if picked is not None else list(range(source.shape[0]))
@@ -125,9 +129,13 @@ def _padding_arg(padding: str) -> int | str:
     try:
         value = int(text)
     except ValueError:
-        raise ConvScopeError(f"padding '{padding[:40]}' is not understood; give a number such as 1, or 'same' or 'valid'") from None
+        raise ConvScopeError(
+            f"padding '{padding[:40]}' is not understood; give a number such as 1, or 'same' or 'valid'"
+        ) from None
     if not 0 <= value <= MAX_PADDING:
-        raise ConvScopeError(f"padding must be from 0 to {MAX_PADDING}, got {value}; the explorer draws every padded pixel")
+        raise ConvScopeError(
+            f"padding must be from 0 to {MAX_PADDING}, got {value}; the explorer draws every padded pixel"
+        )
     return value
 
 

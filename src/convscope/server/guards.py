@@ -76,12 +76,19 @@ class RequestLimits:
             return
         url_bytes = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
         if url_bytes > self.max_url_bytes:
-            await refuse(send, 414, f"the URL is {url_bytes:,} bytes, over the {self.max_url_bytes:,}-byte limit; ask for fewer layers or channels at once")
+            await refuse(
+                send,
+                414,
+                f"the URL is {url_bytes:,} bytes, over the {self.max_url_bytes:,}-byte limit; ask for fewer layers or channels at once",
+            )
             return
         declared = _header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_body_bytes:
             await refuse(
-                send, 413, f"the upload is {megabytes(int(declared))}, over the {self.file_limit_words} limit; use a smaller image", close=True
+                send,
+                413,
+                f"the upload is {megabytes(int(declared))}, over the {self.file_limit_words} limit; use a smaller image",
+                close=True,
             )
             return
         over, seen = False, 0
@@ -94,7 +101,9 @@ class RequestLimits:
                 if seen > self.max_body_bytes:
                     over = True
                     # FastAPI passes an HTTPException raised while it reads the form through to its handler.
-                    raise HTTPException(413, f"the upload is over the {self.file_limit_words} limit; use a smaller image")
+                    raise HTTPException(
+                        413, f"the upload is over the {self.file_limit_words} limit; use a smaller image"
+                    )
             return message
 
         async def closing(message: Message) -> None:
@@ -176,7 +185,10 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {key.lower() for key, _ in message.get("headers", ())}
-                message = {**message, "headers": [*message.get("headers", ()), *(h for h in extra if h[0] not in present)]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), *(h for h in extra if h[0] not in present)],
+                }
             await send(message)
 
         await self.app(scope, receive, with_headers)

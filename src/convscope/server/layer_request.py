@@ -92,7 +92,9 @@ def plan_layers(
         ResponseTooLargeError: the answer would exceed :data:`MAX_RESPONSE_BYTES`.
     """
     wanted = [n.strip() for n in names.split(",") if n.strip()]
-    lists: list[str | None] = [None] * len(wanted) if channels is None else [c.strip() or None for c in channels.split(";")]
+    lists: list[str | None] = (
+        [None] * len(wanted) if channels is None else [c.strip() or None for c in channels.split(";")]
+    )
     if not wanted or len(lists) != len(wanted):
         return names, channels, 0  # layer_frames words these errors
     merged: dict[str, list[str] | None] = {}

@@ -150,7 +150,9 @@ def layer_frames(
         raise ConvScopeError("names is empty; list layer names separated by commas")
     lists = [None] * len(wanted) if channels is None else [c.strip() or None for c in channels.split(";")]
     if len(lists) != len(wanted):
-        raise ConvScopeError(f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'")
+        raise ConvScopeError(
+            f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'"
+        )
     messages = []
     for name, picked in zip(wanted, lists, strict=True):
         layer = trace.network.layer(name)
@@ -171,5 +173,7 @@ def layer_message(trace: Trace, name: str, *, dtype: Dtype = "float32", channels
             values = values[np.asarray(picked, dtype=np.int64)]  # (len(picked), H, W)
         header["channels"] = picked if picked is not None else list(range(values.shape[0]))
     elif channels:
-        raise ConvScopeError(f"layer '{layer.name}' has shape {list(layer.output_shape)}; channels apply to (C, H, W) layers only")
+        raise ConvScopeError(
+            f"layer '{layer.name}' has shape {list(layer.output_shape)}; channels apply to (C, H, W) layers only"
+        )
     return encode_tensor(values, dtype=dtype, header=header)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from convscope.errors import ConvScopeError, NotFoundError
@@ -25,17 +24,8 @@ log = logging.getLogger(__name__)
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "models" / "default" / "samples"
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One sample image: ``id`` is the file's stem, unique within the set."""
-
-    id: str
-    path: Path
-    label: str
-    class_index: int | None
-
-    def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
+#: One sample image; its ``id`` (the file's stem) is unique within a set.
+Sample = SampleImage
 
 
 class SampleSet:
@@ -47,7 +37,7 @@ class SampleSet:
 
     @classmethod
     def from_images(cls, images: list[SampleImage]) -> SampleSet:
-        return cls([Sample(Path(i.file).stem, i.path, i.label, i.class_index) for i in images])
+        return cls(list(images))
 
     @classmethod
     def from_dir(cls, folder: Path | None, classes: list[str] | tuple[str, ...] | None = None) -> SampleSet:
@@ -77,7 +67,9 @@ class SampleSet:
         try:
             return self._by_id[sample_id]
         except KeyError:
-            raise NotFoundError(f"unknown sample '{sample_id}'; list this model's samples at /api/models/{{id}}/samples") from None
+            raise NotFoundError(
+                f"unknown sample '{sample_id}'; list this model's samples at /api/models/{{id}}/samples"
+            ) from None
 
 
 class ModelSamples:

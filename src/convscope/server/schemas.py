@@ -20,7 +20,9 @@ class InputSpecInfo(BaseModel):
     channel_names: list[str]
     mean: list[float]
     std: list[float]
-    resize: int | None = Field(None, description="Shorter side scaled to this before the centre H x W crop (absent: fit)")
+    resize: int | None = Field(
+        None, description="Shorter side scaled to this before the centre H x W crop (absent: fit)"
+    )
 
 
 class ModelSummary(BaseModel):
@@ -31,7 +33,9 @@ class ModelSummary(BaseModel):
     total_params: int
     total_mults: int
     provenance: dict[str, Any]
-    notice: str | None = Field(None, description="A warning the page shows with the model, e.g. that its weights are random")
+    notice: str | None = Field(
+        None, description="A warning the page shows with the model, e.g. that its weights are random"
+    )
 
 
 class ConnectivityInfo(BaseModel):
@@ -45,7 +49,9 @@ class ConnectivityInfo(BaseModel):
     groups: int | None = None
     in_per_group: int | None = None
     out_per_group: int | None = None
-    offsets: list[int] | None = Field(None, description="stacked: where each input's channels start, in the order of inputs")
+    offsets: list[int] | None = Field(
+        None, description="stacked: where each input's channels start, in the order of inputs"
+    )
 
 
 class LayerInfo(BaseModel):
@@ -103,7 +109,9 @@ class LayerRange(BaseModel):
     min: float
     max: float
     channel_ranges: list[list[float]] = Field(description="(min, max) per channel; one pair for (F,) layers")
-    channel_order: list[int] = Field(description="Channel indices, most active (largest max |value|) first; ties by index")
+    channel_order: list[int] = Field(
+        description="Channel indices, most active (largest max |value|) first; ties by index"
+    )
 
 
 class TraceInfo(BaseModel):
@@ -130,7 +138,9 @@ class StepInfo(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    step: str = Field(description="conv, activation, pool, batchnorm, linear, softmax, add, concat, flatten or passthrough")
+    step: str = Field(
+        description="conv, activation, pool, batchnorm, linear, softmax, add, concat, flatten or passthrough"
+    )
     layer: str
     kind: str
     position: dict[str, int] = Field(description="{channel, y, x} for maps, {index} for vectors")
@@ -166,14 +176,20 @@ class CalcRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    input: str | None = Field(None, max_length=20_000, description="A matrix '3 0 1; 1 5 8' (conv, relu, pool) or C·H·W values (flatten)")
-    kernel: str | None = Field(None, max_length=20_000, description="conv: a classic kernel's name (sobel-x, …) or a matrix")
+    input: str | None = Field(
+        None, max_length=20_000, description="A matrix '3 0 1; 1 5 8' (conv, relu, pool) or C·H·W values (flatten)"
+    )
+    kernel: str | None = Field(
+        None, max_length=20_000, description="conv: a classic kernel's name (sobel-x, …) or a matrix"
+    )
     stride: _Whole = Field(None, description="S (conv: 1; pool: the window size when absent)")
     padding: _Whole = Field(None, description="P zeros on every side (0 when absent)")
     dilation: _Whole = Field(None, description="conv: D (1 when absent)")
     kernel_size: _Whole = Field(None, description="pool: the window size K (2 when absent)")
     mode: str | None = Field(None, max_length=16, description="pool: max or avg")
-    count_include_pad: bool | None = Field(None, description="pool, avg: padding zeros count in the divisor (true when absent)")
+    count_include_pad: bool | None = Field(
+        None, description="pool, avg: padding zeros count in the divisor (true when absent)"
+    )
     shape: str | None = Field(None, max_length=64, description="flatten: C,H,W")
     order: str | None = Field(None, max_length=16, description="flatten: chw (PyTorch) or hwc (Keras)")
     logits: str | None = Field(None, max_length=20_000, description="softmax: one row of numbers")
@@ -185,7 +201,9 @@ class CalcRequest(BaseModel):
 class CalcErrorDetail(ErrorDetail):
     """A refused calculation: the one-line message and the field it is about (null: the combination)."""
 
-    field: str | None = Field(None, description="The request field the message is about: the page shows it beside that box")
+    field: str | None = Field(
+        None, description="The request field the message is about: the page shows it beside that box"
+    )
 
 
 class CalcStep(BaseModel):

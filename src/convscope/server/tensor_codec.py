@@ -66,7 +66,9 @@ def decode_tensor(blob: bytes) -> tuple[dict[str, Any], np.ndarray]:
     count = int(np.prod(shape, dtype=np.int64)) if shape else 1
     payload = blob[4 + length :]
     if len(payload) != count * dtype.itemsize:
-        raise ValueError(f"tensor payload has {len(payload)} bytes, expected {count * dtype.itemsize} for shape {list(shape)}")
+        raise ValueError(
+            f"tensor payload has {len(payload)} bytes, expected {count * dtype.itemsize} for shape {list(shape)}"
+        )
     return header, np.frombuffer(payload, dtype=dtype).reshape(shape)
 
 

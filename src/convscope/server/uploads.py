@@ -50,7 +50,9 @@ class UploadStore:
         max_files: files kept, so that many tiny uploads cannot make each eviction scan slow.
     """
 
-    def __init__(self, folder: str | Path | None = None, *, max_bytes: int = 256 * 2**20, max_files: int = 4096) -> None:
+    def __init__(
+        self, folder: str | Path | None = None, *, max_bytes: int = 256 * 2**20, max_files: int = 4096
+    ) -> None:
         if folder is None:
             owned = tempfile.TemporaryDirectory(prefix="convscope-uploads-")
             self._cleanup = weakref.finalize(self, owned.cleanup)

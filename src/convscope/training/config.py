@@ -76,8 +76,14 @@ class TrainConfig:
             (self.min_delta >= 0, f"--min-delta must not be negative, got {self.min_delta}"),
             (0 <= self.threads <= MAX_THREADS, f"--threads must be from 0 to {MAX_THREADS}, got {self.threads}"),
             (0 <= self.seed < 2**63, f"--seed must be from 0 to 2**63 - 1, got {self.seed}"),
-            (self.limit_train is None or self.limit_train >= 1, f"--limit-train must be at least 1, got {self.limit_train}"),
-            (self.limit_test is None or self.limit_test >= 1, f"--limit-test must be at least 1, got {self.limit_test}"),
+            (
+                self.limit_train is None or self.limit_train >= 1,
+                f"--limit-train must be at least 1, got {self.limit_train}",
+            ),
+            (
+                self.limit_test is None or self.limit_test >= 1,
+                f"--limit-test must be at least 1, got {self.limit_test}",
+            ),
             (0 <= self.val_fraction < 1, f"--val-fraction must be in [0, 1), got {self.val_fraction}"),
             (0 <= self.label_smoothing < 1, f"--label-smoothing must be in [0, 1), got {self.label_smoothing}"),
             (0 <= self.warmup < 1, f"--warmup must be in [0, 1), got {self.warmup}"),

@@ -97,14 +97,19 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
     return (seed * 1_000_003 + epoch) * 1009 + rank
 
 
-def epoch_batches(count: int, *, batch_size: int, seed: int, epoch: int, ctx: distributed.Context) -> list[torch.Tensor]:
+def epoch_batches(
+    count: int, *, batch_size: int, seed: int, epoch: int, ctx: distributed.Context
+) -> list[torch.Tensor]:
     """This process's shuffled image indices for one epoch, cut into batches.
 
     ``DistributedSampler`` gives each of ``world_size`` processes an equal,
     disjoint share (padding with repeats when ``count`` does not divide), so
     every process takes the same number of steps.
     """
-    sampler: DistributedSampler[int] = DistributedSampler(range(count), num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed)  # type: ignore[arg-type]
+    indices: Any = range(count)  # a range serves as the dataset: the sampler only needs its length
+    sampler: DistributedSampler[int] = DistributedSampler(
+        indices, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed
+    )
     sampler.set_epoch(epoch)
     return list(torch.tensor(list(sampler), dtype=torch.long).split(batch_size))
 
@@ -200,7 +205,15 @@ def fit(
     total_steps = per_epoch * config.epochs
     show = progress and ctx.is_main
     ncols, nrows = bar_size()
-    epochs_bar = tqdm(total=config.epochs, initial=state.epoch, desc="epochs", unit="epoch", disable=not show, ncols=ncols, nrows=nrows)
+    epochs_bar = tqdm(
+        total=config.epochs,
+        initial=state.epoch,
+        desc="epochs",
+        unit="epoch",
+        disable=not show,
+        ncols=ncols,
+        nrows=nrows,
+    )
     try:
         while state.epoch < config.epochs and not state.stopped_early:
             epoch = state.epoch
@@ -208,7 +221,18 @@ def fit(
             torch.manual_seed(seed)  # dropout draws from the global generator
             generator = torch.Generator().manual_seed(seed)
             batches = epoch_batches(len(train), batch_size=config.batch_size, seed=config.seed, epoch=epoch, ctx=ctx)
-            bar = tqdm(total=len(batches), desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", leave=False, ncols=ncols, nrows=nrows) if show else None
+            bar = (
+                tqdm(
+                    total=len(batches),
+                    desc=f"epoch {epoch + 1}/{config.epochs}",
+                    unit="batch",
+                    leave=False,
+                    ncols=ncols,
+                    nrows=nrows,
+                )
+                if show
+                else None
+            )
             started = time.perf_counter()
             try:
                 loss_sum, correct, seen = train_epoch(

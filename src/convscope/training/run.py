@@ -109,7 +109,9 @@ def _check_run_folder(out: Path, config: TrainConfig, resume: bool) -> dict[str,
     saved = out / CONFIG_NAME
     if not resume:
         if saved.exists():
-            raise ConvScopeError(f"{out} already holds a training run; add --resume to continue it or choose another --out")
+            raise ConvScopeError(
+                f"{out} already holds a training run; add --resume to continue it or choose another --out"
+            )
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise ConvScopeError(f"{out} exists and is not an empty folder; choose another --out")
         return None
@@ -153,7 +155,9 @@ def read_run_config(out: str | Path) -> TrainConfig:
     except ConvScopeError as exc:
         raise ConvScopeError(f"cannot read the run settings ({exc}); start a new run") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ConvScopeError(f"cannot read the run settings in {path} ({type(exc).__name__}: {exc}); start a new run") from None
+        raise ConvScopeError(
+            f"cannot read the run settings in {path} ({type(exc).__name__}: {exc}); start a new run"
+        ) from None
 
 
 def build_model(config: TrainConfig, prepared: Prepared) -> nn.Module:
@@ -213,7 +217,9 @@ def train(
         distributed.barrier(ctx)
         model: nn.Module = module
         if ctx.distributed:
-            model = nn.parallel.DistributedDataParallel(module, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
+            model = nn.parallel.DistributedDataParallel(
+                module, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None
+            )
 
         def after_epoch(state: LoopState) -> None:
             if not ctx.is_main:
@@ -235,8 +241,16 @@ def train(
             _finish(out, config, prepared, module, state, test, command, time.perf_counter() - started, ctx)
         distributed.barrier(ctx)
         return TrainResult(
-            out, out / MODEL_DIR, state.history, test, state.epoch, state.stopped_early, state.best_epoch,
-            prepared.skipped, module, ctx.rank,
+            out,
+            out / MODEL_DIR,
+            state.history,
+            test,
+            state.epoch,
+            state.stopped_early,
+            state.best_epoch,
+            prepared.skipped,
+            module,
+            ctx.rank,
         )
     finally:
         distributed.teardown(ctx)

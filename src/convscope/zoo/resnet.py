@@ -109,7 +109,9 @@ def _register(
         {published_params}
     """
     description = f"ResNet-{depth} (He et al. 2016): stem, 4 stages of {stages} basic blocks, global average pool"
-    register_model(name, input_spec=imagenet_spec(name), published_params=published_params, description=description)(build)
+    register_model(name, input_spec=imagenet_spec(name), published_params=published_params, description=description)(
+        build
+    )
     return build
 
 

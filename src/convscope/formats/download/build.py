@@ -44,7 +44,9 @@ def _progress_bar(entry: Downloadable, enabled: bool) -> Any:
     """One bar for a whole model's files (stderr), sized by the registry."""
     from tqdm import tqdm
 
-    return tqdm(total=entry.size or None, unit="B", unit_scale=True, desc=f"downloading {entry.name}", disable=not enabled)
+    return tqdm(
+        total=entry.size or None, unit="B", unit_scale=True, desc=f"downloading {entry.name}", disable=not enabled
+    )
 
 
 def ensure_model(name: str, *, progress: bool = True) -> Path:
@@ -72,7 +74,9 @@ def ensure_model(name: str, *, progress: bool = True) -> Path:
         try:
             _build(entry, fetched, target)
         except OSError as exc:
-            raise DownloadError(f"cannot write the model folder {target} ({exc.strerror or exc}); free space or set CONVSCOPE_HOME") from exc
+            raise DownloadError(
+                f"cannot write the model folder {target} ({exc.strerror or exc}); free space or set CONVSCOPE_HOME"
+            ) from exc
     shutil.rmtree(files, ignore_errors=True)  # the model folder holds everything now
     _remove_empty(files.parent)
     return target
@@ -85,7 +89,11 @@ def _refuse_offline(entry: Downloadable) -> None:
     if not missing:
         return  # every file was put there by hand: build from them
     first = missing[0]
-    more = f" and {len(missing) - 1} more files into the same folder (convscope models --json lists their URLs)" if len(missing) > 1 else ""
+    more = (
+        f" and {len(missing) - 1} more files into the same folder (convscope models --json lists their URLs)"
+        if len(missing) > 1
+        else ""
+    )
     raise DownloadError(
         f"offline: {entry.name} is not in the cache; fetch {first.url} and put it at {folder / first.name}{more}, "
         "or run without --offline"
@@ -101,7 +109,8 @@ def _build(entry: Downloadable, fetched: dict[str, Path], target: Path) -> None:
         "files": [{"url": f.url, "sha256": f.sha256, "verified_by": f.verified_by} for f in entry.files],
     }
     samples = [
-        SampleImage(s.file.name, fetched[s.file.url], s.label, class_index_of(s.label, entry.classes)) for s in entry.samples
+        SampleImage(s.file.name, fetched[s.file.url], s.label, class_index_of(s.label, entry.classes))
+        for s in entry.samples
     ]
     members = sample_members(samples, {"source": entry.homepage, "licence": entry.licence}) if samples else {}
     if entry.licence_file is not None:
@@ -118,7 +127,9 @@ def _build(entry: Downloadable, fetched: dict[str, Path], target: Path) -> None:
     )  # fmt: skip
 
 
-def _from_tfjs(entry: Downloadable, fetched: dict[str, Path], provenance: dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
+def _from_tfjs(
+    entry: Downloadable, fetched: dict[str, Path], provenance: dict[str, Any]
+) -> tuple[nn.Module, dict[str, Any]]:
     from convscope.formats.importers import import_file
 
     model_json = next(p for p in fetched.values() if p.name == "model.json")
@@ -141,7 +152,9 @@ def _from_state_dict(entry: Downloadable, path: Path) -> tuple[nn.Module, dict[s
         # weights_only: the unpickler accepts tensors and plain containers only, never code.
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ModelError(f"{path.name} is not a PyTorch state dict ConvScope can read safely ({type(exc).__name__})") from exc
+        raise ModelError(
+            f"{path.name} is not a PyTorch state dict ConvScope can read safely ({type(exc).__name__})"
+        ) from exc
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelError(f"{path.name} does not hold a state dict of tensors")
     assert entry.zoo is not None

@@ -132,9 +132,13 @@ def _stream(url: str, out: Any, label: str, bar: Any) -> str:
             "or fetch the file by hand (--offline says where it goes)"
         ) from None
     except (TimeoutError, http.client.HTTPException, ConnectionError) as exc:
-        raise DownloadError(f"download of {label} from {url} broke off ({type(exc).__name__}); run the command again") from None
+        raise DownloadError(
+            f"download of {label} from {url} broke off ({type(exc).__name__}); run the command again"
+        ) from None
     if total is not None and received != total:
-        raise DownloadError(f"download of {label} from {url} stopped at {received:,} of {total:,} bytes; run the command again")
+        raise DownloadError(
+            f"download of {label} from {url} stopped at {received:,} of {total:,} bytes; run the command again"
+        )
     return digest.hexdigest()
 
 
@@ -144,14 +148,18 @@ def _make_dir(folder: Path) -> None:
     except OSError as exc:
         raise _disk_error(exc, folder) from exc
     if not os.access(folder, os.W_OK):
-        raise DownloadError(f"cache folder {folder} is not writable; fix its permissions or set CONVSCOPE_HOME to another folder")
+        raise DownloadError(
+            f"cache folder {folder} is not writable; fix its permissions or set CONVSCOPE_HOME to another folder"
+        )
 
 
 def _disk_error(exc: OSError, folder: Path) -> DownloadError:
     if isinstance(exc, DownloadError):
         return exc
     if exc.errno == errno.ENOSPC:
-        return DownloadError(f"no space left on the device holding {folder}; free some space or set CONVSCOPE_HOME elsewhere")
+        return DownloadError(
+            f"no space left on the device holding {folder}; free some space or set CONVSCOPE_HOME elsewhere"
+        )
     return DownloadError(
         f"cannot write to the cache folder {folder} ({exc.strerror or exc}); fix its permissions or set CONVSCOPE_HOME"
     )

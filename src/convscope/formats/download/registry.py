@@ -146,7 +146,9 @@ def _cnn_explainer() -> Downloadable:
         files=(
             RemoteFile(f"{data}/model.json", 4695, "85706d2d99841eb6270ddbf912bcf43c4d1bf76bc68a0a56af49561a69589627"),
             RemoteFile(
-                f"{data}/group1-shard1of1.bin", 79680, "306666f2a1cc2a0a8f7b3422617daac5ecdca20c707ab44b721522be1fe3f630"
+                f"{data}/group1-shard1of1.bin",
+                79680,
+                "306666f2a1cc2a0a8f7b3422617daac5ecdca20c707ab44b721522be1fe3f630",
             ),
         ),
         classes=CNN_EXPLAINER_CLASSES,
@@ -187,7 +189,9 @@ _IMAGENET: tuple[tuple[str, str, int | None, str, str, dict[str, Any]], ...] = (
 )  # fmt: skip
 
 
-def _imagenet(zoo: str, file: str, size: int | None, sha256: str, description: str, spec: dict[str, Any]) -> Downloadable:
+def _imagenet(
+    zoo: str, file: str, size: int | None, sha256: str, description: str, spec: dict[str, Any]
+) -> Downloadable:
     options = dict(spec)
     mean, std = options.pop("mean", IMAGENET_MEAN), options.pop("std", IMAGENET_STD)
     return Downloadable(

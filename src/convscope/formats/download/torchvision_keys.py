@@ -83,7 +83,9 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], source: str) ->
         raise ModelError(f"{source}: the checkpoint does not fit the architecture ({'; '.join(parts)})")
     for key, tensor in expected.items():
         if tuple(state[key].shape) != tuple(tensor.shape):
-            raise ModelError(f"{source}: '{key}' has shape {tuple(state[key].shape)} but the architecture needs {tuple(tensor.shape)}")
+            raise ModelError(
+                f"{source}: '{key}' has shape {tuple(state[key].shape)} but the architecture needs {tuple(tensor.shape)}"
+            )
     module.load_state_dict(state)
 
 

@@ -134,7 +134,9 @@ def fresh_name(base: str, used: set[str]) -> str:
     return candidate
 
 
-def append_layer(spec: list[dict[str, Any]], shapes: dict[str, tuple[int, ...]], entry: dict[str, Any], label: str) -> dict[str, Any]:
+def append_layer(
+    spec: list[dict[str, Any]], shapes: dict[str, tuple[int, ...]], entry: dict[str, Any], label: str
+) -> dict[str, Any]:
     """Check ``entry``, record its output shape in ``shapes`` and append it to ``spec``.
 
     Errors name the file being imported (``label``).

@@ -121,7 +121,11 @@ def _read_keras_zip(path: Path, label: str) -> tuple[KerasModel, dict[str, dict[
                 if member not in names:
                     raise ModelError(f"{label}: the .keras zip holds no {member}; save the model with model.save()")
             config_text = read_zip_member(archive, "config.json", label, MAX_JSON_BYTES).decode("utf-8")
-            metadata = load_json(read_zip_member(archive, "metadata.json", label, MAX_JSON_BYTES), label, "metadata.json") if "metadata.json" in names else {}
+            metadata = (
+                load_json(read_zip_member(archive, "metadata.json", label, MAX_JSON_BYTES), label, "metadata.json")
+                if "metadata.json" in names
+                else {}
+            )
             weight_bytes = read_zip_member(archive, "model.weights.h5", label)
     except ModelError:
         raise

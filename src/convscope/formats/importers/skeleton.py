@@ -73,10 +73,15 @@ class LayerListBuilder:
             raise ModelError(f"{self.label}: {what} needs feature maps (C, H, W) but gets shape {shape}")
         return shape
 
-    def same_pads(self, source: str, what: str, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]) -> Pads:
+    def same_pads(
+        self, source: str, what: str, kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+    ) -> Pads:
         """TensorFlow's "same" padding of ``source``'s height and width (any extra pixel after)."""
         _, height, width = self.maps(source, what)
-        return [same_padding(size, k, s, d) for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)]
+        return [
+            same_padding(size, k, s, d)
+            for size, k, s, d in zip((height, width), kernel, stride, dilation, strict=False)
+        ]
 
     # -- the operations both formats have -------------------------------------------
 

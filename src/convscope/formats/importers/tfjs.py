@@ -124,7 +124,9 @@ def _check_manifest(file: Path, manifest: list[Any]) -> list[list[Path]]:
             try:
                 on_disk += shard.stat().st_size
             except FileNotFoundError:
-                raise ModelError(f"{file}: weight shard {name} is missing; keep the .bin files next to model.json") from None
+                raise ModelError(
+                    f"{file}: weight shard {name} is missing; keep the .bin files next to model.json"
+                ) from None
             except OSError as exc:
                 raise ModelError(f"{file}: cannot read weight shard {name} ({exc.strerror or exc})") from None
             paths.append(shard)

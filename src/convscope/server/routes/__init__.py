@@ -2,4 +2,12 @@
 
 from convscope.server.routes import calc, explain, model_samples, models, pages, samples, traces
 
-ROUTERS = (models.router, model_samples.router, samples.router, traces.router, explain.router, calc.router, pages.router)
+ROUTERS = (
+    models.router,
+    model_samples.router,
+    samples.router,
+    traces.router,
+    explain.router,
+    calc.router,
+    pages.router,
+)

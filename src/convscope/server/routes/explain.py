@@ -10,13 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from convscope.explain import explain, explain_probabilities
 from convscope.server.explain_payload import arith_payload, finite, intermediate_message, padded_input_message
 from convscope.server.layer_request import dedupe_channels
-from convscope.server.routes.common import errors, service
+from convscope.server.routes.common import BINARY_RESPONSES, NO_STORE, binary_message, errors, service
 from convscope.server.schemas import ArithInfo, StepInfo
 from convscope.server.tracing import TraceService
 
 router = APIRouter(tags=["explain"])
 _TRACE = "/api/models/{model_id}/traces/{image_id}"
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get(f"{_TRACE}/layers/{{layer}}/explain", response_model=StepInfo, responses=errors(400, 404, 422))
@@ -33,7 +32,7 @@ async def explain_value(
     """How one output value was computed, step by step (``convscope.explain``)."""
     entry = await svc.get(model_id, image_id)
     step = await svc.build(explain, entry.trace, layer, channel=channel, y=y, x=x, index=index)
-    return JSONResponse(finite(step.to_dict()), headers=_NO_STORE)
+    return JSONResponse(finite(step.to_dict()), headers=NO_STORE)
 
 
 @router.get(f"{_TRACE}/probabilities", response_model=StepInfo, responses=errors(400, 404, 422))
@@ -46,34 +45,38 @@ async def explain_softmax(
     """The softmax turning the class scores into probabilities (whether or not the model has a softmax layer)."""
     entry = await svc.get(model_id, image_id)
     step = explain_probabilities(entry.trace, index=index)  # one vector of class scores: small
-    return JSONResponse(finite(step.to_dict()), headers=_NO_STORE)
+    return JSONResponse(finite(step.to_dict()), headers=NO_STORE)
 
 
 @router.get(
     f"{_TRACE}/layers/{{layer}}/intermediate",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+    responses=BINARY_RESPONSES,
 )
 async def get_intermediate(
     model_id: str,
     image_id: str,
     layer: str,
     channel: int = Query(description="Output channel of the conv layer"),
-    input_channels: str | None = Query(None, description="Input channels to send, e.g. 0-15,20 (the whole group when absent)"),
+    input_channels: str | None = Query(
+        None, description="Input channels to send, e.g. 0-15,20 (the whole group when absent)"
+    ),
     dtype: Literal["float32", "float16"] = "float32",
     svc: TraceService = Depends(service),
 ) -> Response:
     """Each input channel's kernel slid over that channel alone: the elastic view's intermediate maps (binary)."""
     entry = await svc.get(model_id, image_id)
     input_channels = dedupe_channels(input_channels, entry.trace.network)
-    body = await svc.build(intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype)
-    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+    body = await svc.build(
+        intermediate_message, entry.trace, layer, channel=channel, input_channels=input_channels, dtype=dtype
+    )
+    return binary_message(body)
 
 
 @router.get(
     f"{_TRACE}/layers/{{layer}}/padded-input",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+    responses=BINARY_RESPONSES,
 )
 async def get_padded_input(
     model_id: str,
@@ -86,7 +89,7 @@ async def get_padded_input(
     """A conv layer's input with the padding its kernel reads, in the layer's padding mode (binary)."""
     entry = await svc.get(model_id, image_id)
     body = await svc.build(padded_input_message, entry.trace, layer, channels=channels, dtype=dtype)
-    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+    return binary_message(body)
 
 
 @router.get("/api/arith", response_model=ArithInfo, responses=errors(400, 422), tags=["arithmetic"])

@@ -12,13 +12,12 @@ from fastapi.responses import Response
 from convscope.inputs import check_image_size
 from convscope.server.layer_request import check_size, plan_layers, unique_channels
 from convscope.server.payload import layer_frames, layer_message
-from convscope.server.routes.common import errors, service
+from convscope.server.routes.common import BINARY_RESPONSES, NO_STORE, binary_message, errors, service
 from convscope.server.schemas import TraceInfo
 from convscope.server.tracing import TracedImage, TraceService
 
 router = APIRouter(prefix="/api/models/{model_id}/traces", tags=["traces"])
 #: Activations are computed per image and may change when the server restarts with other models.
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _info(entry: TracedImage) -> dict[str, Any]:
@@ -28,7 +27,9 @@ def _info(entry: TracedImage) -> dict[str, Any]:
 
 @router.post("", response_model=TraceInfo, responses=errors(400, 404, 422))
 async def upload_image(
-    model_id: str, file: UploadFile = File(description="An image of any size and mode, at most 10 MB"), svc: TraceService = Depends(service)
+    model_id: str,
+    file: UploadFile = File(description="An image of any size and mode, at most 10 MB"),
+    svc: TraceService = Depends(service),
 ) -> dict[str, Any]:
     """Trace an uploaded image; its id (SHA-256) then works in the GET routes below."""
     check_image_size(file.size or 0, svc.max_upload_bytes)  # the real size, known once the form is parsed
@@ -50,13 +51,13 @@ async def get_trace(model_id: str, image_id: str, svc: TraceService = Depends(se
 async def get_input_image(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> Response:
     """The image as the network sees it: converted, resized and centre-cropped (PNG)."""
     entry = await svc.get(model_id, image_id)
-    return Response(entry.png, media_type="image/png", headers=_NO_STORE)
+    return Response(entry.png, media_type="image/png", headers=NO_STORE)
 
 
 @router.get(
     "/{image_id}/layers",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+    responses=BINARY_RESPONSES,
 )
 async def get_layers(
     model_id: str,
@@ -65,7 +66,8 @@ async def get_layers(
     dtype: Literal["float32", "float16"] = "float32",
     first: int | None = Query(None, ge=1, description="At most this many channels of each (C, H, W) layer"),
     channels: str | None = Query(
-        None, description="Channels of each layer, one list per name separated by ';', e.g. 0-15;7,3,12 (empty: first or all)"
+        None,
+        description="Channels of each layer, one list per name separated by ';', e.g. 0-15;7,3,12 (empty: first or all)",
     ),
     svc: TraceService = Depends(service),
 ) -> Response:
@@ -73,13 +75,13 @@ async def get_layers(
     entry = await svc.get(model_id, image_id)
     names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype)
     body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, size=size)
-    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+    return binary_message(body)
 
 
 @router.get(
     "/{image_id}/layers/{layer}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **errors(400, 404, 422)},
+    responses=BINARY_RESPONSES,
 )
 async def get_layer(
     model_id: str,
@@ -98,4 +100,4 @@ async def get_layer(
         size = size // found.output_shape[0] * count
         check_size(size)
     body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, size=size)
-    return Response(body, media_type="application/octet-stream", headers=_NO_STORE)
+    return binary_message(body)
