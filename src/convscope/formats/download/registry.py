@@ -170,16 +170,18 @@ _TORCHVISION_LICENCE = (
 #: torchvision's ImageNet-1k checkpoints (IMAGENET1K_V1), served as ``{zoo}-imagenet``: the zoo
 #: architecture, the file, its size and sha256, the description, and zoo options or scaling beyond
 #: the usual ImageNet ones.
+#: Full sha256 and size where independent records agree on them (VGG-16, ResNet-18); elsewhere the
+#: 8-digit prefix the published file name carries, which is what torchvision itself checks.
 _IMAGENET: tuple[tuple[str, str, int | None, str, str, dict[str, Any]], ...] = (
     ("vgg16", "vgg16-397923af.pth", 553_433_881, "397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0",
      "VGG-16 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 71.6 % top-1)", {}),
     # torchvision's AlexNet pads its first convolution by 2 on a 224x224 input.
-    ("alexnet", "alexnet-owt-7be5be79.pth", 244_408_911, "7be5be791159472b1fbf3c69796f7cb30dca7ad8466c2df70058c37116cdee02",
+    ("alexnet", "alexnet-owt-7be5be79.pth", None, "7be5be79",
      "AlexNet (one-GPU variant) trained on ImageNet-1k (torchvision IMAGENET1K_V1, 56.5 % top-1)",
      {"conv1_padding": 2}),
     ("resnet18", "resnet18-f37072fd.pth", 46_830_571, "f37072fd47e89c5e827621c5baffa7500819f7896bbacec160b1a16c560e07ec",
      "ResNet-18 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 69.8 % top-1)", {}),
-    ("resnet34", "resnet34-b627a593.pth", 87_319_819, "b627a593bcbe140c234610266fe4f8ae95ea42fc881d091c9b6052e6b1d0590f",
+    ("resnet34", "resnet34-b627a593.pth", None, "b627a593",
      "ResNet-34 trained on ImageNet-1k (torchvision IMAGENET1K_V1, 73.3 % top-1)", {}),
     # Ported from TensorFlow: torchvision's transform_input turns ImageNet-scaled input back into
     # (p - 0.5) / 0.5, so reading pixels that way directly is the same computation.
