@@ -65,7 +65,7 @@ def dedupe_channels(text: str | None, network: Network) -> str | None:
     ``0-2000000000`` is refused before it is expanded.
 
     Example:
-        >>> dedupe_channels("0-3,0-3,2", network)  # doctest: +SKIP
+        >>> dedupe_channels("0-3,0-3,2", net)
         '0-3'
     """
     widest = max((layer.output_shape[0] for layer in network.layers if layer.is_spatial), default=1)

@@ -10,9 +10,9 @@ into place) and create files with the umask's permissions, so any process of
 the same user — or of a group the umask lets in — can read them.
 
 Example:
-    >>> store = UploadStore(tmp_path, max_bytes=1000)  # doctest: +SKIP
-    >>> image_id = store.add(b"abc")  # doctest: +SKIP
-    >>> image_id[:8], store.get(image_id)  # doctest: +SKIP
+    >>> store = UploadStore("uploads", max_bytes=1000)
+    >>> image_id = store.add(b"abc")
+    >>> image_id[:8], store.get(image_id)
     ('ba7816bf', b'abc')
 """
 
