@@ -130,6 +130,7 @@ export async function open(root, ctx) {
   async function explainAt() {
     const mine = ++token;
     const at = { ...pos };
+    delete sumBody.dataset.position; // the sum on screen is not yet the one for this position
     try {
       const step = await detailApi.explain(info, layer.name, { channel, y: at.y, x: at.x });
       if (mine !== token) return;
