@@ -24,20 +24,12 @@ log = logging.getLogger(__name__)
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "models" / "default" / "samples"
 
 
-#: One sample image; its ``id`` (the file's stem) is unique within a set.
-Sample = SampleImage
-
-
 class SampleSet:
     """The samples of one model, in listing order."""
 
-    def __init__(self, samples: list[Sample]) -> None:
+    def __init__(self, samples: list[SampleImage]) -> None:
         self.samples = samples
         self._by_id = {s.id: s for s in samples}
-
-    @classmethod
-    def from_images(cls, images: list[SampleImage]) -> SampleSet:
-        return cls(list(images))
 
     @classmethod
     def from_dir(cls, folder: Path | None, classes: list[str] | tuple[str, ...] | None = None) -> SampleSet:
@@ -45,7 +37,7 @@ class SampleSet:
         if folder is None or not Path(folder).is_dir():
             return cls([])
         try:
-            return cls.from_images(collect_samples(folder, classes))
+            return cls(collect_samples(folder, classes))
         except ConvScopeError as exc:
             log.warning("ignoring samples in %s: %s", folder, exc)
             return cls([])
@@ -54,7 +46,7 @@ class SampleSet:
         """This set, then ``other``'s samples whose ids are new (a model's own sample wins a clash)."""
         return SampleSet(self.samples + [s for s in other.samples if s.id not in self._by_id])
 
-    def __iter__(self) -> Iterator[Sample]:
+    def __iter__(self) -> Iterator[SampleImage]:
         return iter(self.samples)
 
     def __len__(self) -> int:
@@ -63,7 +55,7 @@ class SampleSet:
     def __contains__(self, sample_id: str) -> bool:
         return sample_id in self._by_id
 
-    def get(self, sample_id: str) -> Sample:
+    def get(self, sample_id: str) -> SampleImage:
         try:
             return self._by_id[sample_id]
         except KeyError:
@@ -90,7 +82,7 @@ class ModelSamples:
         for model_id, network in networks.items():
             classes = list(network.class_names)
             own = SampleSet.from_dir(network.samples_dir, classes)
-            added = SampleSet.from_images(collect_samples(extra, classes)) if extra is not None else SampleSet([])
+            added = SampleSet(collect_samples(extra, classes)) if extra is not None else SampleSet([])
             sets[model_id] = own + added
         return cls(sets, next(iter(networks)))
 
@@ -98,7 +90,7 @@ class ModelSamples:
         """The samples of ``model_id`` (empty for an id without any)."""
         return self._sets.get(model_id, SampleSet([]))
 
-    def __iter__(self) -> Iterator[Sample]:
+    def __iter__(self) -> Iterator[SampleImage]:
         return iter(self.of(self.default_id))
 
     def __len__(self) -> int:
@@ -107,5 +99,5 @@ class ModelSamples:
     def __contains__(self, sample_id: str) -> bool:
         return sample_id in self.of(self.default_id)
 
-    def get(self, sample_id: str) -> Sample:
+    def get(self, sample_id: str) -> SampleImage:
         return self.of(self.default_id).get(sample_id)
