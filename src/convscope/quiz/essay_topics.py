@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from convscope import arithmetic
 from convscope.quiz.layers import convs, input_shape, shape_text, values
-from convscope.quiz.question import Context, Draft
+from convscope.quiz.question import Context, Draft, Focus
 
 
-def _essay(text: str, answer: str, view: str) -> Draft:
+def _essay(text: str, answer: str, view: str, focus: Focus | None = None) -> Draft:
     return Draft(
         text=text + " (free text, graded by a person)",
         answer=answer,
         tolerance=None,
         kind="essay",
         view=view,
+        focus=focus or Focus(),
         explanation="Model answer for the grader: " + answer,
     )
 
@@ -47,6 +48,7 @@ def why_convolution(ctx: Context) -> Draft:
         "and output sizes, and why that suits images.",
         answer,
         "conv",
+        Focus(layer=layer.name),
     )
 
 
@@ -69,6 +71,7 @@ def why_strict(ctx: Context) -> Draft:
         "what the strict rule says about this combination, what PyTorch does with it, and what you would change.",
         answer,
         "explorer",
+        Focus(explorer={"size": size, "kernel": kernel, "stride": stride, "padding": 0, "mode": "conv"}),
     )
 
 
@@ -85,4 +88,5 @@ def why_softmax(ctx: Context) -> Draft:
         "be read as probabilities.",
         answer,
         "softmax",
+        Focus(layer=ctx.network.logits_layer),
     )

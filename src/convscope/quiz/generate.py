@@ -12,7 +12,7 @@ import random
 
 from convscope.errors import ConvScopeError
 from convscope.network import Network
-from convscope.quiz.question import DIFFICULTIES, Context, Draft, NotApplicable, Question, Quiz
+from convscope.quiz.question import DIFFICULTIES, Context, Draft, NotApplicable, Question, Quiz, ShownImage
 from convscope.quiz.topics import TOPICS, topic_names
 
 #: Draws a topic gets to find a question not asked already before it gives up for this quiz.
@@ -28,6 +28,7 @@ def generate(
     topics: str | list[str] | tuple[str, ...] | None = None,
     count: int | None = None,
     difficulty: str = "medium",
+    image: ShownImage | None = None,
 ) -> Quiz:
     """Questions about ``network`` and about convolution arithmetic, with the answers computed.
 
@@ -37,6 +38,8 @@ def generate(
         topics: topic names (a list or ``"relu,softmax"``); ``None`` means every topic.
         count: how many questions; topics take turns. ``None`` means one per topic that applies.
         difficulty: ``"easy"``, ``"medium"`` or ``"hard"``: the first layer or any, small numbers or larger.
+        image: the image on the learner's screen; questions about a traced image then ask about it
+            (``None``: about one of the model's sample images).
 
     Returns:
         A :class:`Quiz`: iterate it for the :class:`Question` objects; ``skipped``
@@ -63,7 +66,7 @@ def generate(
 
     def draft(name: str, round_: int, attempt: int) -> Draft:
         rng = random.Random(f"{seed}/{name}/{round_}/{attempt}")
-        return TOPICS[name].make(Context(network, rng, difficulty, shared))
+        return TOPICS[name].make(Context(network, rng, difficulty, shared, image))
 
     skipped: dict[str, str] = {}
     live: list[str] = []
@@ -105,4 +108,6 @@ def _number(found: Draft, topic: str, index: int) -> Question:
         view=found.view,
         explanation=found.explanation,
         kind=found.kind,
+        unit=found.unit,
+        focus=found.focus,
     )

@@ -16,6 +16,17 @@ def of_kind(network: Network, *kinds: LayerKind) -> list[Layer]:
     return [layer for layer in network.layers if layer.kind in kinds]
 
 
+def first_of(network: Network, *kinds: LayerKind) -> str | None:
+    """The name of the first layer of one of ``kinds``: where the app shows that step on the model's own numbers."""
+    found = of_kind(network, *kinds)
+    return found[0].name if found else None
+
+
+def fed_by(network: Network, name: str) -> str | None:
+    """The first layer reading the output of layer ``name``."""
+    return next((layer.name for layer in network.layers if name in layer.inputs), None)
+
+
 def convs(network: Network) -> list[Layer]:
     return of_kind(network, LayerKind.CONV2D)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from convscope import arithmetic
 from convscope.quiz.layers import convs, input_shape, shape_text, values, window_text
-from convscope.quiz.question import Context, Draft, NotApplicable
+from convscope.quiz.question import Context, Draft, Focus, NotApplicable
 
 
 def input_values(ctx: Context) -> Draft:
@@ -19,6 +19,7 @@ def input_values(ctx: Context) -> Draft:
             text=f"The model takes images of {h}×{w} pixels. How many channels does one input image have?",
             answer=c,
             view="overview",
+            unit="channels",
             explanation=f"The input is C×H×W = {c}×{h}×{w}: {c} channel{'s' if c > 1 else ''} ({names}), "
             "each an H×W grid of numbers.",
         )
@@ -27,6 +28,7 @@ def input_values(ctx: Context) -> Draft:
         text=f"The model's input is {c}×{h}×{w} (channels × height × width). How many numbers represent one image?",
         answer=total,
         view="overview",
+        unit="values",
         explanation=f"Every pixel holds one number per channel: C·H·W = {c}·{h}·{w} = {total:,}.",
     )
 
@@ -39,6 +41,8 @@ def output_units(ctx: Context) -> Draft:
         text="How many units does the model's output layer have (one score per class)?",
         answer=k,
         view="softmax",
+        unit="units",
+        focus=Focus(layer=network.logits_layer),
         explanation=f"The last layer '{network.logits_layer}' gives {k} scores, one per class ({some}); "
         "softmax turns them into probabilities that add up to 1.",
     )
@@ -71,6 +75,8 @@ def filters(ctx: Context) -> Draft:
         f"{shape_text(shape_out)}.",
         answer=hyper["out_channels"],
         view="conv",
+        unit="filters",
+        focus=Focus(layer=name),
         explanation=f"Each filter writes one output channel, so '{name}' has as many filters as output channels: "
         f"{hyper['out_channels']}.",
     )
@@ -87,6 +93,8 @@ def kernels(ctx: Context) -> Draft:
         "in total?",
         answer=count,
         view="conv",
+        unit="kernels",
+        focus=Focus(layer=name),
         explanation=f"Each of the {c_out} filters has one 2-D kernel per input channel it reads, {per_filter}"
         f"{grouped}: {c_out}·{per_filter} = {count:,} kernels.",
     )
@@ -99,6 +107,8 @@ def weights(ctx: Context) -> Draft:
         text=f"{_describe(name, hyper, shape_in)} How many weights does it have (not counting biases)?",
         answer=counts.weights.value,
         view="layer facts",
+        unit="weights",
+        focus=Focus(layer=name),
         explanation=f"Weights = {counts.weights.rule} = {counts.weights.formula}.",
     )
 
@@ -111,6 +121,8 @@ def biases(ctx: Context) -> Draft:
         text=f"{_describe(name, hyper, shape_in)} How many biases does it have?",
         answer=counts.biases.value,
         view="layer facts",
+        unit="biases",
+        focus=Focus(layer=name),
         explanation=f"Biases: {why}, {counts.biases.formula}; with the {counts.weights.value:,} weights the layer "
         f"learns {counts.formula} parameters.",
     )
@@ -127,6 +139,8 @@ def dense_alternative(ctx: Context) -> Draft:
         "weights?",
         answer=dense.value,
         view="conv",
+        unit="weights",
+        focus=Focus(layer=name),
         explanation=f"Fully connected: in·out = {dense.formula} weights, against {conv.formula} for the convolution, "
         "which connects each output only to one window and reuses its kernels at every position.",
     )
@@ -142,6 +156,8 @@ def parameter_sharing(ctx: Context) -> Draft:
         f"layer read {c}×{h * factor}×{w * factor} maps, how many weights would the layer have?",
         answer=counts.weights.value,
         view="layer facts",
+        unit="weights",
+        focus=Focus(layer=name),
         explanation=f"The same {counts.weights.value:,} ({counts.weights.rule} = {counts.weights.formula}): the kernels "
         "slide over every position and are shared, so the image size changes how many outputs the layer computes, "
         "not how many weights it has.",
@@ -164,6 +180,8 @@ def multiplications(ctx: Context) -> Draft:
         "multiplications does it compute for one image?",
         answer=count.value,
         view="layer facts",
+        unit="multiplications",
+        focus=Focus(layer=layer.name),
         explanation=f"Each output value multiplies one window of inputs by the kernel weights: {count.rule} = "
         f"{count.formula}.",
     )

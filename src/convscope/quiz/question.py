@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from convscope.network import Layer, Network
+    from convscope.trace import Trace
 
 #: A number, a list of numbers, or text (true/false statements and model answers).
 Answer = int | float | list[int] | list[float] | str
@@ -25,6 +26,24 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 #: How the answer is checked: one number, a list of numbers, true/false, or a person reading it.
 KINDS = ("numeric", "list", "truefalse", "essay")
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where in the app the answer can be read: a layer and one of its units, an image, the explorer's settings.
+
+    The app turns it into its own state (``view`` says which view; this says what it shows):
+    ``Focus(layer="conv_1_1", channel=2, y=5, x=7)`` opens that unit of that layer.
+    """
+
+    layer: str | None = None
+    channel: int | None = None
+    y: int | None = None
+    x: int | None = None
+    #: The id of the sample image the question is about (the app opens it).
+    image: str | None = None
+    #: The hyperparameter explorer's settings: size, kernel, stride, padding, mode ("conv" or "pool").
+    explorer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,9 @@ class Question:
     view: str
     explanation: str
     kind: str = "numeric"
+    #: What the number counts ("weights", "values"…); "" for sizes, values and text. A probability also reads as a percentage.
+    unit: str = ""
+    focus: Focus = field(default_factory=Focus)
 
     @property
     def needs_human(self) -> bool:
@@ -56,6 +78,19 @@ class NotApplicable(Exception):  # noqa: N818 - it is a verdict about a model, n
 
 
 @dataclass(frozen=True)
+class ShownImage:
+    """The image on the learner's screen: questions about a traced image ask about it instead of a sample."""
+
+    trace: Trace
+    #: How a question names it: "the sample 'bag_0.png'", "your uploaded image".
+    name: str
+    #: Its id in the app (a sample's id or an upload's SHA-256), so a hint can open it.
+    id: str
+    #: Its true class when known (a labelled sample); else questions ask about the predicted one.
+    class_index: int | None = None
+
+
+@dataclass(frozen=True)
 class Context:
     """What a topic reads: the model, its own seeded generator and the difficulty."""
 
@@ -64,6 +99,8 @@ class Context:
     difficulty: str
     #: Work one quiz shares between its topics and rounds (the trace of a sample image), dropped with the quiz.
     shared: dict[Any, Any] = field(default_factory=dict)
+    #: The image on screen when the app asks; ``None``: questions about a traced image pick a sample.
+    image: ShownImage | None = None
 
     def pick(self, layers: list[Layer], what: str) -> Layer:
         """One of ``layers``: the first on easy (the one a course starts with), any of them otherwise."""
@@ -85,6 +122,8 @@ class Draft:
     explanation: str
     tolerance: float | None = 0
     kind: str = "numeric"
+    unit: str = ""
+    focus: Focus = field(default_factory=Focus)
 
 
 @dataclass(frozen=True)

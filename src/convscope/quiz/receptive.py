@@ -12,7 +12,7 @@ from __future__ import annotations
 from convscope import arithmetic
 from convscope.network import Layer, Network
 from convscope.quiz.layers import WINDOW_POOLS, of_kind
-from convscope.quiz.question import Context, Draft, NotApplicable
+from convscope.quiz.question import Context, Draft, Focus, NotApplicable
 from convscope.types import ACTIVATION_KINDS, LayerKind
 
 #: Layers whose output value at (y, x) reads only their inputs at (y, x).
@@ -106,6 +106,8 @@ def receptive_field_question(ctx: Context) -> Draft:
         answer=[height, width],
         kind="list",
         view="conv" if layer.kind is LayerKind.CONV2D else "pool",
+        unit="pixels",
+        focus=Focus(layer=layer.name, channel=0, y=y, x=x),
         explanation=f"Tracing the windows back layer by layer to the input (each window's taps, padding reading "
         f"nothing): rows {top}…{bottom} and columns {left}…{right}, so {height}×{width} pixels.",
     )

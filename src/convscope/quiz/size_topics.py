@@ -21,7 +21,7 @@ from convscope.quiz.layers import (
     shape_text,
     window_text,
 )
-from convscope.quiz.question import Context, Draft, NotApplicable
+from convscope.quiz.question import Context, Draft, Focus, NotApplicable
 
 #: The floor rule in words, for explanations (the numbers come from arithmetic).
 FLOOR_RULE = "out = floor((H + 2P − D(K − 1) − 1)/S) + 1"
@@ -49,6 +49,7 @@ def _model_conv_size(ctx: Context) -> Draft:
         tolerance=0,
         kind="list",
         view="conv",
+        focus=Focus(layer=layer.name),
         explanation=f"By the floor rule {FLOOR_RULE}: height {strict.height.fraction} → {strict.height.floor}, width "
         f"{strict.width.fraction} → {strict.width.floor}; the model records {shape_text(layer.output_shape)}.",
     )
@@ -68,6 +69,11 @@ def _made_up(ctx: Context) -> tuple[int, int, int, int]:
         return size, kernel, stride, padding
 
 
+def _explorer(size: int, kernel: int, stride: int, padding: int, mode: str = "conv") -> Focus:
+    """The explorer set to a question's numbers (it shows the output size and the strict rule's verdict)."""
+    return Focus(explorer={"size": size, "kernel": kernel, "stride": stride, "padding": padding, "mode": mode})
+
+
 def _made_up_conv_size(ctx: Context) -> Draft:
     size, kernel, stride, padding = _made_up(ctx)
     out = arithmetic.conv_output_size(size, kernel, stride, padding)
@@ -77,6 +83,8 @@ def _made_up_conv_size(ctx: Context) -> Draft:
         f"{a(size)} {size}×{size} input. How many pixels wide is its output, as PyTorch computes it?",
         answer=out,
         view="explorer",
+        unit="pixels",
+        focus=_explorer(size, kernel, stride, padding),
         explanation=f"{FLOOR_RULE}: {strict.fraction}, rounded down: {out}.",
     )
 
@@ -101,6 +109,7 @@ def strict_rule(ctx: Context) -> Draft:
         tolerance=None,
         kind="truefalse",
         view="explorer",
+        focus=_explorer(size, kernel, stride, padding),
         explanation=f"{'True' if strict.valid else 'False'}: {why}.",
     )
 
@@ -115,6 +124,8 @@ def same_padding(ctx: Context) -> Draft:
             "the output the same size as the input?",
             answer=same.top + same.bottom,
             view="explorer",
+            unit="rows",
+            focus=_explorer(8, even, 1, same.top),
             explanation=f"{same.reason}. 'Same' padding puts {same.top} row(s) on top and {same.bottom} at the "
             "bottom, as TensorFlow does.",
         )
@@ -124,6 +135,8 @@ def same_padding(ctx: Context) -> Draft:
         "size as its input?",
         answer=same.top,
         view="explorer",
+        unit="zeros",
+        focus=_explorer(8, odd, 1, same.top),
         explanation=f"With stride 1 the output is H + 2P − K + 1, so 2P = K − 1 = {odd - 1} and P = (K − 1)/2 = "
         f"{same.top}.",
     )
@@ -153,6 +166,7 @@ def pool_output_size(ctx: Context) -> Draft:
         answer=list(out),
         kind="list",
         view="pool",
+        focus=Focus(layer=layer.name),
         explanation=f"Pooling follows the same rule as a convolution: height {strict.height.fraction}, width "
         f"{strict.width.fraction}, rounded {'up' if hyper['ceil_mode'] else 'down'}: {out[0]}×{out[1]}; the channels "
         f"stay {c}.",
@@ -173,13 +187,13 @@ def _strides_giving(size: int, kernel: int, padding: int, out: int) -> list[int]
 
 def pool_stride(ctx: Context) -> Draft:
     """Ask for the stride of a model's pooling layer when its shapes pin it down, else of a made-up one."""
-    candidates = []
+    candidates: list[tuple[str, int, int, int, int, int, str | None]] = []
     for layer in _pools(ctx):
         _, h, _ = input_shape(ctx.network, layer)
         kernel, stride, padding = layer.hyper["kernel"][0], layer.hyper["stride"][0], layer.hyper["padding"][0]
         out = layer.output_shape[1]
         if not layer.hyper["ceil_mode"] and _strides_giving(h, kernel, padding, out) == [stride]:
-            candidates.append((f"Layer '{layer.name}' pools", h, kernel, padding, out, stride))
+            candidates.append((f"Layer '{layer.name}' pools", h, kernel, padding, out, stride, layer.name))
     if not candidates and not _pools(ctx):
         raise NotApplicable("the model has no max or average pooling layer")
     if not candidates or ctx.rng.random() < 0.3:
@@ -189,15 +203,17 @@ def pool_stride(ctx: Context) -> Draft:
             stride = ctx.rng.choice((2, 3))
             out = arithmetic.pool_output_size(h, kernel, stride)
             if _strides_giving(h, kernel, 0, out) == [stride]:
-                candidates = [("A pooling layer turns", h, kernel, 0, out, stride)]
+                candidates = [("A pooling layer turns", h, kernel, 0, out, stride, None)]
                 break
-    who, h, kernel, padding, out, stride = ctx.rng.choice(candidates)
+    who, h, kernel, padding, out, stride, name = ctx.rng.choice(candidates)
     pad = f" with padding {padding}" if padding else ""
     strict = arithmetic.strict_output_size(h, kernel, stride, padding)
     return Draft(
         text=f"{who} {h}×{h} maps with a {kernel}×{kernel} window{pad} into {out}×{out} maps. What is its stride?",
         answer=stride,
-        view="pool",
+        view="pool" if name else "explorer",
+        # the explorer starts at stride 1: the learner tries strides until the output size matches
+        focus=Focus(layer=name) if name else _explorer(h, kernel, 1, padding, "pool"),
         explanation=f"Only stride {stride} gives {out}: (padded − K)/S + 1 = {strict.fraction}, rounded down "
         f"{strict.floor}; any other stride gives a different size.",
     )

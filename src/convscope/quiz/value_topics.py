@@ -9,9 +9,9 @@ from __future__ import annotations
 from convscope import arithmetic, calc
 from convscope.calc import num
 from convscope.calc.softmax import SoftmaxTerm
-from convscope.quiz.layers import input_shape, of_kind, shape_text
-from convscope.quiz.question import Context, Draft
-from convscope.types import LayerKind
+from convscope.quiz.layers import WINDOW_POOLS, fed_by, first_of, input_shape, of_kind, shape_text
+from convscope.quiz.question import Context, Draft, Focus
+from convscope.types import ACTIVATION_KINDS, LayerKind
 
 
 def _numbers(ctx: Context, count: int) -> list[float]:
@@ -33,6 +33,7 @@ def relu_vector(ctx: Context) -> Draft:
         answer=out,
         kind="list",
         view="activation",
+        focus=Focus(layer=first_of(ctx.network, LayerKind.RELU) or first_of(ctx.network, *ACTIVATION_KINDS)),
         explanation=f"ReLU(x) = max(0, x) value by value: [{', '.join(num(v) for v in out)}]. " + result.steps[0].text,
     )
 
@@ -50,6 +51,8 @@ def softmax_logits(ctx: Context) -> Draft:
         answer=p,
         tolerance=0.001,
         view="softmax",
+        unit="probability",
+        focus=Focus(layer=ctx.network.logits_layer),
         explanation=f"softmax(z)_i = exp(z_i)/Σ_j exp(z_j): {result.steps_of(SoftmaxTerm)[index].text}.",
     )
 
@@ -62,6 +65,8 @@ def flatten_size(ctx: Context) -> Draft:
         "values does the flattened vector hold?",
         answer=size,
         view="linear",
+        unit="values",
+        focus=Focus(layer=fed_by(ctx.network, flat.name)),
         explanation=f"Flattening keeps every value and only lines them up: {' · '.join(map(str, shape_in))} = "
         f"{size:,}.",
     )
@@ -83,6 +88,8 @@ def dense_weights(ctx: Context) -> Draft:
         f"{hyper['out_features']:,} outputs. How many weights does it have (not counting biases)?",
         answer=counts.weights.value,
         view="linear",
+        unit="weights",
+        focus=Focus(layer=layer.name),
         explanation=f"Every output is connected to every input: {counts.weights.rule} = {counts.weights.formula}; "
         f"with {counts.biases.formula} biases that is {counts.formula} parameters.",
     )
@@ -117,6 +124,7 @@ def convolution_values(ctx: Context) -> Draft:
         answer=_flat(result.output),
         kind="list",
         view="conv",
+        focus=Focus(layer=first_of(ctx.network, LayerKind.CONV2D)),
         explanation=f"Each output value is the sum of a window times the kernel, e.g. {first}; output "
         f"{matrix_text(result.output)}.",
     )
@@ -135,5 +143,6 @@ def pooling_values(ctx: Context) -> Draft:
         answer=_flat(result.output),
         kind="list",
         view="pool",
+        focus=Focus(layer=first_of(ctx.network, *WINDOW_POOLS)),
         explanation=f"Each non-overlapping 2×2 window is replaced by its {word}: {matrix_text(result.output)}.",
     )
