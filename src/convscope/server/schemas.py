@@ -167,6 +167,69 @@ class ArithInfo(BaseModel):
 
 # ---- the sandbox: calculators for the learner's own numbers (convscope.calc, server/calc_payload.py).
 
+
+class QuizFocus(BaseModel):
+    """Where the app shows a question's answer: a layer and a unit of it, an image, or the explorer's settings."""
+
+    layer: str | None
+    channel: int | None
+    y: int | None
+    x: int | None
+    image: str | None = Field(description="The sample image the question is about (open it for the hint)")
+    explorer: dict[str, Any] | None = Field(description="size, kernel, stride, padding and mode of the explorer")
+
+
+class QuizQuestion(BaseModel):
+    """A question as the page shows it: never its answer."""
+
+    id: str
+    topic: str
+    text: str
+    kind: Literal["numeric", "list", "truefalse", "essay"]
+    unit: str = Field(description="What the number counts (weights, values…); empty for sizes and values")
+    tolerance: float | None = Field(description="Accepted absolute difference; 0 for exact counts")
+    view: str = Field(description="The view of the app that shows the answer")
+    focus: QuizFocus
+    needs_human_grader: bool
+
+
+class QuizInfo(BaseModel):
+    """A quiz about one model (and the image on screen): the same request always gives the same questions."""
+
+    model: str
+    seed: int
+    difficulty: str
+    count: int | None
+    image: str | None
+    topics: list[str] = Field(description="The topics asked for (empty: all)")
+    questions: list[QuizQuestion]
+    skipped: list[dict[str, str]] = Field(description="Topics that do not apply to this model, with why")
+    valid_topics: list[dict[str, str]] = Field(description="Every topic: name and summary")
+
+
+class QuizAnswer(BaseModel):
+    """One typed answer to one question of the quiz the other fields identify (as in GET …/quiz)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(max_length=80, description="The question's id")
+    answer: str = Field("", max_length=2000, description="What the learner typed")
+    reveal: bool = Field(False, description="Send the answer and its explanation whether or not this one is right")
+    seed: int | str | None = Field(None, description="As in GET …/quiz")
+    topics: str | None = Field(None, max_length=2000)
+    difficulty: str | None = Field(None, max_length=16)
+    count: int | str | None = None
+    image: str | None = Field(None, max_length=200)
+
+
+class QuizVerdict(BaseModel):
+    id: str
+    correct: bool | None = Field(description="null: the answer could not be read, or a person grades it")
+    message: str
+    answer: str | None = Field(description="The library's answer: only once right, or when reveal was asked")
+    explanation: str | None
+
+
 #: A whole-number field: a number, or the text typed into the page's box.
 _Whole = int | str | None
 
