@@ -48,7 +48,17 @@ def test_the_quiz_sends_no_answer_and_no_explanation(client: httpx.Client) -> No
     assert len(quiz["questions"]) == len(TOPICS)
     for q in quiz["questions"]:
         assert "answer" not in q and "explanation" not in q
-        assert set(q) == {"id", "topic", "text", "kind", "unit", "tolerance", "view", "focus", "needs_human_grader"}
+        assert set(q) == {
+            "id",
+            "topic",
+            "text",
+            "answer_type",
+            "unit",
+            "tolerance",
+            "view",
+            "focus",
+            "needs_human_grader",
+        }
     assert {t["name"] for t in quiz["valid_topics"]} == set(TOPICS)
 
 

@@ -1,7 +1,7 @@
 """The app's "Check yourself" quiz: questions without their answers, and verdicts on typed ones.
 
 The answer key stays on the server. The page gets each question's text, how it
-is answered (kind, unit, tolerance) and where the app shows it (view, focus);
+is answered (answer type, unit, tolerance) and where the app shows it (view, focus);
 it sends back what the learner typed, and :func:`verdict` regenerates the same
 quiz (same model, image, seed, topics, difficulty and count: generation is
 deterministic) and checks the answer with :func:`convscope.quiz.check.check`.
@@ -92,7 +92,7 @@ def _question(q: Question) -> dict[str, Any]:
         "id": q.id,
         "topic": q.topic,
         "text": q.text,
-        "kind": q.kind,
+        "answer_type": q.kind,  # the question's kind: the page keeps "kind" for layers
         "unit": q.unit,
         "tolerance": q.tolerance,
         "view": q.view,

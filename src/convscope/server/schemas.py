@@ -185,7 +185,9 @@ class QuizQuestion(BaseModel):
     id: str
     topic: str
     text: str
-    kind: Literal["numeric", "list", "truefalse", "essay"]
+    answer_type: Literal["numeric", "list", "truefalse", "essay"] = Field(
+        description="How it is answered (the question's kind; the page keeps 'kind' for layers)"
+    )
     unit: str = Field(description="What the number counts (weights, values…); empty for sizes and values")
     tolerance: float | None = Field(description="Accepted absolute difference; 0 for exact counts")
     view: str = Field(description="The view of the app that shows the answer")

@@ -18,6 +18,7 @@ import { renderLegends } from "./views/legend.js";
 import { createOverview } from "./views/overview.js";
 import { createTooltip } from "./views/tooltip.js";
 import { createDetails } from "./details.js";
+import { createQuizMode } from "./quizmode.js";
 
 // Up to this many values, all layers come in one request.
 const BATCH_VALUES = 1 << 20;
@@ -36,6 +37,7 @@ const controls = createControls($("controls"), {
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
 const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, tooltip });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
+const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
 
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
@@ -150,6 +152,7 @@ async function apply(next, loaded = null) {
   const layer = app.model && app.model.layers.find((l) => l.name === next.layer);
   renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer));
   details.update(next, app);
+  quiz.update(next, app);
 }
 
 function redraw() {

@@ -20,6 +20,12 @@ export const FIELDS = [
   { key: "P", type: "int", fallback: null },
   { key: "D", type: "int", fallback: null },
   { key: "op", type: "enum", values: ["conv", "pool"], fallback: "conv" },
+  // The "Check yourself" panel (core/quiz.js): open or not, and the quiz it shows. The seed
+  // stays text, so a bad one in a link reaches the server and the panel shows why it is refused.
+  { key: "quiz", type: "bool", fallback: false },
+  { key: "qseed", type: "string", fallback: "" },
+  { key: "qtopics", type: "string", fallback: "" },
+  { key: "qlevel", type: "string", fallback: "" },
 ];
 
 /** Fields that make a new history entry when they change (the rest replace the current one). */
