@@ -61,7 +61,8 @@ export function createQuizPanel(root, handlers) {
     level.addEventListener("change", () => handlers.onSettings(read()));
     const seedLabel = el("label", "quiz-field", {}, "Seed ");
     seedLabel.append(seed);
-    form.append(seedLabel, next, level, apply, topics);
+    form.append(seedLabel, next, level, apply);
+    if (validTopics.length) form.append(topics); // unknown when the server refused the quiz
     if (!validTopics.length && settings.topics) {
       const reset = el("button", "quiz-reset", { type: "button" }, "All topics");
       reset.addEventListener("click", () => handlers.onSettings({ ...read(), topics: [] }));
