@@ -19,6 +19,7 @@ export function createQuizMode(handlers) {
   let state = null;
   let app = null;
   let shown = { key: "", quiz: null, data: null, progress: emptyProgress() };
+  let wanted = ""; // the quiz asked for last: shown until another one arrives
   let token = 0;
 
   const panel = createQuizPanel(root, {
@@ -94,8 +95,8 @@ export function createQuizMode(handlers) {
       if (!next.quiz || !app.model || app.model.id !== next.model) return;
       const quiz = quizOf(next);
       const key = quizKey(quiz);
-      if (key !== shown.key) {
-        shown.key = key;
+      if (key !== wanted) {
+        wanted = key;
         fetchQuiz(quiz, key);
       }
     },
