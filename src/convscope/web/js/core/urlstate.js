@@ -20,6 +20,11 @@ export const FIELDS = [
   { key: "P", type: "int", fallback: null },
   { key: "D", type: "int", fallback: null },
   { key: "op", type: "enum", values: ["conv", "pool"], fallback: "conv" },
+  // The overview of deep networks (core/blocks.js): compact mode ("auto": the model's default),
+  // the open blocks and the unfolded columns as comma lists ("": the model's default, "-": none).
+  { key: "compact", type: "enum", values: ["auto", "on", "off"], fallback: "auto" },
+  { key: "open", type: "string", fallback: "" },
+  { key: "unfold", type: "string", fallback: "" },
 ];
 
 /** Fields that make a new history entry when they change (the rest replace the current one). */
