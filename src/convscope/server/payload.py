@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from convscope.errors import ConvScopeError, NotFoundError
+from convscope.layer_blocks import fold_targets, layer_blocks, network_blocks, overview_defaults
 from convscope.layer_views import layer_views
 from convscope.network import Network
 from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
@@ -45,12 +46,23 @@ def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     """The model with its layer graph, each layer with its view (``convscope.layer_views``).
 
     The view kind, signedness and connectivity travel with the layers so the
-    browser decides none of them from the kind names itself.
+    browser decides none of them from the kind names itself; so do each layer's
+    block and fold (``convscope.layer_blocks``) and how the overview opens.
     """
     views = layer_views(network)
+    blocks, folds = layer_blocks(network), fold_targets(network)
     summary = model_summary(model_id, network)
-    layers = [{**layer, **views[layer["name"]].to_dict()} for layer in summary["layers"]]
-    return {**summary, "layers": layers}
+    layers = [
+        {
+            **layer,
+            **views[layer["name"]].to_dict(),
+            "block": blocks[layer["name"]],
+            "fold_into": folds.get(layer["name"]),
+        }
+        for layer in summary["layers"]
+    ]
+    grouped = [block.to_dict() for block in network_blocks(network)]
+    return {**summary, "layers": layers, "blocks": grouped, "overview": overview_defaults(network)}
 
 
 def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, Any]) -> dict[str, Any]:

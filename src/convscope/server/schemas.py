@@ -73,6 +73,23 @@ class LayerInfo(BaseModel):
     )
     signed: bool = Field(description="Its values can be negative: drawn on a scale centred on zero")
     connectivity: ConnectivityInfo
+    block: str | None = Field(None, description="The block (module) the layer belongs to; null at the top level")
+    fold_into: str | None = Field(None, description="The layer whose column it folds into in compact mode")
+
+
+class BlockInfo(BaseModel):
+    """A block of the module hierarchy (convscope.layer_blocks.Block)."""
+
+    name: str
+    kind: str = Field(description="The module's class name")
+    layers: list[str]
+    output: str = Field(description="The layer that hands the block's result on: its column when collapsed")
+    inputs: list[str] = Field(description="Layers outside the block that feed it")
+
+
+class OverviewDefaults(BaseModel):
+    compact: bool = Field(description="Open with BatchNorm and activation columns folded into the conv they follow")
+    collapsed: bool = Field(description="Open with every block collapsed to its output column")
 
 
 class ModelDetail(ModelSummary):
@@ -81,6 +98,8 @@ class ModelDetail(ModelSummary):
     traced_with: str
     fallback_reason: str | None
     layers: list[LayerInfo]
+    blocks: list[BlockInfo] = Field(default_factory=list)
+    overview: OverviewDefaults | None = None
 
 
 class SampleInfo(BaseModel):

@@ -2,7 +2,8 @@
 // Views register in VIEWS; the overview is always drawn, detail views (later)
 // open over it when state.view names them.
 import { api } from "./api.js";
-import { columnsKey, fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
+import { openText, overviewPlan, resolveView, toggled } from "./core/blocks.js";
+import { columnsKey, fitColumnGap, fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
 import { ordersOf } from "./core/paging.js";
 import { chooseDtype } from "./core/tensor.js";
 import { legendsFor, scaleContext } from "./core/scales.js";
@@ -16,6 +17,7 @@ import { createInputs } from "./views/inputs.js";
 import { renderLayerInfo } from "./views/layerinfo.js";
 import { renderLegends } from "./views/legend.js";
 import { createOverview } from "./views/overview.js";
+import { createOverviewBar } from "./views/overviewbar.js";
 import { createTooltip } from "./views/tooltip.js";
 import { createDetails } from "./details.js";
 import { createQuizMode } from "./quizmode.js";
@@ -29,18 +31,37 @@ const app = { state: null, models: [], samples: [], samplesFor: null, thumbs: ne
 
 const tooltip = createTooltip();
 const uploads = createUploads(window.sessionStorage);
-const picker = createPicker($("picker"), { onModel: (id) => navigate({ model: id, layer: "" }) });
+const picker = createPicker($("picker"), { onModel: (id) => navigate({ model: id, layer: "", compact: "auto", open: "", unfold: "" }) });
 const controls = createControls($("controls"), {
   onScale: (scale) => navigate({ scale }),
   onDetails: (details) => navigate({ details }),
 });
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
-const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, tooltip });
+const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, onToggleBlock: toggleBlock, onToggleFold: toggleFold, tooltip });
+const overviewBar = createOverviewBar($("overview"), { onCompact: setCompact, onAll: setAllBlocks });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
 const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
 
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
+}
+
+// Deep networks' overview (core/blocks.js): the reader's choices live in the URL.
+function toggleBlock(name) {
+  navigate({ open: openText(app.model, toggled(resolveView(app.model, app.state).open, name)) });
+}
+
+function toggleFold(name) {
+  navigate({ unfold: [...toggled(resolveView(app.model, app.state).unfold, name)].join(",") });
+}
+
+function setCompact(on) {
+  const fallback = Boolean(app.model.overview && app.model.overview.compact);
+  navigate({ compact: on === fallback ? "auto" : on ? "on" : "off", unfold: "" });
+}
+
+function setAllBlocks(open) {
+  navigate({ open: openText(app.model, new Set(open ? (app.model.blocks ?? []).map((b) => b.name) : [])) });
 }
 
 /** Change state: a history entry for navigation (model, image, layer), a replacement otherwise. */
@@ -70,11 +91,19 @@ async function upload(file) {
 
 /** Build the overview when the maps it shows changed (model, details, order or page); true when it did. */
 function ensureBuilt(state, info) {
-  const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages });
-  const key = `${app.model.id}|${state.details}|${columnsKey(columns)}`;
+  const view = resolveView(app.model, state);
+  const plan = overviewPlan(app.model, view);
+  const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages, plan });
+  overviewBar.sync(app.model, view);
+  const key = `${app.model.id}|${state.details}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}`;
   if (key === app.built) return false;
-  const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80;
-  overview.build(app.model, columns, { details: state.details, mapSize: fitMapSize(columns, available) });
+  // Block headers and the routes' band sit above the maps of networks with blocks.
+  const above = columns.some((c) => c.block) ? 54 : 0;
+  const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80 - above;
+  const mapSize = fitMapSize(columns, available);
+  // Compact columns spread over the screen, so their headers have room to say more.
+  const columnGap = view.compact ? fitColumnGap(columns, $("overview").clientWidth - 4, { mapSize }) : null;
+  overview.build(app.model, columns, { details: state.details, mapSize, columnGap });
   overview.select(state.layer);
   app.built = key;
   return true;
@@ -137,7 +166,11 @@ async function apply(next, loaded = null) {
     // A trace on its way builds the overview in its own channel order; build now only if nothing fits yet.
     const loading = Boolean(next.image) && !current;
     if (!loading || !app.built.startsWith(`${next.model}|${next.details}|`)) {
-      if (ensureBuilt(next, current) && current) redraw();
+      if (ensureBuilt(next, current) && current) {
+        refreshContext(current);
+        redraw();
+        fillMissing(current);
+      }
     }
     if (loading) {
       await loadTrace(next, loaded);
@@ -158,6 +191,35 @@ async function apply(next, loaded = null) {
 function redraw() {
   overview.setTrace(app.info, app.ctx, app.state.scale);
   for (const [name, tensor] of app.tensors) overview.setTensor(name, tensor);
+}
+
+/** Colour ranges over the columns drawn now (opening a block or a fold adds columns). */
+function refreshContext(info) {
+  const columns = overview.columns.filter((c) => c.type !== "classes");
+  app.ctx = scaleContext(app.model.layers, new Map(info.layers.map((l) => [l.name, l])), columns.map((c) => c.name));
+  renderLegends($("legends"), legendsFor(app.state.scale, app.ctx), app.state.scale);
+}
+
+/** Fetch the maps of columns a rebuild added (an opened block or fold), each drawn as it arrives. */
+async function fillMissing(info) {
+  const shows = (col) => {
+    const tensor = app.tensors.get(col.name);
+    return tensor && (col.type !== "maps" || tensor.header.channels.join() === col.channels.join());
+  };
+  const missing = overview.columns.filter((c) => c.type !== "classes" && !shows(c));
+  try {
+    await Promise.all(
+      missing.map(async (col) => {
+        const tensor = await api.layer(info, col.name, col.shape, col.channels);
+        const now = overview.columns.find((c) => c.name === col.name);
+        if (app.info !== info || !now || (now.type === "maps" && now.channels.join() !== tensor.header.channels.join())) return;
+        app.tensors.set(col.name, tensor);
+        overview.setTensor(col.name, tensor);
+      }),
+    );
+  } catch (error) {
+    inputs.showError(error.message);
+  }
 }
 
 async function loadTrace(state, loaded) {

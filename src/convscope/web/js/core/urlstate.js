@@ -26,6 +26,11 @@ export const FIELDS = [
   { key: "qseed", type: "string", fallback: "" },
   { key: "qtopics", type: "string", fallback: "" },
   { key: "qlevel", type: "string", fallback: "" },
+  // The overview of deep networks (core/blocks.js): compact mode ("auto": the model's default),
+  // the open blocks and the unfolded columns as comma lists ("": the model's default, "-": none).
+  { key: "compact", type: "enum", values: ["auto", "on", "off"], fallback: "auto" },
+  { key: "open", type: "string", fallback: "" },
+  { key: "unfold", type: "string", fallback: "" },
 ];
 
 /** Fields that make a new history entry when they change (the rest replace the current one). */

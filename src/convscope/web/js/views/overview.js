@@ -1,6 +1,8 @@
 // The overview: the input's channels, every layer's maps in columns, the
 // class column; hover shows incoming connections, value ranges and pixel values.
+// Deep networks add block headers, fold chips, routes between columns and a minimap.
 import { formatValue, shapeText } from "../core/format.js";
+import { columnRoutes, routePath } from "../core/blocks.js";
 import { incomingEdges, overviewLayout } from "../core/layout.js";
 import { pageText } from "../core/paging.js";
 import { domainFor } from "../core/scales.js";
@@ -8,12 +10,17 @@ import { mapValues } from "../core/tensor.js";
 import { createClasses } from "./classes.js";
 import { el, place } from "./dom.js";
 import { createEdges } from "./edges.js";
+import { blockHeader, columnHeader } from "./headers.js";
 import { cellAt, mapCanvas, paintMap } from "./maps.js";
+import { createMinimap } from "./minimap.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const key = (name, channel) => `${name}#${channel}`;
+// Heights of the block header row and of the band the routes between columns are drawn in.
+const BLOCK_ROW = 24;
+const ROUTE_BAND = 30;
 
-/** handlers: {onSelectLayer(name), onPage(name, page), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
+/** handlers: {onSelectLayer(name), onPage(name, page), onToggleBlock(name), onToggleFold(name), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
 export function createOverview(root, handlers) {
   const scroller = el("div", "overview-scroll");
   const stage = el("div", "stage");
@@ -22,6 +29,7 @@ export function createOverview(root, handlers) {
   stage.append(svg);
   scroller.append(stage);
   root.append(scroller);
+  const minimap = createMinimap(root, scroller);
   const edges = createEdges(svg);
   let s = null;
 
@@ -31,22 +39,76 @@ export function createOverview(root, handlers) {
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
 
-  function build(model, columns, { details, mapSize }) {
+  /** opts: {details, mapSize, columnGap}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
+  function build(model, columns, { details, mapSize, columnGap }) {
     const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
-    const refocus = focused && focused.dataset.pager ? `.map-pager button[data-layer="${CSS.escape(focused.dataset.layer)}"][data-pager="${focused.dataset.pager}"]` : null;
+    const refocus = focused ? refocusSelector(focused) : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
-    const layout = overviewLayout(columns, { mapSize, top: details ? 58 : 30 });
+    const blockRow = columns.some((c) => c.block) ? BLOCK_ROW : 0;
+    const band = model.layers.some((l) => l.inputs.length > 1) || blockRow ? ROUTE_BAND : 0;
+    const head = details ? 58 : 30;
+    const layout = overviewLayout(columns, { mapSize, top: blockRow + head + band, ...(columnGap ? { columnGap } : {}) });
     s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])) };
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
-    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details));
+    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details, blockRow));
+    buildBlocks(layout);
     const pairs = [];
     for (const col of columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
     edges.draw(pairs);
     edges.highlight([]);
-    // Paging rebuilds the stage; the keyboard stays on the pager button it pressed.
+    drawRoutes(layout, { top: blockRow + head, bottom: blockRow + head + band - 4 }, band > 0);
+    minimap.build(layout, columns);
+    // Paging and folding rebuild the stage; the keyboard stays on the button it pressed.
     if (refocus) stage.querySelector(refocus)?.focus({ preventScroll: true });
+  }
+
+  function refocusSelector(node) {
+    if (node.dataset.pager) return `.map-pager button[data-layer="${CSS.escape(node.dataset.layer)}"][data-pager="${node.dataset.pager}"]`;
+    if (node.dataset.block) return `.block-label[data-block="${CSS.escape(node.dataset.block)}"]`;
+    if (node.dataset.fold) return `.fold-chip[data-fold="${CSS.escape(node.dataset.fold)}"]`;
+    return null;
+  }
+
+  function drawRoutes(layout, band, shown) {
+    const at = new Map(layout.columns.map((c, i) => [c.name, { ...c, index: i }]));
+    const list = [];
+    if (shown) {
+      for (const route of columnRoutes(s.model, s.columns)) {
+        const from = at.get(route.from);
+        const to = at.get(route.to);
+        if (!from || !to) continue;
+        const span = to.index - from.index - 1;
+        // A shortcut: one of several inputs, passing no layer of its own, over columns or around a collapsed block.
+        const skip = route.of > 1 && route.start === route.from && (span > 0 || Boolean(s.columns[to.index].collapsed));
+        list.push({ route, skip, d: routePath(from, to, { ...route, span }, band) });
+      }
+    }
+    s.routes = list.map((r) => r.route);
+    edges.routes(list);
+  }
+
+  function buildBlocks(layout) {
+    const blocks = new Map((s.model.blocks ?? []).map((b) => [b.name, b]));
+    for (const span of layout.blocks) {
+      const block = blocks.get(span.name);
+      if (!block) continue;
+      blockHeader(stage, span, block, {
+        y: 2,
+        onToggle: (name) => handlers.onToggleBlock(name),
+        onHover: (hovered) => highlightBlock(hovered),
+      });
+    }
+  }
+
+  /** A hovered or focused block: its routes in and out, and the columns they join, stand out. */
+  function highlightBlock(span) {
+    const inside = new Set(span ? span.columns : []);
+    const crosses = (r) => inside.has(r.to) !== inside.has(r.from);
+    edges.highlightRoutes(span ? crosses : null);
+    const ends = new Set(span ? s.routes.filter(crosses).flatMap((r) => [r.from, r.to]) : []);
+    for (const [name, label] of s.labels) label.classList.toggle("block-io", ends.has(name));
   }
 
   function buildPager(col, box) {
@@ -66,21 +128,13 @@ export function createOverview(root, handlers) {
     stage.append(place(pager, box));
   }
 
-  function buildColumn(col, placed, details) {
-    const label = el("button", "layer-label", { type: "button", "aria-pressed": "false" });
-    label.dataset.layer = col.name;
+  function buildColumn(col, placed, details, blockRow) {
     const layer = s.byName.get(col.name);
-    const title = col.type === "classes" ? "classes" : col.name;
-    label.append(el("span", "layer-name", {}, title));
-    if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape)));
-    if (col.pages > 1) label.append(el("span", "layer-more", {}, "most active first"));
-    label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape)}`;
-    const wide = Math.max(placed.width, 84);
-    place(label, { x: placed.x + placed.width / 2 - wide / 2, y: 2, w: wide, h: details ? 54 : 26 });
+    const label = columnHeader(stage, col, placed, layer, { details, y: 2 + blockRow, onFold: (name) => handlers.onToggleFold(name) });
     label.addEventListener("click", () => handlers.onSelectLayer(col.name));
     label.addEventListener("focus", () => edges.highlight(col.channels.flatMap((c) => boxesOf(col.name, c))));
     label.addEventListener("blur", () => edges.highlight([]));
-    stage.append(label);
+    label.addEventListener("keydown", (event) => moveFocus(event, col.name));
     s.labels.set(col.name, label);
     if (col.type === "classes") {
       s.classes = createClasses(stage, placed, s.model.classes);
@@ -96,6 +150,18 @@ export function createOverview(root, handlers) {
       s.canvases.set(key(col.name, box.channel), canvas);
       if (col.display === "input") stage.append(place(el("span", "channel-name", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x, y: box.y, w: box.w, h: 14 }));
     }
+  }
+
+  /** Left and right arrows move between column headers (Enter on one selects its layer). */
+  function moveFocus(event, name) {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!step) return;
+    const names = [...s.labels.keys()];
+    const next = s.labels.get(names[names.indexOf(name) + step]);
+    if (!next) return;
+    event.preventDefault();
+    next.focus({ preventScroll: true });
+    next.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function paintLayer(name) {
