@@ -103,14 +103,15 @@ class TrainingRuns:
 
     def status(self, name: str) -> str:
         """running, paused, finished, failed, stopped or interrupted (a server restart, a killed process)."""
-        active = self.active
-        if active is not None and active.name == name and active.process.poll() is None:
-            return "paused" if active.paused else "running"
         folder = self.existing(name)
         events, _ = read_events(folder / LIVE_NAME)
         last = next((e["type"] for e in reversed(events) if e.get("type") in (*TERMINAL, "start")), None)
+        # "done" is the process's last word: finished, though the process may still be exiting.
         if (folder / "model" / "model.json").exists() and last in (None, "done"):
             return "finished"
+        active = self.active
+        if active is not None and active.name == name and active.process.poll() is None:
+            return "paused" if active.paused else "running"
         return {"error": "failed", "stopped": "stopped"}.get(last or "", "interrupted")
 
     def describe(self, name: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from convscope.errors import ConvScopeError
+from convscope.errors import ConvScopeError, NotFoundError
 from convscope.server.routes.common import NO_STORE, errors
 from convscope.server.training_runs import TrainingRuns
 
@@ -40,6 +40,7 @@ _WORDS = (
     ("run named", "name"),
     ("augmentation", "augment"),
     ("option", "arch_options"),
+    ("unknown model", "arch"),
     ("architecture", "arch"),
 )
 
@@ -66,7 +67,8 @@ async def _answer(work: Callable[[], Awaitable[dict[str, Any]]]) -> Any:
     try:
         return await work()
     except ConvScopeError as exc:
-        status = getattr(exc, "status", 400)
+        # A form's unknown architecture is bad input to this request, not a missing resource.
+        status = 400 if isinstance(exc, NotFoundError) else getattr(exc, "status", 400)
         field = field_of(str(exc)) if status == 400 else None
         return JSONResponse({"detail": str(exc), "field": field}, status_code=status)
 

@@ -102,7 +102,8 @@ export function createTrainForm(root, options, handlers) {
     const row = el("div", "train-field", { "data-field": `augment.${name}` });
     const label = el("label", "", { for: box.id }, name);
     row.append(label, el("span", "", {}, ""));
-    row.lastChild.append(box, " ", strength);
+    row.lastChild.append(box);
+    if (name !== "flip") row.lastChild.append(" strength ", strength); // flip is on or off
     augControls.set(name, { box, strength });
     augBox.append(row);
   }

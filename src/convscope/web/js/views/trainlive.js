@@ -168,7 +168,8 @@ function filters(event) {
     grid.append(canvas);
   }
   box.append(grid);
-  const legend = el("div", "legend-bar", { style: `background: ${gradientCss("diverging")}; height: 8px; width: 160px; margin-top: 4px;` });
+  const legend = el("div", "filters-legend");
+  legend.style.background = gradientCss("diverging");
   box.append(legend, el("small", "", {}, `−${m.toFixed(3)} … 0 … +${m.toFixed(3)}${channels > 1 ? " (first input channel shown)" : ""}`));
   return box;
 }
@@ -180,7 +181,9 @@ function probe(event, classes) {
   const grid = el("div", "probe-bars");
   event.probabilities.forEach((p, i) => {
     const bar = el("div", "bar");
-    bar.append(el("span", "", { style: `width: ${(p * 100).toFixed(1)}%` }));
+    const fill = el("span");
+    fill.style.width = `${(p * 100).toFixed(1)}%`; // CSSOM, which the page's CSP allows (style attributes it refuses)
+    bar.append(fill);
     grid.append(el("span", i === event.label ? "truth" : "", {}, classes[i]), bar, el("span", "", { "data-probability": String(p) }, `${(p * 100).toFixed(1)} %`));
   });
   box.append(grid);
