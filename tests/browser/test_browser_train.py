@@ -107,6 +107,12 @@ def test_a_run_started_from_the_page_shows_the_run_folders_numbers_and_opens_in_
     )
     assert drawn == last_probe["probabilities"]
 
+    # A confusion cell opens its test images.
+    off = next((i, j) for i, row in enumerate(test["confusion"]) for j, n in enumerate(row) if i != j and n > 0)
+    page.click(f'[data-cell="{off[0]},{off[1]}"]')
+    page.wait_for_selector("#live-cell img", timeout=60_000)
+    assert page.locator("#live-cell img").count() == min(24, test["confusion"][off[0]][off[1]])
+
     # The model joins the explainer.
     page.click("#train-open")
     page.wait_for_url("**/?model=run-page-small*", timeout=30_000)
@@ -142,3 +148,21 @@ def test_a_run_is_stopped_and_continued_from_the_page_and_a_reload_shows_it_all(
     row = page.locator('[data-run="page-long"] td').nth(1).inner_text()
     assert row == "stopped"
     assert not page.errors, page.errors
+
+
+def test_a_finished_run_draws_under_the_servers_content_security_policy(browser, train_url, runs_dir):
+    # The other tests bypass the CSP (Playwright's predicates need eval); this one keeps it and reads back the page.
+    assert (runs_dir / "page-small" / "model").exists(), "runs after the start-and-open test"
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{train_url}train?run=page-small")
+        page.wait_for_selector("#live-confusion", timeout=60_000)
+        widths = page.eval_on_selector_all("#live-probe .bar span", "spans => spans.map(s => s.style.width)")
+        assert widths and all(w.endswith("%") for w in widths)
+        assert not errors, errors
+    finally:
+        context.close()

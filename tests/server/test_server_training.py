@@ -143,6 +143,35 @@ def test_a_run_from_the_page_streams_its_events_and_writes_the_run_folder_the_cl
     assert api.get("api/models/run-page-run").status_code == 200
 
 
+def test_each_confusion_cell_shows_its_test_images_as_the_model_judges_them(api, runs_dir):
+    # After the run above: every cell's count is test.json's, and each image shown is of the cell's true class.
+    import torch
+
+    from convscope.formats import load_model
+    from convscope.training.run import prepare, read_run_config
+
+    folder = runs_dir / "page-run"
+    confusion = json.loads((folder / "test.json").read_text())["confusion"]
+    test = prepare(read_run_config(folder)).test
+    network = load_model(folder / "model")
+    for t, p in [(0, 0), (0, 6), (6, 0), (3, 3)]:
+        cell = api.get("api/train/runs/page-run/misclassified", params={"true": t, "predicted": p}).json()
+        assert cell["count"] == confusion[t][p]
+        assert len(cell["images"]) == min(24, confusion[t][p])
+        for image in cell["images"]:
+            assert int(test.labels[image["index"]]) == t and image["png"].startswith("data:image/png;base64,")
+        if cell["images"]:  # independently: the saved model's answer for the first image shown
+            index = cell["images"][0]["index"]
+            x = (
+                test.images[index : index + 1].float() / 255
+                - torch.tensor(network.input_spec.mean)[None, :, None, None]
+            ) / torch.tensor(network.input_spec.std)[None, :, None, None]
+            with torch.no_grad():
+                assert int(network.module.eval()(x).argmax()) == p
+    bad = api.get("api/train/runs/page-run/misclassified", params={"true": 10, "predicted": 0})
+    assert bad.status_code == 400 and "0 to 9" in bad.json()["detail"]
+
+
 def test_a_stopped_run_continues_from_its_last_finished_epoch(api, runs_dir):
     assert api.post("api/train/runs", json={**TINY_RUN, "name": "stop-run", "epochs": 40}).status_code == 200
     wait_for(api, "stop-run", "epoch")

@@ -85,6 +85,8 @@ class TrainingRuns:
         self._guard = threading.Lock()
         #: Called with (name, folder) when a run this server started finishes (offers its model).
         self.on_finished: Callable[[str, Path], object] | None = None
+        #: The last finished run whose test images were judged: (name, model time) -> (test set, predictions).
+        self._judged: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     # --- reading runs
     def folder(self, name: str) -> Path:
@@ -299,6 +301,52 @@ class TrainingRuns:
         active = self.active
         if active is not None and active.process.poll() is None:
             self._end(active, 10.0)
+
+    def misclassified(self, name: str, true: int, predicted: int, limit: int = 24) -> dict[str, Any]:
+        """The test images of one confusion-matrix cell (class ``true`` predicted as ``predicted``), as PNG data URLs.
+
+        The finished model is run over the run's test set once, in the batches
+        :func:`~convscope.training.evaluation.evaluate` used, so each cell's count is test.json's.
+        """
+        import base64
+        import io
+
+        from PIL import Image
+
+        from convscope.formats import load_model
+        from convscope.training.evaluation import predictions
+        from convscope.training.run import prepare, read_run_config
+
+        if self.status(name) != "finished":
+            raise ConvScopeError(f"run '{name}' has not finished; its test images are judged when training ends")
+        folder = self.existing(name)
+        key = (name, (folder / "model" / "model.json").stat().st_mtime_ns)
+        if key not in self._judged:
+            network = load_model(folder / "model")
+            test = prepare(read_run_config(folder)).test
+            self._judged = {key: (test, predictions(network.module, test, network.input_spec))}
+        test, predicted_all = self._judged[key]
+        k = len(test.classes)
+        if not (0 <= true < k and 0 <= predicted < k):
+            raise ConvScopeError(f"classes are numbered 0 to {k - 1}; got true={true}, predicted={predicted}")
+        cell = ((test.labels == true) & (predicted_all == predicted)).nonzero().flatten()
+        images = []
+        for index in cell[:limit].tolist():
+            pixels = test.images[index].permute(1, 2, 0).numpy()
+            picture = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+            buffer = io.BytesIO()
+            picture.save(buffer, format="PNG")
+            images.append(
+                {"index": index, "png": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}
+            )
+        return {
+            "true": true,
+            "predicted": predicted,
+            "true_class": test.classes[true],
+            "predicted_class": test.classes[predicted],
+            "count": len(cell),
+            "images": images,
+        }
 
     def events(self, name: str, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         return read_events(self.existing(name) / LIVE_NAME, offset)

@@ -176,6 +176,12 @@ async def open_run(request: Request, name: str) -> dict[str, Any]:
     return {"model": model_id}
 
 
+@router.get("/runs/{name}/misclassified", responses=errors(400, 404))
+async def misclassified(request: Request, name: str, true: int, predicted: int) -> dict[str, Any]:
+    """The test images of one cell of the confusion matrix: class ``true`` predicted as ``predicted``."""
+    return await run_in_threadpool(runs(request).misclassified, name, true, predicted)
+
+
 @router.get("/runs/{name}/events", responses=errors(404))
 async def follow_run(request: Request, name: str) -> StreamingResponse:
     """The run's live events as server-sent events: everything so far, then each new one as it is written."""

@@ -7,7 +7,7 @@ import { createTrainLive } from "./views/trainlive.js";
 import { renderRuns } from "./views/trainruns.js";
 
 const $ = (id) => document.getElementById(id);
-const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, source: null, runs: [], frame: 0 };
+const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0 };
 
 async function call(method, url, body) {
   const response = await fetch(url, {
@@ -73,12 +73,22 @@ async function openModel() {
   }
 }
 
+async function showCell(trueClass, predicted) {
+  try {
+    const query = new URLSearchParams({ true: trueClass, predicted });
+    page.cell = await call("GET", `api/train/runs/${encodeURIComponent(page.name)}/misclassified?${query}`);
+  } catch (error) {
+    page.form.showError(error.message, null);
+  }
+  redraw();
+}
+
 /** Draw at most once per animation frame, however fast events arrive. */
 function redraw() {
   if (page.frame) return;
   page.frame = requestAnimationFrame(() => {
     page.frame = 0;
-    page.live.show(page.name, page.run, page.info);
+    page.live.show(page.name, page.run, page.info, page.cell);
     document.body.dataset.status = page.run.status;
     document.body.dataset.steps = String(page.run.steps.length);
   });
@@ -90,6 +100,7 @@ function follow(name) {
   page.name = name;
   page.run = emptyRun();
   page.info = null;
+  page.cell = null;
   const url = new URL(location.href);
   url.searchParams.set("run", name);
   history.replaceState(null, "", url);
@@ -137,6 +148,7 @@ async function startPage() {
     onStop: () => steer("stop"),
     onResume: () => steer("resume"),
     onOpen: openModel,
+    onCell: showCell,
   });
   await refreshRuns();
   const wanted = new URLSearchParams(location.search).get("run");

@@ -18,7 +18,10 @@ const STATUS_WORDS = {
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)} %`);
 const num = (v, digits = 4) => (v === null || v === undefined ? "—" : Number(v).toFixed(digits));
 
-/** handlers: {onPause(), onUnpause(), onStop(), onResume(), onOpen()}. Returns {show(name, run, info)}. */
+/**
+ * handlers: {onPause(), onUnpause(), onStop(), onResume(), onOpen(), onCell(true, predicted)}.
+ * Returns {show(name, run, info, cell)}; cell: the server's misclassified answer for the chosen cell, or null.
+ */
 export function createTrainLive(root, handlers) {
   root.replaceChildren(el("p", "hint", {}, "Start a run, or pick one from the list below, to watch it here."));
   const buttons = {
@@ -34,7 +37,7 @@ export function createTrainLive(root, handlers) {
   buttons.resume.addEventListener("click", () => handlers.onResume());
   buttons.open.addEventListener("click", () => handlers.onOpen());
 
-  function show(name, run, info) {
+  function show(name, run, info, cell = null) {
     const focused = document.activeElement && root.contains(document.activeElement) ? document.activeElement.id : null;
     root.replaceChildren();
     const head = el("div", "live-head");
@@ -54,8 +57,9 @@ export function createTrainLive(root, handlers) {
     const pictures = el("div", "live-pictures");
     if (run.filters) pictures.append(filters(run.filters));
     if (run.probe && run.plan) pictures.append(probe(run.probe, run.plan.classes));
-    if (run.test) pictures.append(confusion(run.test));
+    if (run.test) pictures.append(confusion(run.test, run.status === "finished" ? handlers.onCell : null, cell));
     root.append(pictures);
+    if (cell) root.append(cellImages(cell));
     if (focused) document.getElementById(focused)?.focus();
   }
   return { show };
@@ -190,7 +194,7 @@ function probe(event, classes) {
   return box;
 }
 
-function confusion(test) {
+function confusion(test, onCell, chosen) {
   const box = el("figure", "chart", { id: "live-confusion" });
   box.append(el("figcaption", "chart-title", {}, `Test: ${test.correct} of ${test.images} right (${pct(test.accuracy)}) on the ${test.set}. Rows: true class; columns: predicted.`));
   const table = el("table", "confusion");
@@ -201,9 +205,35 @@ function confusion(test) {
   test.confusion.forEach((row, i) => {
     const tr = el("tr");
     tr.append(el("th", "", { scope: "row" }, `${i} ${test.classes[i]}`));
-    row.forEach((count, j) => tr.append(el("td", i === j ? "diagonal" : "", { title: `${count} ${test.classes[i]} predicted as ${test.classes[j]}` }, String(count))));
+    row.forEach((count, j) => {
+      const words = `${count} ${test.classes[i]} predicted as ${test.classes[j]}`;
+      const td = el("td", i === j ? "diagonal" : "", { title: words });
+      if (onCell && count > 0) {
+        const button = el("button", "cell-button", { type: "button", "data-cell": `${i},${j}`, "aria-label": `show the ${words}` }, String(count));
+        if (chosen && chosen.true === i && chosen.predicted === j) button.setAttribute("aria-pressed", "true");
+        button.addEventListener("click", () => onCell(i, j));
+        td.append(button);
+      } else td.textContent = String(count);
+      tr.append(td);
+    });
     table.append(tr);
   });
   box.append(table);
+  return box;
+}
+
+/** The test images of the chosen confusion-matrix cell, as the server judged them. */
+function cellImages(cell) {
+  const box = el("figure", "chart", { id: "live-cell" });
+  const shown = cell.images.length < cell.count ? `the first ${cell.images.length} of ${cell.count}` : `all ${cell.count}`;
+  const what = cell.true === cell.predicted ? `${cell.true_class} images the model got right` : `${cell.true_class} images the model called ${cell.predicted_class}`;
+  box.append(el("figcaption", "chart-title", {}, `${what}: ${shown} (test-set index under each)`));
+  const grid = el("div", "cell-images");
+  for (const image of cell.images) {
+    const item = el("figure", "cell-image");
+    item.append(el("img", "", { src: image.png, alt: `test image ${image.index}` }), el("figcaption", "", {}, String(image.index)));
+    grid.append(item);
+  }
+  box.append(grid);
   return box;
 }
