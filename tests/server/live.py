@@ -23,10 +23,13 @@ MAX_HEAD_BYTES = 64 * 1024
 
 
 @contextmanager
-def live_server(app: FastAPI, timeout: float = 20.0, *, read_timeout: float | None = None) -> Iterator[str]:
+def live_server(
+    app: FastAPI, timeout: float = 20.0, *, read_timeout: float | None = None, lifespan: str = "off"
+) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yields its base URL (ending in ``/``).
 
-    ``read_timeout`` serves it with ``convscope serve``'s protocol and that request deadline.
+    ``read_timeout`` serves it with ``convscope serve``'s protocol and that request deadline;
+    ``lifespan="on"`` runs the app's start-up and shut-down as ``convscope serve`` does.
     """
     port = free_port()
     options: dict = {"h11_max_incomplete_event_size": MAX_HEAD_BYTES}
@@ -34,7 +37,7 @@ def live_server(app: FastAPI, timeout: float = 20.0, *, read_timeout: float | No
         from convscope.server.protocol import DeadlineH11Protocol
 
         options["http"] = DeadlineH11Protocol
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan, **options)
     if read_timeout is not None:
         config.read_timeout = read_timeout
     server = uvicorn.Server(config)

@@ -89,6 +89,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help=f"close a connection whose request (headers and body) takes longer than this to arrive (default {DEFAULT_READ_TIMEOUT:g})",
     )
+    parser.add_argument(
+        "--runs", default="runs", metavar="DIR",
+        help="run folder of the Train page (/train): runs started there are written here, as convscope train writes them (default runs)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data", action="append", default=[], metavar="DIR",
+        help="a class-per-folder image set the Train page offers besides Fashion-MNIST (repeatable)",
+    )  # fmt: skip
     parser.set_defaults(run=run)
 
 
@@ -112,6 +120,8 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
             samples_dir=samples,
             uploads=getattr(args, "upload_dir", None),
             allowed_hosts=allowed_hosts_for(args),
+            runs_dir=getattr(args, "runs", None),
+            train_data=getattr(args, "data", ()),
         )
         config = ServeConfig(app, **options)
     else:
@@ -123,6 +133,8 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
                 "samples": str(samples) if samples else None,
                 "uploads": args.upload_dir,
                 "allowed_hosts": allowed_hosts_for(args),
+                "runs": getattr(args, "runs", None),
+                "data": getattr(args, "data", []),
             }
         )
         # A worker imports torch and loads every model before it answers uvicorn's health

@@ -59,6 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=f"{text} (default: {shown})")
     parser.add_argument("--out", required=True, help="run folder for checkpoints, metrics and the final model")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last finished epoch")
+    parser.add_argument(
+        "--live", action="store_true",
+        help="append live events (steps, filters, probabilities) to OUT/live.jsonl, as the web app's Train page reads",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=run)
 
@@ -84,8 +88,13 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 def command_for(config: TrainConfig, out: str) -> str:
     """The ``convscope train`` command that repeats ``config`` (defaults left out)."""
+    return shlex.join(["convscope", "train", *arguments_for(config), "--out", out])
+
+
+def arguments_for(config: TrainConfig) -> list[str]:
+    """The flags of ``convscope train`` that give ``config`` (defaults left out), without ``--out``."""
     defaults = TrainConfig(arch=config.arch, data=config.data)
-    words = ["convscope", "train", "--arch", config.arch]
+    words = ["--arch", config.arch]
     for key, value in config.arch_options.items():
         words += ["--arch-option", f"{key}={value}"]
     for item in config.augment:
@@ -95,7 +104,7 @@ def command_for(config: TrainConfig, out: str) -> str:
         value = getattr(config, f.name)
         if f.name in _FLAGS and f.name != "data" and value != getattr(defaults, f.name):
             words += [f"--{f.name.replace('_', '-')}", str(value)]
-    return shlex.join([*words, "--out", out])
+    return words
 
 
 def _epoch_line(total: int) -> Any:
@@ -110,15 +119,44 @@ def _epoch_line(total: int) -> Any:
     return echo
 
 
+def _exit_with_parent() -> None:
+    """End this process when the server that started it is gone (``EXIT_WITH_PARENT`` set by the server).
+
+    A thread, not a check in the loop: it also ends a process busy loading data
+    or evaluating. SIGTERM to itself ends it as the server's Stop would.
+    """
+    import os
+    import signal
+    import threading
+
+    from convscope.training.live import EXIT_WITH_PARENT_ENV
+
+    parent = os.environ.get(EXIT_WITH_PARENT_ENV)
+    if not parent:
+        return
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == int(parent):
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def run(args: argparse.Namespace) -> int:
     from convscope.training.run import train
 
+    _exit_with_parent()
     config = config_from_args(args)
     command = command_for(config, args.out)
     progress = sys.stdout.isatty() and sys.stderr.isatty() and not args.json
     echo = None if (args.json or progress) else _epoch_line(config.epochs)
     try:
-        result = train(config, args.out, resume=args.resume, command=command, progress=progress, on_epoch=echo)
+        result = train(
+            config, args.out, resume=args.resume, command=command, progress=progress, on_epoch=echo, live=args.live
+        )
     except KeyboardInterrupt:
         print(f"convscope: interrupted; continue with: {command} --resume", file=sys.stderr)
         return 130

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -28,6 +29,8 @@ from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
 from convscope.server.samples import ModelSamples
 from convscope.server.tracing import TraceService
+from convscope.server.trained_models import offer_run_model
+from convscope.server.training_runs import TrainingRuns
 from convscope.server.uploads import UploadStore
 
 #: Room for the multipart framing around an uploaded file.
@@ -46,6 +49,8 @@ def create_app(
     allowed_hosts: Collection[str] | None = None,
     max_upload_bytes: int = MAX_IMAGE_BYTES,
     max_url_bytes: int = 16384,
+    runs_dir: str | Path | None = None,
+    train_data: Sequence[str | Path] = (),
 ) -> FastAPI:
     """Build the ConvScope app.
 
@@ -62,12 +67,23 @@ def create_app(
             other origins are refused either way.
         max_upload_bytes: the largest image file accepted; larger bodies are refused unread.
         max_url_bytes: the longest path plus query string accepted.
+        runs_dir: the runs folder of the Train page (``serve --runs``); ``None``: no training.
+        train_data: class-per-folder datasets the Train page offers besides Fashion-MNIST (``serve --data``).
     """
     networks = dict(models) if isinstance(models, Mapping) else load_models(models)
+    training = _training_runs(runs_dir, train_data) if runs_dir is not None else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if training is not None:
+            training.close()  # a training process never outlives its server
+
     app = FastAPI(
         title="ConvScope",
         summary="See a convolutional neural network compute",
         version="1",
+        lifespan=lifespan,
     )
     app.state.service = TraceService(
         ModelRegistry(networks),
@@ -77,6 +93,10 @@ def create_app(
         uploads=uploads if isinstance(uploads, UploadStore) or uploads is None else UploadStore(uploads),
         max_upload_bytes=max_upload_bytes,
     )
+    app.state.training = training
+    if training is not None:
+        service = app.state.service
+        training.on_finished = lambda name, folder: offer_run_model(service, name, folder)
     app.add_exception_handler(ConvScopeError, _convscope_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in ROUTERS:
@@ -94,6 +114,19 @@ def create_app(
     return app
 
 
+def _training_runs(runs_dir: str | Path, train_data: Sequence[str | Path]) -> TrainingRuns:
+    """The Train page's runs: Fashion-MNIST when Debian's package is installed, plus ``serve --data`` folders."""
+    from convscope.data.fashion_mnist import DEFAULT_ROOT, has_fashion_mnist
+
+    datasets = {"fashion-mnist": "fashion-mnist"} if has_fashion_mnist(DEFAULT_ROOT) else {}
+    for folder in train_data:
+        path = Path(folder)
+        if not path.is_dir():
+            raise ConvScopeError(f"--data {path} is not a folder of class folders")
+        datasets[path.resolve().name] = str(path.resolve())
+    return TrainingRuns(runs_dir, datasets)
+
+
 def app_from_environment() -> FastAPI:
     """The app one ``convscope serve --workers N`` worker runs (uvicorn calls it in each process).
 
@@ -105,7 +138,12 @@ def app_from_environment() -> FastAPI:
     networks = load_models(config["models"], classes=config.get("classes"))
     samples = Path(config["samples"]) if config.get("samples") else None
     return create_app(
-        networks, samples_dir=samples, uploads=config["uploads"], allowed_hosts=config.get("allowed_hosts")
+        networks,
+        samples_dir=samples,
+        uploads=config["uploads"],
+        allowed_hosts=config.get("allowed_hosts"),
+        runs_dir=config.get("runs"),
+        train_data=config.get("data", ()),
     )
 
 

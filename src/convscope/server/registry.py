@@ -35,6 +35,10 @@ class ModelRegistry:
     def items(self) -> Iterable[tuple[str, Network]]:
         return self._models.items()
 
+    def add(self, model_id: str, network: Network) -> None:
+        """Offer one more model (a run trained from the Train page), listed after the others."""
+        self._models[model_id] = network
+
     def get(self, model_id: str) -> Network:
         try:
             return self._models[model_id]

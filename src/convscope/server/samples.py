@@ -86,6 +86,10 @@ class ModelSamples:
             sets[model_id] = own + added
         return cls(sets, next(iter(networks)))
 
+    def add(self, model_id: str, samples: SampleSet) -> None:
+        """The samples of a model offered after start-up."""
+        self._sets[model_id] = samples
+
     def of(self, model_id: str) -> SampleSet:
         """The samples of ``model_id`` (empty for an id without any)."""
         return self._sets.get(model_id, SampleSet([]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,8 @@ def evaluate(
     was_training = module.training
     module.eval()
     try:
-        for start in range(0, len(mine), EVAL_BATCH):
-            index = mine[start : start + EVAL_BATCH]
+        for index, logits in _logits(module, data, spec, mine, device):
             labels = data.labels[index]
-            images = data.images[index].to(device).contiguous(memory_format=torch.channels_last)
-            logits = module(normalize(images, spec)).float().cpu()  # (N, K)
             loss_sum += F.cross_entropy(logits, labels, reduction="sum", label_smoothing=label_smoothing).double()
             confusion += torch.bincount(labels * k + logits.argmax(dim=1), minlength=k * k)
     finally:
@@ -122,6 +120,40 @@ def evaluate(
     totals = distributed.all_sum(torch.cat([confusion.double(), loss_sum[None]]), ctx)
     confusion = totals[:-1].round().long().view(k, k)
     return Evaluation(loss=float(totals[-1]) / max(int(confusion.sum()), 1), confusion=confusion, classes=data.classes)
+
+
+def _logits(
+    module: nn.Module, data: ImageSet, spec: InputSpec, indices: torch.Tensor, device: torch.device
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``(index, logits)`` for ``indices`` of ``data`` in batches of :data:`EVAL_BATCH` (the module in eval mode)."""
+    for start in range(0, len(indices), EVAL_BATCH):
+        index = indices[start : start + EVAL_BATCH]
+        images = data.images[index].to(device).contiguous(memory_format=torch.channels_last)
+        yield index, module(normalize(images, spec)).float().cpu()  # (N, K)
+
+
+@torch.inference_mode()
+def predictions(module: nn.Module, data: ImageSet, spec: InputSpec) -> torch.Tensor:
+    """The class ``module`` predicts for each image of ``data``, batched exactly as :func:`evaluate` counts them.
+
+    Example:
+        >>> from convscope.data.folders import load_image_folder
+        >>> model = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[1].weight.zero_(), model[1].bias.copy_(torch.tensor([0.0, 1.0]))
+        >>> predictions(model, load_image_folder("shapes", InputSpec(1, 28, 28)), InputSpec(1, 28, 28)).tolist()
+        [1, 1, 1, 1]
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        found = [
+            logits.argmax(dim=1)
+            for _, logits in _logits(module, data, spec, torch.arange(len(data)), torch.device("cpu"))
+        ]
+    finally:
+        module.train(was_training)
+    return torch.cat(found) if found else torch.zeros(0, dtype=torch.long)
 
 
 def write_confusion_png(path: str | Path, result: Evaluation, *, title: str = "") -> None:

@@ -23,10 +23,12 @@ from tqdm import tqdm
 
 from convscope.data.augment import Augmentation
 from convscope.data.imageset import ImageSet
+from convscope.errors import ConvScopeError
 from convscope.inputs import InputSpec
 from convscope.training import distributed
 from convscope.training.config import TrainConfig
 from convscope.training.evaluation import evaluate, normalize
+from convscope.training.live import LiveReporter
 from convscope.training.metrics import EpochMetrics
 from convscope.training.schedule import lr_at
 
@@ -132,8 +134,13 @@ def train_epoch(
     generator: torch.Generator,
     device: torch.device,
     bar: tqdm | None = None,
+    reporter: LiveReporter | None = None,
 ) -> tuple[float, int, int]:
-    """One pass over ``batches``; returns (summed loss, correct, images) of this process."""
+    """One pass over ``batches``; returns (summed loss, correct, images) of this process.
+
+    A loss that is not finite stops the run with the step it happened at: every
+    later step would only carry the NaN into the weights.
+    """
     model.train()
     loss_sum = torch.zeros((), dtype=torch.float64, device=device)
     correct = torch.zeros((), dtype=torch.int64, device=device)
@@ -149,6 +156,11 @@ def train_epoch(
         labels = data.labels[index].to(device, non_blocking=True)
         logits = model(normalize(images, spec))  # (N, K)
         loss = F.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
+        if not torch.isfinite(loss):
+            raise ConvScopeError(
+                f"the training loss became {float(loss.detach())} at step {state.step + 1} (epoch {state.epoch + 1}); "
+                f"the learning rate {lr:.3g} is probably too high: lower --lr and start a new run"
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -156,6 +168,9 @@ def train_epoch(
         loss_sum += loss.detach().double() * len(index)
         correct += (logits.detach().argmax(dim=1) == labels).sum()
         seen += len(index)
+        if reporter is not None:
+            hits = int((logits.detach().argmax(dim=1) == labels).sum())
+            reporter.step(step=state.step, loss=float(loss.detach()), correct=hits, images=len(index), lr=lr)
         if bar is not None:
             bar.update(1)
             if i % 20 == 0 or i == len(batches) - 1:
@@ -175,6 +190,7 @@ def fit(
     state: LoopState,
     on_epoch: Callable[[LoopState], None] = lambda state: None,
     progress: bool = False,
+    reporter: LiveReporter | None = None,
 ) -> LoopState:
     """Train ``model`` from ``state.epoch`` to ``config.epochs`` or until early stopping.
 
@@ -189,6 +205,7 @@ def fit(
         state: where the run stands; updated in place.
         on_epoch: called after every finished epoch (checkpoints, metrics files).
         progress: show tqdm bars (main process only).
+        reporter: live events (``convscope train --live``), main process only.
 
     Example:
         >>> from convscope.data.folders import load_image_folder
@@ -238,7 +255,7 @@ def fit(
                 loss_sum, correct, seen = train_epoch(
                     model, train, spec, optimizer, config=config, batches=batches, state=state,
                     total_steps=total_steps, augmentation=augmentation, generator=generator,
-                    device=ctx.device, bar=bar,
+                    device=ctx.device, bar=bar, reporter=reporter if ctx.is_main else None,
                 )  # fmt: skip
             finally:
                 if bar is not None:

@@ -27,13 +27,17 @@ from convscope.limits import MAX_JSON_BYTES, load_json, read_file
 from convscope.training import distributed
 from convscope.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint, write_json
 from convscope.training.config import TrainConfig
-from convscope.training.evaluation import Evaluation, evaluate, write_confusion_png
-from convscope.training.loop import LoopState, fit, make_optimizer, place_module, unwrap
+from convscope.training.evaluation import Evaluation, evaluate, normalize, write_confusion_png
+from convscope.training.live import LIVE_NAME, SCHEDULE_POINTS, LiveLog, LiveReporter
+from convscope.training.loop import LoopState, fit, make_optimizer, place_module, steps_per_epoch, unwrap
 from convscope.training.metrics import EpochMetrics, write_metrics
+from convscope.training.schedule import lr_at
 
 log = logging.getLogger(__name__)
 
 CONFIG_NAME = "config.json"
+#: Files a server's Train page writes into a run folder beside the run: its events and the process output.
+SESSION_FILES = (LIVE_NAME, "train.log")
 MODEL_DIR = "model"
 
 
@@ -112,7 +116,8 @@ def _check_run_folder(out: Path, config: TrainConfig, resume: bool) -> dict[str,
             raise ConvScopeError(
                 f"{out} already holds a training run; add --resume to continue it or choose another --out"
             )
-        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        # The Train page's server creates the folder and its process log before the run starts.
+        if out.exists() and (not out.is_dir() or any(p.name not in SESSION_FILES for p in out.iterdir())):
             raise ConvScopeError(f"{out} exists and is not an empty folder; choose another --out")
         return None
     if not saved.exists():
@@ -183,6 +188,7 @@ def train(
     command: str = "",
     progress: bool = False,
     on_epoch: Any = None,
+    live: bool = False,
 ) -> TrainResult:
     """Train ``config`` into the run folder ``out``.
 
@@ -193,6 +199,7 @@ def train(
         command: the exact command line, for the model's provenance.
         progress: show progress bars.
         on_epoch: optional ``function(EpochMetrics)`` called on the main process after each epoch.
+        live: append live events to ``OUT/live.jsonl`` (see :mod:`convscope.training.live`).
 
     Example:
         >>> result = train(TrainConfig(arch="tinyvgg", data="shapes", epochs=1, val_fraction=0.5,
@@ -215,6 +222,8 @@ def train(
             saved = {"config": config.to_dict(), "command": command, "classes": list(prepared.classes)}
             write_json(out / CONFIG_NAME, {**saved, "input_spec": prepared.spec.to_dict()})
         distributed.barrier(ctx)
+        log = LiveLog(out / LIVE_NAME) if live and ctx.is_main else None
+        reporter = _live_reporter(log, config, prepared, module, state, ctx) if log is not None else None
         model: nn.Module = module
         if ctx.distributed:
             model = nn.parallel.DistributedDataParallel(
@@ -229,16 +238,26 @@ def train(
                 {"model": module.state_dict(), "optimizer": optimizer.state_dict(), "state": state.to_dict()},
             )
             write_metrics(out, state.history)
+            if log is not None:
+                log.emit("epoch", **state.history[-1].to_dict())
             if on_epoch is not None:
                 on_epoch(state.history[-1])
 
-        fit(model, prepared.train, prepared.val, prepared.spec, config, ctx=ctx, optimizer=optimizer, state=state,
-            on_epoch=after_epoch, progress=progress)  # fmt: skip
+        try:
+            fit(model, prepared.train, prepared.val, prepared.spec, config, ctx=ctx, optimizer=optimizer,
+                state=state, on_epoch=after_epoch, progress=progress, reporter=reporter)  # fmt: skip
+        except ConvScopeError as exc:
+            if log is not None:
+                log.emit("error", message=str(exc), step=state.step, epoch=state.epoch)
+            raise
         if state.best_weights is not None:
             module.load_state_dict(state.best_weights)
         test = evaluate(module, prepared.test, prepared.spec, ctx=ctx)
         if ctx.is_main:
             _finish(out, config, prepared, module, state, test, command, time.perf_counter() - started, ctx)
+        if log is not None:
+            log.emit("test", **test.to_dict(), set=prepared.test_name)
+            log.emit("done", model_dir=str(out / MODEL_DIR), epochs=state.epoch, stopped_early=state.stopped_early)
         distributed.barrier(ctx)
         return TrainResult(
             out,
@@ -254,6 +273,40 @@ def train(
         )
     finally:
         distributed.teardown(ctx)
+
+
+def _live_reporter(
+    log: LiveLog,
+    config: TrainConfig,
+    prepared: Prepared,
+    module: nn.Module,
+    state: LoopState,
+    ctx: distributed.Context,
+) -> LiveReporter:
+    """The reporter of a ``--live`` run, its ``start`` event already written.
+
+    The probe image is the first validation image (the first training image
+    without a validation split): the same image through the whole run, so its
+    probabilities show the model learning.
+    """
+    per_epoch = steps_per_epoch(len(prepared.train), batch_size=config.batch_size, world_size=ctx.world_size)
+    total = per_epoch * config.epochs
+    probe_set = prepared.val if prepared.val is not None else prepared.train
+    probe = normalize(probe_set.images[:1].float().div(255.0), prepared.spec).to(ctx.device)
+    reporter = LiveReporter(
+        log,
+        module,
+        steps_per_epoch=per_epoch,
+        total_steps=total,
+        probe=probe,
+        probe_label=int(probe_set.labels[0]),
+    )
+    points = sorted({round(i * total / SCHEDULE_POINTS) for i in range(SCHEDULE_POINTS + 1)})
+    schedule = [
+        (s, lr_at(s, total_steps=total, lr=config.lr, schedule=config.schedule, warmup=config.warmup)) for s in points
+    ]
+    reporter.start(step=state.step, epoch=state.epoch, classes=prepared.classes, schedule=schedule)
+    return reporter
 
 
 def _finish(

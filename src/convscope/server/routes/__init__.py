@@ -1,6 +1,6 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import calc, explain, model_samples, models, pages, quiz, samples, traces
+from convscope.server.routes import calc, explain, model_samples, models, pages, quiz, samples, traces, train
 
 ROUTERS = (
     models.router,
@@ -10,5 +10,6 @@ ROUTERS = (
     explain.router,
     calc.router,
     quiz.router,
+    train.router,
     pages.router,
 )

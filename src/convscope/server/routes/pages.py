@@ -1,4 +1,4 @@
-"""The browser app: ``/`` serves the page, ``/sandbox`` the calculators; their assets are mounted at ``/static``."""
+"""The browser app: ``/`` serves the page, ``/sandbox`` the calculators, ``/train`` the Train page; their assets are mounted at ``/static``."""
 
 from __future__ import annotations
 
@@ -19,3 +19,9 @@ def index() -> FileResponse:
 def sandbox() -> FileResponse:
     """The calculators for the learner's own numbers: a page of its own, no model needed."""
     return FileResponse(WEB_DIR / "sandbox.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/train")
+def train_page() -> FileResponse:
+    """Train a zoo architecture and watch it learn: a page of its own."""
+    return FileResponse(WEB_DIR / "train.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
