@@ -168,7 +168,7 @@ async function loadTrace(state, loaded) {
     ensureBuilt(state, info); // big layers show their most active channels first
     const columns = overview.columns.filter((c) => c.type !== "classes");
     const ranges = new Map(info.layers.map((l) => [l.name, l]));
-    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name));
+    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name), app.model.input_spec.channel_tints);
     app.tensors = new Map();
     overview.setTrace(info, app.ctx, state.scale);
     const sample = app.samples.find((s) => s.id === info.image);
