@@ -41,11 +41,14 @@ function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
 }
 
-/** Change state: a history entry for navigation (model, image, layer), a replacement otherwise. */
-function navigate(patch, loaded = null) {
+/**
+ * Change state: a history entry for navigation (model, image, layer), a replacement otherwise;
+ * {replace: true} always replaces (an animation's frames must not fill the history).
+ */
+function navigate(patch, loaded = null, { replace = false } = {}) {
   const next = { ...app.state, ...patch };
   const url = encodeState(next) || location.pathname;
-  if (isNavigation(app.state, next)) history.pushState(null, "", url);
+  if (!replace && isNavigation(app.state, next)) history.pushState(null, "", url);
   else history.replaceState(null, "", url);
   return apply(next, loaded);
 }
