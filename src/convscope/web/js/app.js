@@ -17,6 +17,7 @@ import { renderLayerInfo } from "./views/layerinfo.js";
 import { renderLegends } from "./views/legend.js";
 import { createOverview } from "./views/overview.js";
 import { createTooltip } from "./views/tooltip.js";
+import { wireExplorerEntry } from "./views/explorerentry.js";
 import { createDetails } from "./details.js";
 
 // Up to this many values, all layers come in one request.
@@ -36,6 +37,8 @@ const controls = createControls($("controls"), {
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
 const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, tooltip });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
+
+wireExplorerEntry($("explorer-entry"), navigate);
 
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
