@@ -181,9 +181,9 @@ export function open(root, ctx) {
     const s = report.same_padding;
     if (!s) return;
     if (s.symmetric) {
-      message(problem, `Same padding here is P = ${s.top}: the output keeps ceil(H/S) positions.`, "status").classList.add("same-possible");
+      message(problem, `Same padding here is P = ${s.top}: the output keeps ceil(H/S) positions.`, "info").classList.add("same-possible");
     } else {
-      message(problem, `Same padding is impossible as one number P here: ${s.reason}.`, "status").classList.add("same-impossible");
+      message(problem, `Same padding is impossible as one number P here: ${s.reason}.`, "warning").classList.add("same-impossible");
     }
   }
 
@@ -197,7 +197,7 @@ export function open(root, ctx) {
     const tooBig = problems.length ? problems : padded[0] > LIMITS.size[1] + 2 * LIMITS.padding[1] ? [`the padded input ${padded[0]}×${padded[1]} is more than the explorer draws`] : [];
     if (tooBig.length) {
       // The arithmetic above still holds; only the picture is left out, and it says why.
-      message(stage, `The grids are not drawn: ${tooBig.join("; ")}. The sizes and steps are the server's answer for exactly these settings.`, "status").classList.add("explorer-undrawn");
+      message(stage, `The grids are not drawn: ${tooBig.join("; ")}. The sizes and steps are the server's answer for exactly these settings.`, "info").classList.add("explorer-undrawn");
       return;
     }
     const pad = report.padding;
