@@ -14,6 +14,9 @@ export const LIMITS = {
   dilation: [1, 8],
 };
 
+/** The most cells a side the explorer draws of the padded input (the server sends its size); "same" padding can exceed it. */
+export const MAX_DRAWN_CELLS = 320;
+
 /** What the window does: a convolution, or pooling. */
 export const MODES = ["conv", "pool"];
 

@@ -74,7 +74,7 @@ export function proportionalSizes(shapes, size) {
   return shapes.map(([h, w]) => Math.max(1, Math.round((Math.max(h, w) / largest) * size)));
 }
 
-/** "64×64" for a (H, W) pair; "3×64×64" when a channel count is given. */
-export function shapeLabel(height, width, channels = null) {
-  return channels === null ? `${height}×${width}` : `${channels}×${height}×${width}`;
+/** "64×32": a map's H×W, written under it. */
+export function shapeLabel(height, width) {
+  return `${height}×${width}`;
 }

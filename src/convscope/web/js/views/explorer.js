@@ -5,7 +5,7 @@
 // field played on the input, drawn on canvases so large grids stay cheap.
 // All arithmetic comes from GET /api/arith; the settings live in the URL.
 import { detailApi } from "../detailapi.js";
-import { DEFAULTS, LIMITS, SAME, arithQuery, askable, cellPixels, checkSettings, sameSettings, settingsFromLayer, settingsFromState, stateOfSettings, windowFrames } from "../core/explorer.js";
+import { DEFAULTS, LIMITS, MAX_DRAWN_CELLS, SAME, arithQuery, askable, cellPixels, checkSettings, sameSettings, settingsFromLayer, settingsFromState, stateOfSettings, windowFrames } from "../core/explorer.js";
 import { indexOf } from "../core/player.js";
 import { cellCanvas } from "./cellcanvas.js";
 import { el } from "./dom.js";
@@ -194,7 +194,7 @@ export function open(root, ctx) {
     root.dataset.valid = report.strict_rule.valid ? "valid" : "strict-invalid";
     steps.replaceChildren(...report.steps.map((s) => el("li", "", {}, s)));
     sameNote(report);
-    const tooBig = problems.length ? problems : padded[0] > LIMITS.size[1] + 2 * LIMITS.padding[1] ? [`the padded input ${padded[0]}×${padded[1]} is more than the explorer draws`] : [];
+    const tooBig = problems.length ? problems : Math.max(...padded) > MAX_DRAWN_CELLS ? [`the padded input ${padded[0]}×${padded[1]} is more than the explorer draws (at most ${MAX_DRAWN_CELLS} cells a side)`] : [];
     if (tooBig.length) {
       // The arithmetic above still holds; only the picture is left out, and it says why.
       message(stage, `The grids are not drawn: ${tooBig.join("; ")}. The sizes and steps are the server's answer for exactly these settings.`, "info").classList.add("explorer-undrawn");
