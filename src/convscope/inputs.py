@@ -77,6 +77,20 @@ class InputSpec:
         """The Pillow mode an image is converted to before scaling."""
         return "L" if self.channels == 1 else "RGB"
 
+    @property
+    def channel_tints(self) -> tuple[str, ...]:
+        """The colour each input channel is drawn in: its place in the decoded image, not its name.
+
+        :meth:`fit_image` converts every image to Pillow's ``RGB`` for a 3-channel spec,
+        so channel 0 holds red, 1 green and 2 blue whatever the names say; any other
+        channel count is not a colour image and is drawn gray.
+
+        Example:
+            >>> InputSpec(3, 64, 64).channel_tints, InputSpec(1, 28, 28).channel_tints
+            (('red', 'green', 'blue'), ('gray',))
+        """
+        return ("red", "green", "blue") if self.channels == 3 else ("gray",) * self.channels
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "channels": self.channels,

@@ -259,7 +259,8 @@ class Network:
         """JSON-able metadata: spec, classes, layers and totals."""
         return {
             "name": self.name,
-            "input_spec": self.input_spec.to_dict(),
+            # The tints are the library's decision, sent so the browser never guesses which channel is red.
+            "input_spec": {**self.input_spec.to_dict(), "channel_tints": list(self.input_spec.channel_tints)},
             "classes": list(self.class_names),
             "output_layer": self.output_layer,
             "logits_layer": self.logits_layer,

@@ -27,9 +27,16 @@ def test_models_are_listed_in_order_with_their_input_specs(client: httpx.Client,
     assert [m["id"] for m in listed] == ["gray", "rgb", "residual", "inception"]
     for entry in listed:
         network = _network(app, entry["id"])
-        assert entry["input_spec"] == network.input_spec.to_dict()
+        spec = network.input_spec
+        assert entry["input_spec"] == {**spec.to_dict(), "channel_tints": list(spec.channel_tints)}
         assert entry["classes"] == list(network.class_names)
         assert entry["total_params"] == sum(p.numel() for p in network.module.parameters())
+
+
+def test_input_specs_name_each_channels_tint_by_its_place_in_the_decoded_image(client: httpx.Client) -> None:
+    tints = {m["id"]: m["input_spec"]["channel_tints"] for m in client.get("api/models").json()}
+    assert tints["gray"] == ["gray"]
+    assert tints["rgb"] == ["red", "green", "blue"]  # Pillow's RGB order, which preprocess keeps
 
 
 def test_model_detail_carries_the_layer_graph(client: httpx.Client, app) -> None:

@@ -18,6 +18,9 @@ class InputSpecInfo(BaseModel):
     height: int
     width: int
     channel_names: list[str]
+    channel_tints: list[Literal["red", "green", "blue", "gray"]] = Field(
+        description="The colour each channel is drawn in (InputSpec.channel_tints)"
+    )
     mean: list[float]
     std: list[float]
     resize: int | None = Field(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SCHEMES, colourOf, gradientCss, lut, lutIndex, paint } from "../../../src/convscope/web/js/core/colour.js";
+import { SCHEMES, colourOf, gradientCss, lut, lutIndex, paint, paintComposite, tintScheme } from "../../../src/convscope/web/js/core/colour.js";
 
 test("lut index maps the domain ends to 0 and 255 and clamps outside", () => {
   assert.equal(lutIndex(-2, -2, 2), 0);
@@ -40,4 +40,19 @@ test("a flat domain paints the middle colour instead of dividing by zero", () =>
 
 test("gradient css lists every stop", () => {
   assert.equal(gradientCss("diverging").split("rgb(").length - 1, SCHEMES.diverging.length);
+});
+
+test("red, green and blue channels run from black to their own primary", () => {
+  assert.equal(colourOf(1, { scheme: "red", lo: 0, hi: 1 }), "rgb(255, 0, 0)");
+  assert.equal(colourOf(1, { scheme: "green", lo: 0, hi: 1 }), "rgb(0, 255, 0)");
+  assert.equal(colourOf(1, { scheme: "blue", lo: 0, hi: 1 }), "rgb(0, 0, 255)");
+  assert.equal(colourOf(0, { scheme: "red", lo: 0, hi: 1 }), "rgb(0, 0, 0)");
+  assert.equal(tintScheme("green"), "green");
+  assert.equal(tintScheme("ultraviolet"), "gray"); // a tint the browser does not know is drawn gray
+});
+
+test("the composite puts each channel's place in its own range into its own colour", () => {
+  const unit = { lo: 0, hi: 1 };
+  const rgba = paintComposite([Float32Array.of(1, 0), Float32Array.of(0, 0.5), Float32Array.of(0, 1)], [unit, unit, { lo: 0, hi: 2 }], new Uint8ClampedArray(8));
+  assert.deepEqual([...rgba], [255, 0, 0, 255, 0, 128, 128, 255]);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  backFrom, fixed2, pageOf, positionOf, sweepPositions, tapBox, viewForLayer, wrapCell, wrapIndex,
+  backFrom, fixed2, pageOf, positionOf, tapBox, viewForLayer, wrapCell, wrapIndex,
 } from "../../../src/convscope/web/js/core/detail.js";
 import { tinyvgg } from "./fixtures.mjs";
 
@@ -42,20 +42,6 @@ test("pages cover every channel once and clamp out-of-range pages", () => {
   assert.equal(pageOf(order, 0).pages, 3);
   assert.deepEqual(pageOf(order, 9), { channels: order.slice(32), page: 2, pages: 3 });
   assert.deepEqual(pageOf([], 0), { channels: [], page: 0, pages: 1 });
-});
-
-test("the sweep visits every cell of a small map in raster order", () => {
-  const frames = sweepPositions(3, 4);
-  assert.equal(frames.length, 12);
-  assert.deepEqual(frames[0], { y: 0, x: 0 });
-  assert.deepEqual(frames[4], { y: 1, x: 0 });
-  assert.deepEqual(frames.at(-1), { y: 2, x: 3 });
-});
-
-test("the sweep of a big map is bounded and still ends at the last cell", () => {
-  const frames = sweepPositions(224, 224, 300);
-  assert.ok(frames.length <= 400, `${frames.length} frames`);
-  assert.deepEqual(frames.at(-1), { y: 223, x: 223 });
 });
 
 test("wrapped vector cells map back to their index", () => {

@@ -90,3 +90,25 @@ test("legends differ by mode: one per block, one global, or per map", () => {
   assert.deepEqual(legendsFor("global", ctx).map((l) => [l.label, l.lo, l.hi]), [["input", 0, 1], ["all layers", -5, 5]]);
   assert.deepEqual(legendsFor("unit", ctx).map((l) => [l.lo, l.hi]), [[null, null], [null, null]]);
 });
+
+test("an RGB input's channels are drawn in the tints the server names, each with its own legend", () => {
+  const ranges = new Map([
+    ["input", { min: -2, max: 2, channel_ranges: [[-2, 1], [-1, 2], [0, 1]] }],
+    ["conv_1_1", { min: -2, max: 1, channel_ranges: [[-2, 1], [-0.5, 0.25], [0, 1], [-1, 0]] }],
+  ]);
+  const ctx = scaleContext(tinyvgg.layers, ranges, ["input", "conv_1_1"], ["red", "green", "blue"]);
+  assert.deepEqual(domainFor("unit", "input", 0, ctx), { scheme: "red", lo: -2, hi: 1 });
+  assert.deepEqual(domainFor("unit", "input", 1, ctx), { scheme: "green", lo: -1, hi: 2 });
+  assert.deepEqual(domainFor("block", "input", 2, ctx), { scheme: "blue", lo: -2, hi: 2 });
+  assert.deepEqual(legendsFor("block", ctx).slice(0, 3).map((l) => [l.label, l.scheme, l.lo, l.hi]), [
+    ["input: red channel", "red", -2, 2], ["input: green channel", "green", -2, 2], ["input: blue channel", "blue", -2, 2],
+  ]);
+  assert.equal(domainFor("unit", "conv_1_1", 0, ctx).scheme, "diverging"); // only the input is tinted
+});
+
+test("a one-channel input stays gray, with one legend", () => {
+  const ctx = context(); // no tints given: gray
+  assert.equal(domainFor("unit", "input", 0, ctx).scheme, "gray");
+  const gray = scaleContext(tinyvgg.layers, new Map([["input", { min: 0, max: 1, channel_ranges: [[0, 1]] }]]), ["input"], ["gray"]);
+  assert.deepEqual(legendsFor("global", gray).map((l) => [l.label, l.scheme]), [["input", "gray"], ["all layers", "sequential"]]);
+});

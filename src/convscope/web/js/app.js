@@ -19,6 +19,7 @@ import { renderLegends } from "./views/legend.js";
 import { createOverview } from "./views/overview.js";
 import { createOverviewBar } from "./views/overviewbar.js";
 import { createTooltip } from "./views/tooltip.js";
+import { wireExplorerEntry } from "./views/explorerentry.js";
 import { createDetails } from "./details.js";
 import { createQuizMode } from "./quizmode.js";
 
@@ -42,6 +43,8 @@ const overviewBar = createOverviewBar($("overview"), { onCompact: setCompact, on
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
 const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
 
+wireExplorerEntry($("explorer-entry"), navigate);
+
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
 }
@@ -64,11 +67,14 @@ function setAllBlocks(open) {
   navigate({ open: openText(app.model, new Set(open ? (app.model.blocks ?? []).map((b) => b.name) : [])) });
 }
 
-/** Change state: a history entry for navigation (model, image, layer), a replacement otherwise. */
-function navigate(patch, loaded = null) {
+/**
+ * Change state: a history entry for navigation (model, image, layer), a replacement otherwise;
+ * {replace: true} always replaces (an animation's frames must not fill the history).
+ */
+function navigate(patch, loaded = null, { replace = false } = {}) {
   const next = { ...app.state, ...patch };
   const url = encodeState(next) || location.pathname;
-  if (isNavigation(app.state, next)) history.pushState(null, "", url);
+  if (!replace && isNavigation(app.state, next)) history.pushState(null, "", url);
   else history.replaceState(null, "", url);
   return apply(next, loaded);
 }
@@ -233,7 +239,7 @@ async function loadTrace(state, loaded) {
     ensureBuilt(state, info); // big layers show their most active channels first
     const columns = overview.columns.filter((c) => c.type !== "classes");
     const ranges = new Map(info.layers.map((l) => [l.name, l]));
-    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name));
+    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name), app.model.input_spec.channel_tints);
     app.tensors = new Map();
     overview.setTrace(info, app.ctx, state.scale);
     const sample = app.samples.find((s) => s.id === info.image);

@@ -134,7 +134,7 @@ export function createDetails(main, handlers) {
       button.addEventListener("click", () => handlers.navigate({ view: "detail", channel: 0 }));
       actions.append(button);
     }
-    if (layer.view === "conv") {
+    if (layer.view === "conv" || layer.view === "pool") {
       const button = el("button", "explorer-open-button", { type: "button" }, "Open the explorer with this layer's settings");
       button.addEventListener("click", () => handlers.navigate({ view: "explorer", ...stateOfSettings(null) }));
       actions.append(button);

@@ -19,7 +19,43 @@ export const SCHEMES = {
     [0, [0, 0, 0]],
     [1, [255, 255, 255]],
   ],
+  // An RGB image's channels, each from black to its own primary: the input spec's
+  // channel_tints (chosen by the server) name which channel gets which.
+  red: [
+    [0, [0, 0, 0]],
+    [1, [255, 0, 0]],
+  ],
+  green: [
+    [0, [0, 0, 0]],
+    [1, [0, 255, 0]],
+  ],
+  blue: [
+    [0, [0, 0, 0]],
+    [1, [0, 0, 255]],
+  ],
 };
+
+/** The schemes a channel tint may name; anything else is drawn gray. */
+export const TINTS = ["red", "green", "blue", "gray"];
+
+/** The scheme of an input channel with tint `tint` (from the input spec's channel_tints). */
+export function tintScheme(tint) {
+  return TINTS.includes(tint) ? tint : "gray";
+}
+
+/**
+ * Fill RGBA pixels with three maps as one colour picture: channel k of each pixel is
+ * map k's place in its own domain {lo, hi} (the three tinted maps added up).
+ * Example: paintComposite([[1], [0], [0]], [{lo: 0, hi: 1}, {lo: 0, hi: 1}, {lo: 0, hi: 1}], out) is pure red.
+ */
+export function paintComposite(maps, domains, rgba) {
+  const n = maps[0].length;
+  for (let i = 0; i < n; i += 1) {
+    for (let k = 0; k < 3; k += 1) rgba[i * 4 + k] = lutIndex(maps[k][i], domains[k].lo, domains[k].hi);
+    rgba[i * 4 + 3] = 255;
+  }
+  return rgba;
+}
 
 const luts = new Map();
 

@@ -1,5 +1,5 @@
 // Pure helpers of the detail views: which view explains a layer, where a view
-// steps back to, positions, channel paging and the sweep order. No DOM, no fetch;
+// steps back to, positions and channel paging (the sweep's order is core/player.js). No DOM, no fetch;
 // every number shown comes from the server's explanation.
 
 /** The view that explains `layer`, as the server decided it (layer.view), or null when none does. */
@@ -44,23 +44,6 @@ export function fullText(v) {
 
 // Channel paging is shared with the overview; the detail views keep importing it from here.
 export { pageOf } from "./paging.js";
-
-/**
- * Output positions the animated sweep visits, row by row, at most about `maxFrames`
- * of them: big maps are swept on a coarser grid that still ends at the last cell.
- */
-export function sweepPositions(height, width, maxFrames = 300) {
-  const step = Math.max(1, Math.ceil(Math.sqrt((height * width) / maxFrames)));
-  const axis = (n) => {
-    const out = [];
-    for (let i = 0; i < n; i += step) out.push(i);
-    if (out.at(-1) !== n - 1) out.push(n - 1);
-    return out;
-  };
-  const ys = axis(height);
-  const xs = axis(width);
-  return ys.flatMap((y) => xs.map((x) => ({ y, x })));
-}
 
 /** The (row, col) cell of index i in a vector wrapped `width` cells per row. */
 export function wrapCell(i, width) {

@@ -1,8 +1,10 @@
 // Colour domains for maps: per unit (each map its own range), per block
 // (layers between pools, or a model-defined block such as ResNet's layer1.0)
 // and global (every drawn layer). Signed layers get a diverging scale centred
-// on zero, non-negative ones the warm half, the input a gray ramp. Which layer
-// is which (layer.signed, layer.display, layer.view) the server says.
+// on zero, non-negative ones the warm half, the input a ramp in its tint. Which layer
+// is which (layer.signed, layer.display, layer.view) the server says; so are the
+// input channels' tints (input_spec.channel_tints: red, green, blue or gray).
+import { tintScheme } from "./colour.js";
 
 export const SCALE_MODES = [
   { id: "unit", label: "Per map" },
@@ -55,7 +57,7 @@ const absMax = (lo, hi) => Math.max(Math.abs(lo), Math.abs(hi));
  * Everything domainFor needs, computed once per trace.
  * layers: [{name, display, view, signed}], ranges: Map(name -> {min, max, channel_ranges}), drawn: names drawn as maps.
  */
-export function scaleContext(layers, ranges, drawn) {
+export function scaleContext(layers, ranges, drawn, tints = []) {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const isInput = (name) => byName.get(name)?.display === "input";
   const blocks = layerBlocks(layers);
@@ -69,7 +71,7 @@ export function scaleContext(layers, ranges, drawn) {
     blockExtent.set(b, Math.max(blockExtent.get(b) ?? 0, m));
     globalExtent = Math.max(globalExtent, m);
   }
-  return { byName, isInput, ranges, blocks, blockExtent, globalExtent, drawn };
+  return { byName, isInput, ranges, blocks, blockExtent, globalExtent, drawn, tints };
 }
 
 /** {scheme, lo, hi} for map `channel` of layer `name` under a scale mode. */
@@ -78,7 +80,7 @@ export function domainFor(mode, name, channel, ctx) {
   const ch = range.channel_ranges[Math.min(channel, range.channel_ranges.length - 1)];
   if (ctx.isInput(name)) {
     const [lo, hi] = mode === "unit" ? ch : [range.min, range.max];
-    return { scheme: "gray", lo, hi: hi > lo ? hi : lo + 1 };
+    return { scheme: tintScheme(ctx.tints[channel]), lo, hi: hi > lo ? hi : lo + 1 };
   }
   let m;
   if (mode === "unit") m = absMax(ch[0], ch[1]);
@@ -95,11 +97,16 @@ export function legendsFor(mode, ctx) {
   const drawn = ctx.drawn.filter((n) => ctx.ranges.has(n));
   const input = drawn.filter((n) => ctx.isInput(n));
   const rest = drawn.filter((n) => !ctx.isInput(n));
-  const legends = input.map((n) => {
+  const legends = input.flatMap((n) => {
     const r = ctx.ranges.get(n);
-    return mode === "unit"
-      ? { label: "input (each channel)", scheme: "gray", lo: null, hi: null, layers: [n] }
-      : { label: "input", scheme: "gray", lo: r.min, hi: r.max, layers: [n] };
+    // One legend per tint in use: an RGB input gets red, green and blue bars, a gray one a single gray bar.
+    const tints = [...new Set(r.channel_ranges.map((_, c) => tintScheme(ctx.tints[c])))];
+    return tints.map((scheme) => {
+      const label = scheme === "gray" ? "input" : `input: ${scheme} channel`;
+      return mode === "unit"
+        ? { label: `${label} (each channel)`, scheme, lo: null, hi: null, layers: [n] }
+        : { label, scheme, lo: r.min, hi: r.max, layers: [n] };
+    });
   });
   const anySigned = (names) => names.some((n) => isSigned(ctx.byName.get(n), ctx.ranges.get(n)));
   const scheme = (names) => (anySigned(names) ? "diverging" : "sequential");

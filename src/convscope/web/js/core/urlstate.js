@@ -17,7 +17,7 @@ export const FIELDS = [
   { key: "H", type: "int", fallback: null },
   { key: "K", type: "int", fallback: null },
   { key: "S", type: "int", fallback: null },
-  { key: "P", type: "int", fallback: null },
+  { key: "P", type: "padding", fallback: null }, // a number or "same"
   { key: "D", type: "int", fallback: null },
   { key: "op", type: "enum", values: ["conv", "pool"], fallback: "conv" },
   // The "Check yourself" panel (core/quiz.js): open or not, and the quiz it shows. The seed
@@ -42,6 +42,7 @@ function read(field, text) {
     const n = Number.parseInt(text, 10);
     return Number.isFinite(n) && n >= 0 ? n : field.fallback;
   }
+  if (field.type === "padding") return text === "same" ? text : read({ ...field, type: "int" }, text);
   if (field.type === "bool") return text === "1" || text === "true";
   if (field.type === "enum") return field.values.includes(text) ? text : field.fallback;
   return text;

@@ -1,21 +1,30 @@
-// Hyperparameter explorer: input size, padding, kernel, stride and dilation of a
-// convolution or a max pool; the floor rule (PyTorch), PyTorch's ceil_mode for pools
-// and the strict rule side by side, invalid combinations in words next to the
-// controls, and the receptive field of every output cell animated on the input.
+// Hyperparameter explorer: input size (up to 256), padding (a number or "same"),
+// kernel, stride and dilation of a convolution or a pool; the floor rule (PyTorch),
+// PyTorch's ceil_mode for pools and the strict rule side by side, problems in words
+// next to the controls (never a silent clamp), and every output cell's receptive
+// field played on the input, drawn on canvases so large grids stay cheap.
 // All arithmetic comes from GET /api/arith; the settings live in the URL.
 import { detailApi } from "../detailapi.js";
-import { DEFAULTS, LIMITS, arithQuery, clampSettings, sameSettings, settingsFromLayer, settingsFromState, stateOfSettings, windowFrames } from "../core/explorer.js";
+import { DEFAULTS, LIMITS, MAX_DRAWN_CELLS, SAME, arithQuery, askable, cellPixels, checkSettings, sameSettings, settingsFromLayer, settingsFromState, stateOfSettings, windowFrames } from "../core/explorer.js";
+import { indexOf } from "../core/player.js";
+import { cellCanvas } from "./cellcanvas.js";
 import { el } from "./dom.js";
-import { message, playerControls } from "./detail/common.js";
+import { message } from "./detail/common.js";
+import { createPlayer } from "./detail/player.js";
 
-const FRAME_MS = 350;
 const LABELS = { size: "input size H = W", kernel: "kernel K", stride: "stride S", padding: "padding P", dilation: "dilation D" };
-const MODE_LABELS = { conv: "convolution", pool: "max pooling" };
+const MODE_LABELS = { conv: "convolution", pool: "pooling" };
 
-/** Settings from the layer the explorer was opened on (a conv layer), or the defaults. */
-function layerSettings(ctx) {
+/** A layer the explorer can open with: a conv or pooling layer reading one (C, H, W) map. */
+function explorable(ctx) {
   const layer = ctx.layer;
-  if (!layer || layer.view !== "conv") return { settings: { ...DEFAULTS }, notes: [] };
+  return layer && (layer.view === "conv" || layer.view === "pool") && layer.hyper && layer.hyper.kernel ? layer : null;
+}
+
+/** Settings from the layer the explorer was opened on (a conv or pooling layer), or the defaults. */
+function layerSettings(ctx) {
+  const layer = explorable(ctx);
+  if (!layer) return { settings: { ...DEFAULTS }, notes: [] };
   const input = ctx.byName.get(layer.inputs[0]);
   return settingsFromLayer(layer, input.output_shape);
 }
@@ -58,31 +67,17 @@ function verdictBoxes(answer, ceilAnswer) {
   return boxes;
 }
 
-/** A grid of cells, `rows`×`cols`, with the `pad` frame marked as padding. */
-function cellGrid(rows, cols, pad, className) {
-  const grid = el("div", `cell-grid ${className}`);
-  grid.style.gridTemplateColumns = `repeat(${cols}, var(--cell))`;
-  const cells = [];
-  for (let r = 0; r < rows; r += 1) {
-    for (let c = 0; c < cols; c += 1) {
-      const cell = el("div", "cell");
-      if (pad && (r < pad.top || r >= rows - pad.bottom || c < pad.left || c >= cols - pad.right)) cell.classList.add("pad");
-      grid.append(cell);
-      cells.push(cell);
-    }
-  }
-  return { node: grid, at: (r, c) => cells[r * cols + c] };
+/** The room a grid may take: the stage's width, shared by the input and the output. */
+function room() {
+  return Math.max(200, Math.min(560, Math.floor((window.innerWidth - 160) / 2)));
 }
 
 export function open(root, ctx) {
   const start = layerSettings(ctx);
   const fromUrl = settingsFromState(ctx.state);
   let settings = fromUrl ?? start.settings;
-  let timer = null;
   let frames = [];
-  let frame = 0;
-  let playing = false;
-  let lit = [];
+  let player = null;
   let token = 0;
   let pending = false; // settings typed but not yet in the URL
 
@@ -93,34 +88,49 @@ export function open(root, ctx) {
   const inputs = {};
   for (const [key, [lo, hi]] of Object.entries(LIMITS)) {
     const label = el("label", "explorer-field");
-    const input = el("input", "", { type: "number", min: String(lo), max: String(hi), step: "1", name: key, value: String(settings[key]) });
+    const input = el("input", "", { type: "number", min: String(lo), max: String(hi), step: "1", name: key, value: String(settings[key] === SAME ? 0 : settings[key]) });
     input.addEventListener("input", () => changed());
     inputs[key] = input;
     label.append(el("span", "", {}, LABELS[key]), input);
     form.append(label);
   }
-  // Invalid combinations are explained here, beside the settings that caused them.
+  // "same": the server works out the padding (and says when no single P gives it).
+  const sameLabel = el("label", "explorer-same");
+  const same = el("input", "", { type: "checkbox", name: "same" });
+  same.checked = settings.padding === SAME;
+  inputs.padding.disabled = same.checked;
+  same.addEventListener("change", () => {
+    inputs.padding.disabled = same.checked;
+    changed();
+  });
+  sameLabel.append(same, " same padding");
+  form.append(sameLabel);
+  // Problems are explained here, beside the settings that caused them.
   const problem = el("div", "explorer-problem", { "aria-live": "polite" });
   form.append(problem);
-  const layerNote = start.notes.length ? `From ${ctx.layer.name}: ${start.notes.join("; ")}.` : ctx.layer && ctx.layer.view === "conv" ? `Settings of ${ctx.layer.name}.` : "";
+  const layer = explorable(ctx);
+  const layerNote = layer ? `Settings of ${layer.name}${start.notes.length ? `: ${start.notes.join("; ")}` : ""}.` : "";
   const notes = el("p", "hint explorer-notes", {}, fromUrl ? "" : layerNote);
   const verdict = el("div", "explorer-verdict", { "aria-live": "polite" });
-  const player = playerControls({ onToggle: () => (playing ? stop() : play()), onSkip: () => { stop(); show(frames.length - 1); }, onReplay: () => { frame = 0; play(); } });
+  const playerSlot = el("div", "explorer-player");
   const stage = el("div", "explorer-stage");
   const steps = el("ol", "explorer-steps");
-  root.append(form, notes, verdict, player.node, stage, steps);
+  root.append(form, notes, verdict, playerSlot, stage, steps);
 
   function readForm() {
-    return clampSettings({ ...Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value])), mode: mode.value() });
+    const typed = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value]));
+    return checkSettings({ ...typed, padding: same.checked ? SAME : typed.padding, mode: mode.value() });
   }
 
   function fillForm() {
-    for (const [key, input] of Object.entries(inputs)) input.value = String(settings[key]);
+    for (const [key, input] of Object.entries(inputs)) if (settings[key] !== SAME) input.value = String(settings[key]);
+    same.checked = settings.padding === SAME;
+    inputs.padding.disabled = same.checked;
     mode.set(settings.mode);
   }
 
   function changed() {
-    settings = readForm();
+    settings = readForm().settings;
     clearTimeout(changed.timer);
     pending = true;
     changed.timer = setTimeout(() => {
@@ -131,76 +141,99 @@ export function open(root, ctx) {
     }, 120);
   }
 
+  function clearStage() {
+    if (player) player.destroy();
+    player = null;
+    playerSlot.replaceChildren();
+    stage.replaceChildren();
+  }
+
   async function load() {
     const mine = ++token;
     const query = arithQuery(settings);
-    stop();
+    const { problems } = checkSettings(settings);
+    clearStage();
+    problem.replaceChildren();
+    if (!askable(settings)) {
+      for (const node of [verdict, steps]) node.replaceChildren();
+      message(problem, `Nothing to work out: ${problems.join("; ")}.`);
+      root.dataset.valid = "unreadable";
+      root.dataset.settings = query;
+      return;
+    }
     try {
       const pool = settings.mode === "pool";
       const [answer, ceilAnswer] = await Promise.all([detailApi.arith(query), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
       if (mine !== token) return;
-      render(answer, ceilAnswer);
+      render(answer, ceilAnswer, problems);
       root.dataset.settings = query; // the settings drawn, set only once they are (tests wait on it)
     } catch (error) {
       if (mine !== token) return;
       root.dataset.settings = query;
-      for (const node of [problem, verdict, stage, steps]) node.replaceChildren();
+      for (const node of [verdict, steps]) node.replaceChildren();
       root.dataset.valid = "impossible";
-      player.node.hidden = true; // nothing to animate
       message(problem, `No output at all: ${error.message}`);
     }
   }
 
-  function render(answer, ceilAnswer) {
+  /** What "same" padding came to, and why it is impossible as one P when it is. */
+  function sameNote(report) {
+    const s = report.same_padding;
+    if (!s) return;
+    if (s.symmetric) {
+      message(problem, `Same padding here is P = ${s.top}: the output keeps ceil(H/S) positions.`, "info").classList.add("same-possible");
+    } else {
+      message(problem, `Same padding is impossible as one number P here: ${s.reason}.`, "warning").classList.add("same-impossible");
+    }
+  }
+
+  function render(answer, ceilAnswer, problems) {
     const { report, padded, windows } = answer;
     const out = report.output;
-    problem.replaceChildren();
     verdict.replaceChildren(...verdictBoxes(answer, ceilAnswer));
     root.dataset.valid = report.strict_rule.valid ? "valid" : "strict-invalid";
-    player.node.hidden = false;
     steps.replaceChildren(...report.steps.map((s) => el("li", "", {}, s)));
+    sameNote(report);
+    const tooBig = problems.length ? problems : Math.max(...padded) > MAX_DRAWN_CELLS ? [`the padded input ${padded[0]}×${padded[1]} is more than the explorer draws (at most ${MAX_DRAWN_CELLS} cells a side)`] : [];
+    if (tooBig.length) {
+      // The arithmetic above still holds; only the picture is left out, and it says why.
+      message(stage, `The grids are not drawn: ${tooBig.join("; ")}. The sizes and steps are the server's answer for exactly these settings.`, "info").classList.add("explorer-undrawn");
+      return;
+    }
     const pad = report.padding;
-    const input = cellGrid(padded[0], padded[1], pad, "explorer-input");
-    const output = cellGrid(windows.rows.length, windows.cols.length, null, "explorer-output");
+    const px = cellPixels(Math.max(padded[0], padded[1]), room());
+    const input = cellCanvas(padded[0], padded[1], px, pad, "explorer-input");
+    const output = cellCanvas(windows.rows.length, windows.cols.length, px, null, "explorer-output");
     const inBox = el("figure", "");
-    inBox.append(input.node, el("figcaption", "", {}, `input ${report.input.height}×${report.input.width}${pad.top + pad.left ? `, padded to ${padded[0]}×${padded[1]} (gray: padding, ${settings.mode === "pool" ? "−∞ to the max pool, never picked" : "zeros"})` : ""}`));
+    const padWords = pad.top + pad.bottom + pad.left + pad.right ? `, padded to ${padded[0]}×${padded[1]} (gray: padding, ${settings.mode === "pool" ? "never picked by a max pool" : "zeros"})` : "";
+    inBox.append(input.node, el("figcaption", "", {}, `input ${report.input.height}×${report.input.width}${padWords}`));
     const outBox = el("figure", "");
-    outBox.append(output.node, el("figcaption", "", {}, `output ${out.height}×${out.width}${settings.mode === "pool" ? ": the largest value in each window" : ""}`));
+    outBox.append(output.node, el("figcaption", "", {}, `output ${out.height}×${out.width}`));
+    const cols = windows.cols.length;
+    frames = windowFrames(windows).map((f) => ({
+      ...f,
+      taps: f.rows.flatMap((r) => f.cols.map((c) => [r + pad.top, c + pad.left])),
+      box: { top: Math.min(...f.rows) + pad.top, left: Math.min(...f.cols) + pad.left, height: Math.max(...f.rows) - Math.min(...f.rows) + 1, width: Math.max(...f.cols) - Math.min(...f.cols) + 1 },
+    }));
+    player = createPlayer({
+      count: frames.length,
+      start: 0,
+      root,
+      load: (i) => frames[i],
+      show(i, f) {
+        input.light(f.taps, f.box);
+        output.current(f.oy, f.ox);
+        stage.dataset.frame = `${f.oy},${f.ox}`;
+      },
+      label: (i) => `output (y ${frames[i].oy}, x ${frames[i].ox}) · window ${i + 1} of ${frames.length}`,
+    });
+    output.node.addEventListener("mousemove", (e) => {
+      const [r, c] = output.cellAt(e);
+      player.seek(indexOf(r, c, cols), "hover");
+    });
+    playerSlot.append(player.node);
     stage.replaceChildren(inBox, el("div", "darrow", { "aria-hidden": "true" }, "→"), outBox);
-    // Small inputs get big cells, the largest (32 + 2·8 padded) still fits a narrow screen.
-    stage.style.setProperty("--cell", `${Math.max(8, Math.min(24, Math.floor(240 / padded[0])))}px`);
-    frames = windowFrames(windows).map((f) => ({ ...f, taps: f.rows.flatMap((r) => f.cols.map((c) => input.at(r + pad.top, c + pad.left))), out: output.at(f.oy, f.ox) }));
-    frames.forEach((f, i) => f.out.addEventListener("mouseenter", () => { stop(); show(i); }));
-    frame = 0;
-    show(0);
-    play();
-  }
-
-  function show(i) {
-    for (const cell of lit) cell.classList.remove("tap", "current");
-    const f = frames[i];
-    if (!f) return;
-    lit = [...f.taps, f.out];
-    for (const cell of f.taps) cell.classList.add("tap");
-    f.out.classList.add("current");
-    frame = i;
-  }
-
-  function play() {
-    if (!frames.length) return;
-    playing = true;
-    player.playing(true);
-    clearInterval(timer);
-    timer = setInterval(() => {
-      if (frame + 1 >= frames.length) return stop();
-      show(frame + 1);
-    }, FRAME_MS);
-  }
-
-  function stop() {
-    playing = false;
-    player.playing(false);
-    clearInterval(timer);
+    player.seek(0, "step").then(() => player && player.play());
   }
 
   load();
@@ -214,7 +247,7 @@ export function open(root, ctx) {
       load();
     },
     destroy() {
-      stop();
+      clearStage();
       clearTimeout(changed.timer);
       token += 1;
     },

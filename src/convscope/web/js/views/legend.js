@@ -6,7 +6,7 @@ import { el } from "./dom.js";
 function ticks(legend) {
   if (legend.lo === null) {
     if (legend.scheme === "diverging") return ["−max |value|", "0", "+max |value|"];
-    return legend.scheme === "gray" ? ["min", "max"] : ["0", "max"];
+    return ["gray", "red", "green", "blue"].includes(legend.scheme) ? ["min", "max"] : ["0", "max"];
   }
   if (legend.scheme === "diverging") return [formatValue(legend.lo), "0", formatValue(legend.hi)];
   return [formatValue(legend.lo), formatValue(legend.hi)];

@@ -148,7 +148,8 @@ export function createOverview(root, handlers) {
       const canvas = mapCanvas(col, box);
       stage.append(canvas);
       s.canvases.set(key(col.name, box.channel), canvas);
-      if (col.display === "input") stage.append(place(el("span", "channel-name", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x, y: box.y, w: box.w, h: 14 }));
+      // Beside the map, in the gap before the next column: a label never covers the image.
+      if (col.display === "input") stage.append(place(el("span", "channel-name beside", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x + box.w + 2, y: box.y + box.h / 2 - 7, w: 40, h: 14 }));
     }
   }
 

@@ -203,16 +203,3 @@ export function panel(title, className = "") {
   if (title) node.append(el("h3", "", {}, title));
   return node;
 }
-
-/** Play / pause, skip to the end and replay buttons for an animation. */
-export function playerControls({ onToggle, onSkip, onReplay }) {
-  const bar = el("div", "player", { role: "group", "aria-label": "Animation" });
-  const toggle = el("button", "player-toggle", { type: "button" }, "Pause");
-  const skip = el("button", "player-skip", { type: "button" }, "Skip to end");
-  const replay = el("button", "player-replay", { type: "button" }, "Replay");
-  toggle.addEventListener("click", onToggle);
-  skip.addEventListener("click", onSkip);
-  replay.addEventListener("click", onReplay);
-  bar.append(toggle, skip, replay);
-  return { node: bar, playing: (on) => (toggle.textContent = on ? "Pause" : "Play") };
-}

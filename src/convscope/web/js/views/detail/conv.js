@@ -1,14 +1,18 @@
 // Convolution elastic view: the previous layer's channels (most active first,
 // paged), one kernel per input channel, each channel's intermediate map, "add
-// them up and add the bias", the output map; an animated sweep over the output.
+// them up and add the bias", the output map; a player sweeps the output one
+// position at a time (the input window moving by the layer's stride), and every
+// number follows the cursor: each frame is drawn with the server's explanation of it.
 import { detailApi } from "../../detailapi.js";
-import { pageOf, sweepPositions } from "../../core/detail.js";
+import { pageOf } from "../../core/detail.js";
+import { indexOf, positionOf, proportionalSizes, shapeLabel } from "../../core/player.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
-import { HOVER_DELAY_MS, domainOf, mapFigure, message, num, panel, playerControls } from "./common.js";
+import { domainOf, mapFigure, message, num, panel } from "./common.js";
+import { createPlayer, fillVeil } from "./player.js";
+import { compositeFigure, inputDomain } from "./tint.js";
 
-const FRAME_MS = 45;
 const PER_PAGE = 16;
 
 /** A K×K kernel as a small coloured glyph; its weights in the title (hover). */
@@ -27,6 +31,10 @@ export async function open(root, ctx) {
   const channel = state.channel ?? 0;
   const [, height, width] = layer.output_shape;
   const inputName = layer.inputs[0];
+  const inputLayer = ctx.byName.get(inputName);
+  const [, inHeight, inWidth] = inputLayer.output_shape;
+  const isImage = inputLayer.display === "input";
+  const tints = isImage ? (ctx.model.input_spec.channel_tints ?? []) : [];
   const first = await detailApi.explain(info, layer.name, { channel, y: 0, x: 0 });
   const group = first.terms.map((t) => t.input_channel);
   const kernels = new Map(first.terms.map((t) => [t.input_channel, t.kernel]));
@@ -35,34 +43,51 @@ export async function open(root, ctx) {
   const order = info.layers.find((l) => l.name === inputName).channel_order.filter((c) => feeds.has(c));
   const out = await ctx.tensor(layer.name, [channel]);
   const outValues = mapValues(out, 0);
+  // Input and output at one scale: a map half the size is drawn half the size.
+  const [rowIn, rowOut] = proportionalSizes([[inHeight, inWidth], [height, width]], 84);
+  const [, bigOut] = proportionalSizes([[inHeight, inWidth], [height, width]], 200);
 
   let page = 0;
   let rows = new Map(); // input channel -> {input, inter, sum}
   let windows = null;
-  let pos = { y: state.y ?? 0, x: state.x ?? 0 };
-  let frames = sweepPositions(height, width);
-  let frame = 0;
-  let playing = false;
-  let timer = null;
-  let token = 0; // the latest explanation asked for
   let pageToken = 0; // the latest page asked for
+  let live = false;
 
-  const intro = el("p", "hint", {}, `Output channel ${channel} of ${layer.name} reads ${group.length} input channel${group.length === 1 ? "" : "s"} of ${inputName}: each is convolved with its own kernel (hover a kernel for its weights), the intermediate maps are added up, and the bias is added. Click an input or intermediate map for the formula view.`);
-  const player = playerControls({ onToggle: () => (playing ? pause() : play()), onSkip: skip, onReplay: replay });
+  const intro = el("p", "hint", {}, `Output channel ${channel} of ${layer.name} reads ${group.length} input channel${group.length === 1 ? "" : "s"} of ${inputName}: each is convolved with its own kernel (hover a kernel for its weights), the intermediate maps are added up, and the bias is added. Play moves one output position at a time; the window on the inputs moves by the stride ${layer.hyper.stride.join("×")}. Click an input or intermediate map for the formula view.`);
   const pager = el("div", "pager");
   const grid = el("div", "elastic");
   const channelsCol = el("div", "elastic-rows");
   const sumCol = panel("add them up + bias", "elastic-sum");
-  const sumBody = el("div", "dnumbers", { "aria-live": "polite" });
+  const sumBody = el("div", "dnumbers", { "aria-live": "off" });
+  const player = createPlayer({
+    count: height * width,
+    start: indexOf(Math.min(state.y ?? 0, height - 1), Math.min(state.x ?? 0, width - 1), width),
+    root,
+    load: (i) => detailApi.explain(info, layer.name, { channel, ...positionOf(i, width) }),
+    show: (i, step) => showStep(positionOf(i, width), step),
+    cursor: (i) => draw(positionOf(i, width)),
+    pending: () => delete sumBody.dataset.position, // the sum on screen is not the one asked for
+    // Not before the view is returned: details.js would take the URL change for a new view.
+    settled: (i, how) => live && ctx.navigate(positionOf(i, width), null, { replace: how !== "pin" }),
+    failed(error) {
+      sumBody.replaceChildren();
+      message(sumBody, error.message);
+    },
+    label: (i) => {
+      const p = positionOf(i, width);
+      return `output (y ${p.y}, x ${p.x}) · position ${i + 1} of ${height * width}`;
+    },
+  });
   const output = mapFigure(outValues, height, width, domainOf(outValues), {
-    label: `${layer.name} · channel ${channel}`,
-    size: 200,
+    label: `${layer.name} · channel ${channel} · ${shapeLabel(height, width)}`,
+    size: bigOut,
     className: "doutput",
-    onHover: (y, x) => hoverAt(y, x),
-    onClick: (y, x) => pin(y, x),
-    keyPosition: () => pos,
+    onHover: (y, x) => player.hover(indexOf(y, x, width)),
+    onClick: (y, x) => player.seek(indexOf(y, x, width), "pin"),
+    keyPosition: () => positionOf(player.at(), width),
     arrows: true,
   });
+  const veil = fillVeil(output, height, width);
   sumCol.append(sumBody, output.node);
   grid.append(channelsCol, sumCol);
   root.append(intro, player.node, pager, grid);
@@ -80,18 +105,26 @@ export async function open(root, ctx) {
     renderPager(pages, channels.length);
     channelsCol.replaceChildren();
     rows = new Map();
+    const inputMaps = new Map();
     inter.header.input_channels.forEach((c, i) => {
       const inValues = mapValues(input, input.header.channels.indexOf(c));
+      inputMaps.set(c, inValues);
       const interValues = mapValues(inter, i);
-      const toFormula = () => ctx.navigate({ view: "formula", input: c, y: pos.y, x: pos.x });
-      const inLabel = ctx.byName.get(inputName).display === "input" ? (ctx.model.input_spec.channel_names[c] ?? `channel ${c}`) : `${inputName} · ${c}`;
-      const inFig = mapFigure(inValues, input.shape[1], input.shape[2], domainOf(inValues), { label: inLabel, size: 84, onClick: toFormula, keyPosition: () => pos });
-      const interFig = mapFigure(interValues, height, width, domainOf(interValues), {
-        label: `intermediate ${c}`,
-        size: 84,
-        onHover: (y, x) => hoverAt(y, x),
+      const toFormula = () => ctx.navigate({ view: "formula", input: c, ...positionOf(player.at(), width) });
+      const inLabel = isImage ? (ctx.model.input_spec.channel_names[c] ?? `channel ${c}`) : `${inputName} · ${c}`;
+      const inFig = mapFigure(inValues, input.shape[1], input.shape[2], isImage ? inputDomain(inValues, tints[c]) : domainOf(inValues), {
+        label: `${inLabel} · ${shapeLabel(inHeight, inWidth)}`,
+        size: rowIn,
         onClick: toFormula,
-        keyPosition: () => pos,
+        keyPosition: () => positionOf(player.at(), width),
+      });
+      if (isImage) inFig.canvas.dataset.tint = tints[c] ?? "gray";
+      const interFig = mapFigure(interValues, height, width, domainOf(interValues), {
+        label: `intermediate ${c} · ${shapeLabel(height, width)}`,
+        size: rowOut,
+        onHover: (y, x) => player.hover(indexOf(y, x, width)),
+        onClick: toFormula,
+        keyPosition: () => positionOf(player.at(), width),
       });
       interFig.canvas.classList.add("intermediate");
       interFig.canvas.dataset.inputChannel = String(c);
@@ -102,8 +135,10 @@ export async function open(root, ctx) {
       channelsCol.append(row);
       rows.set(c, { input: inFig, inter: interFig, sum });
     });
-    draw();
-    if (!playing) explainAt();
+    const composite = isImage ? compositeFigure(inputMaps, tints, inHeight, inWidth, rowIn) : null;
+    if (composite) channelsCol.prepend(composite);
+    draw(positionOf(player.at(), width));
+    if (!player.playing()) player.seek(player.at(), "step");
   }
 
   function renderPager(pages, count) {
@@ -119,33 +154,26 @@ export async function open(root, ctx) {
     pager.append(prev, el("span", "pager-text", {}, `input channels ${from}–${from + count - 1} of ${group.length}, most active first (page ${page + 1} of ${pages})`), next);
   }
 
-  function draw() {
+  function draw(pos) {
     output.cursor(pos.y, pos.x);
+    if (player.playing()) veil.show(pos.y, pos.x);
+    else veil.clear();
     for (const r of rows.values()) {
       r.inter.cursor(pos.y, pos.x);
       if (windows) r.input.box(windows.rows[pos.y], windows.cols[pos.x]);
     }
   }
 
-  async function explainAt() {
-    const mine = ++token;
-    const at = { ...pos };
-    delete sumBody.dataset.position; // the sum on screen is not yet the one for this position
-    try {
-      const step = await detailApi.explain(info, layer.name, { channel, y: at.y, x: at.x });
-      if (mine !== token) return;
-      for (const term of step.terms) {
-        const r = rows.get(term.input_channel);
-        if (!r) continue;
-        r.sum.replaceChildren(num(term.sum, "num term-value"));
-      }
-      renderSum(step);
-      sumBody.dataset.position = `${channel},${at.y},${at.x}`;
-    } catch (error) {
-      if (mine !== token) return;
-      sumBody.replaceChildren();
-      message(sumBody, error.message);
+  /** Cursor, windows and every number of one frame, drawn together. */
+  function showStep(pos, step) {
+    draw(pos);
+    for (const r of rows.values()) r.sum.replaceChildren();
+    for (const term of step.terms) {
+      const r = rows.get(term.input_channel);
+      if (r) r.sum.replaceChildren(num(term.sum, "num term-value"));
     }
+    renderSum(step);
+    sumBody.dataset.position = `${channel},${pos.y},${pos.x}`;
   }
 
   function renderSum(step) {
@@ -159,77 +187,20 @@ export async function open(root, ctx) {
     sumBody.append(line, traced, el("p", "hint dformula", {}, step.formula));
   }
 
-  function tick() {
-    if (frame >= frames.length) {
-      pause();
-      return;
-    }
-    pos = frames[frame];
-    frame += 1;
-    draw();
-  }
-
-  function play() {
-    if (frame >= frames.length) frame = 0;
-    playing = true;
-    player.playing(true);
-    clearInterval(timer);
-    timer = setInterval(tick, FRAME_MS);
-    root.dataset.playing = "true";
-  }
-
-  function pause() {
-    playing = false;
-    player.playing(false);
-    clearInterval(timer);
-    root.dataset.playing = "false";
-    explainAt();
-  }
-
-  function skip() {
-    frame = frames.length;
-    pos = frames.at(-1);
-    draw();
-    pause();
-  }
-
-  function replay() {
-    frame = 0;
-    play();
-  }
-
-  function hoverAt(y, x) {
-    if (playing) pause();
-    pos = { y, x };
-    draw();
-    clearTimeout(hoverAt.timer);
-    hoverAt.timer = setTimeout(explainAt, HOVER_DELAY_MS);
-  }
-
-  function pin(y, x) {
-    if (playing) pause();
-    pos = { y, x };
-    draw();
-    explainAt();
-    ctx.navigate({ y, x });
-  }
-
   await loadPage(0);
-  if (state.y === null || state.x === null) play();
-  else pause();
+  if (state.y === null || state.x === null) {
+    await player.seek(0, "play");
+    player.play();
+  }
+  live = true;
   return {
     position(next) {
-      if (next.y !== null && next.x !== null && (next.y !== pos.y || next.x !== pos.x)) {
-        if (playing) pause();
-        pos = { y: next.y, x: next.x };
-        draw();
-        explainAt();
-      }
+      if (next.y === null || next.x === null) return;
+      const i = indexOf(Math.min(next.y, height - 1), Math.min(next.x, width - 1), width);
+      if (i !== player.at()) player.seek(i, "step");
     },
     destroy() {
-      clearInterval(timer);
-      clearTimeout(hoverAt.timer);
-      token += 1;
+      player.destroy();
       pageToken += 1;
     },
   };
