@@ -16,6 +16,7 @@ from convscope.errors import ConvScopeError, NotFoundError
 from convscope.layer_views import layer_views
 from convscope.network import Network
 from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
+from convscope.teaching.facts import layer_facts
 from convscope.trace import Trace
 
 #: Pillow modes an image is used in without conversion.
@@ -49,7 +50,8 @@ def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     """
     views = layer_views(network)
     summary = model_summary(model_id, network)
-    layers = [{**layer, **views[layer["name"]].to_dict()} for layer in summary["layers"]]
+    facts = {layer.name: layer_facts(layer, network) for layer in network.layers}
+    layers = [{**layer, **views[layer["name"]].to_dict(), "facts": facts[layer["name"]]} for layer in summary["layers"]]
     return {**summary, "layers": layers}
 
 
