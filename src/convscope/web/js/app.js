@@ -32,10 +32,18 @@ const picker = createPicker($("picker"), { onModel: (id) => navigate({ model: id
 const controls = createControls($("controls"), {
   onScale: (scale) => navigate({ scale }),
   onDetails: (details) => navigate({ details }),
+  onOrder: (order) => navigate({ order }),
 });
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
 const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, tooltip });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
+
+/** "3 channels × 64 × 64 = 12,288 values": the input layer's fact, as the server worded it. */
+function inputValuesText(model, order) {
+  const input = model.layers.find((l) => l.display === "input");
+  const fact = input && (input.facts ?? []).find((f) => f.label === "input values");
+  return fact ? fact[order] ?? fact.chw : "";
+}
 
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
@@ -69,10 +77,10 @@ async function upload(file) {
 /** Build the overview when the maps it shows changed (model, details, order or page); true when it did. */
 function ensureBuilt(state, info) {
   const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages });
-  const key = `${app.model.id}|${state.details}|${columnsKey(columns)}`;
+  const key = `${app.model.id}|${state.details}|${state.order}|${columnsKey(columns)}`;
   if (key === app.built) return false;
   const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80;
-  overview.build(app.model, columns, { details: state.details, mapSize: fitMapSize(columns, available) });
+  overview.build(app.model, columns, { details: state.details, order: state.order, mapSize: fitMapSize(columns, available) });
   overview.select(state.layer);
   app.built = key;
   return true;
@@ -134,7 +142,7 @@ async function apply(next, loaded = null) {
     const current = app.info && app.info.model === next.model && app.info.image === next.image ? app.info : null;
     // A trace on its way builds the overview in its own channel order; build now only if nothing fits yet.
     const loading = Boolean(next.image) && !current;
-    if (!loading || !app.built.startsWith(`${next.model}|${next.details}|`)) {
+    if (!loading || !app.built.startsWith(`${next.model}|${next.details}|${next.order}|`)) {
       if (ensureBuilt(next, current) && current) redraw();
     }
     if (loading) {
@@ -148,7 +156,8 @@ async function apply(next, loaded = null) {
   }
   overview.select(next.layer);
   const layer = app.model && app.model.layers.find((l) => l.name === next.layer);
-  renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer));
+  renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer), next.order);
+  if (app.model) inputs.setValues(inputValuesText(app.model, next.order));
   details.update(next, app);
 }
 

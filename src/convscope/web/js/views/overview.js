@@ -31,12 +31,12 @@ export function createOverview(root, handlers) {
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
 
-  function build(model, columns, { details, mapSize }) {
+  function build(model, columns, { details, mapSize, order = "chw" }) {
     const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
     const refocus = focused && focused.dataset.pager ? `.map-pager button[data-layer="${CSS.escape(focused.dataset.layer)}"][data-pager="${focused.dataset.pager}"]` : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
     const layout = overviewLayout(columns, { mapSize, top: details ? 58 : 30 });
-    s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])) };
+    s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])), order };
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
@@ -72,9 +72,9 @@ export function createOverview(root, handlers) {
     const layer = s.byName.get(col.name);
     const title = col.type === "classes" ? "classes" : col.name;
     label.append(el("span", "layer-name", {}, title));
-    if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape)));
+    if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape, s.order)));
     if (col.pages > 1) label.append(el("span", "layer-more", {}, "most active first"));
-    label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape)}`;
+    label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape, s.order)}`;
     const wide = Math.max(placed.width, 84);
     place(label, { x: placed.x + placed.width / 2 - wide / 2, y: 2, w: wide, h: details ? 54 : 26 });
     label.addEventListener("click", () => handlers.onSelectLayer(col.name));
