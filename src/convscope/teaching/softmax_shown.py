@@ -20,9 +20,9 @@ from convscope.teaching.numbers import fixed, readds, rounded
 
 #: Decimals of the logits as printed.
 LOGIT_DECIMALS = 4
-#: Extra decimals tried for the exp terms beyond three significant digits of the largest:
+#: Decimals tried for the exp terms, beyond the fewest that can divide to the shown probabilities:
 #: each extra digit re-adds with a chance of about 0.4, and longer numbers stop being readable.
-EXTRA_DECIMALS = 4
+EXTRA_DECIMALS = 5
 
 
 def _divides(terms: Sequence[float], total: float, probabilities: Sequence[float], d: int, dp: int) -> bool:
@@ -37,8 +37,9 @@ def _divides(terms: Sequence[float], total: float, probabilities: Sequence[float
 
 
 def _term_decimals(terms: Sequence[float], total: float, probabilities: Sequence[float], dp: int) -> tuple[int, bool]:
-    largest = max(terms)
-    first = max(0, 2 - math.floor(math.log10(largest)))  # three significant digits of the largest term
+    # Three significant digits of the largest term at least; and a term rounded to d decimals moves
+    # its share by up to 0.5·10^−d / Σ, so d starts one digit past dp − log10(Σ).
+    first = max(0, 2 - math.floor(math.log10(max(terms))), dp + 1 - math.floor(math.log10(total)))
     tried = range(first, first + EXTRA_DECIMALS)
     for d in tried:
         if readds(terms, total, d) and _divides(terms, total, probabilities, d, dp):

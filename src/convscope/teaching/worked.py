@@ -50,7 +50,7 @@ def conv(step: Step) -> Worked:
     # The channel that contributes most, by magnitude: a dead channel's 0 teaches nothing.
     n = max(range(len(terms)), key=lambda i: abs(terms[i]["sum"]))
     first = terms[n]
-    size = len(first["products"]) * len(first["products"][0])
+    size = f"{len(first['products'])}×{len(first['products'][0])}"
     line = Line().say(
         f"Channel {first['input_channel']}, the largest share: its {size} products window × kernel add to "
     )
@@ -104,29 +104,33 @@ def activation(step: Step) -> Worked:
 def pool(step: Step) -> Worked:
     window, mask = step["window"], step["padding_mask"]
     cells = [(i, j) for i in range(len(window)) for j in range(len(window[0])) if not mask[i][j]]
+    size = f"{len(window)}×{len(window[0])}"
+    divisor = 0 if float(step["divisor"] or 0).is_integer() else 4
+    if len(cells) > LISTED_CELLS:  # a big (adaptive) window: its total, not every cell
+        line = Line().say(f"The {size} window's ")
+        if step["pool"] == "max":
+            r, c = step["winner"]
+            line.say(f"largest value, at input row {r}, column {c}, = ").num(step["output"], "output", 4)
+        else:
+            line.say("sum ").num(step["sum"], "sum", 4).say(" / ").num(step["divisor"], "divisor", divisor)
+            line.say(" = ").num(step["output"], "output", 4)
+        return [line], []
     if step["pool"] == "max":
         line = Line().say("max(")
-        for n, (i, j) in enumerate(cells[:LISTED_CELLS]):
+        for n, (i, j) in enumerate(cells):
             line.say(", " if n else "").num(window[i][j], f"window.{i}.{j}", 4)
-        if len(cells) > LISTED_CELLS:
-            line.say(f", … {len(cells) - LISTED_CELLS} more")
         line.say(") = ").num(step["output"], "output", 4)
         r, c = step["winner"]
         line.say(f", at input row {r}, column {c}")
         return [line], []
-    values = [window[i][j] for i, j in cells]
-    d, ok = readding_decimals(values, step["sum"])
+    d, ok = readding_decimals([window[i][j] for i, j in cells], step["sum"])
     line = Line().say("(")
-    for n, (i, j) in enumerate(cells[:LISTED_CELLS]):
+    for n, (i, j) in enumerate(cells):
         _plus(line, window[i][j], f"window.{i}.{j}", d, n == 0)
-    if len(cells) > LISTED_CELLS:
-        line.say(f" + … {len(cells) - LISTED_CELLS} more")
-    line.say(") / ").num(step["divisor"], "divisor", 0 if float(step["divisor"]).is_integer() else 4)
-    line.say(" = ").num(step["sum"], "sum", d).say(" / ").num(
-        step["divisor"], "divisor", 0 if float(step["divisor"]).is_integer() else 4
-    )
+    line.say(") / ").num(step["divisor"], "divisor", divisor)
+    line.say(" = ").num(step["sum"], "sum", d).say(" / ").num(step["divisor"], "divisor", divisor)
     line.say(" = ").num(step["output"], "output", 4)
-    return [line], [] if ok or len(cells) > LISTED_CELLS else [_rounding_note(d)]
+    return [line], [] if ok else [_rounding_note(d)]
 
 
 def batchnorm(step: Step) -> Worked:

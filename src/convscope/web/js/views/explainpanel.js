@@ -69,8 +69,10 @@ export function createExplainPanel(root, { storage = window.localStorage, classN
       node.dataset.view = panel.view;
       node.dataset.ready = key;
     },
+    /** The view beside it already says what went wrong (the same request failed there): the panel steps aside. */
     error(message, key) {
-      body.replaceChildren(el("p", "detail-message error", { role: "alert" }, message));
+      body.replaceChildren(el("p", "hint explain-error", {}, message));
+      node.hidden = true;
       node.dataset.ready = key;
     },
     sync,
