@@ -179,3 +179,13 @@ def test_panels_are_plain_json() -> None:
     numbers = [s for line in data["worked"] for s in line if isinstance(s, dict)]
     assert numbers and all(set(s) == {"text", "value", "field"} for s in numbers)
     assert all(math.isfinite(s["value"]) for s in numbers)
+
+
+def test_explorer_panel_writes_uneven_same_padding_as_top_plus_bottom() -> None:
+    from convscope.server.explain_payload import arith_payload
+    from convscope.teaching.explanations import explorer_panel
+
+    report = arith_payload(size=8, kernel=4, stride=1, padding="same", dilation=1, pool=False)["report"]
+    line = explorer_panel(report).worked[0]
+    assert line.text() == "H_out = floor((8 + 1 + 2 − 1·(4 − 1) − 1) / 1) + 1 = 8"
+    assert all(field_value(report, n.field) == n.value for n in line.numbers())

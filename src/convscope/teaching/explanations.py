@@ -129,7 +129,11 @@ def explorer_panel(report: dict[str, Any]) -> Panel:
     pad, (dil, _) = report["padding"]["top"], report["dilation"]
     out = report["output"]["height"]
     w = words("explorer", size=size, operation="max pooling" if report["operation"] == "maxpool" else "convolution")
-    line = Line().say("H_out = floor((").int(size, "input.height").say(" + 2·").int(pad, "padding.top").say(" − ")
+    line = Line().say("H_out = floor((").int(size, "input.height")
+    if report["padding"]["bottom"] == pad:
+        line.say(" + 2·").int(pad, "padding.top").say(" − ")
+    else:  # "same" padding of an even kernel pads one more row after the input than before it
+        line.say(" + ").int(pad, "padding.top").say(" + ").int(report["padding"]["bottom"], "padding.bottom").say(" − ")
     line.int(dil, "dilation.0").say("·(").int(k, "kernel.0").say(" − 1) − 1) / ").int(s, "stride.0").say(") + 1 = ")
     line.int(out, "output.height")
     notes = [text for text in report.get("steps", []) if "strict" in text.lower() or "same" in text.lower()][:2]
