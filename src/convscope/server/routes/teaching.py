@@ -54,7 +54,7 @@ async def softmax_explanation(
     return JSONResponse(softmax_panel(finite(step.to_dict())).to_dict(), headers=NO_STORE)
 
 
-@router.get("/api/models/{model_id}/explanation", response_model=PanelInfo, responses=errors(404))
+@router.get("/api/models/{model_id}/explanation", response_model=PanelInfo, responses=errors(404, 422))
 def overview_explanation(model_id: str, order: Order = _ORDER, svc: TraceService = Depends(service)) -> dict[str, Any]:
     """The overview's introduction for a newcomer: what it shows, what can be clicked, this model's sizes."""
     return overview_panel(svc.models.get(model_id), order=order).to_dict()
