@@ -193,11 +193,11 @@ def test_class_click_opens_the_fully_connected_view_then_the_softmax(page, detai
     _view(page, "softmax")
     softmax = api.get("api/models/rgb/traces/sample_2/probabilities", params={"index": 6}).json()
     assert _shown(page, ".softmax-result .step-output") == pytest.approx(softmax["output"], rel=1e-12)
-    assert _shown(page, ".exp-sum") == pytest.approx(softmax["exp_sum"], rel=1e-12)
+    assert _shown(page, ".exp-sum") == pytest.approx(softmax["shown"]["sum"], rel=1e-12)  # Σ exp(z) of the real logits
     page.hover(".softmax-row[data-index='2']")  # linked highlighting: the row and its term in the sum
     assert page.locator(".sum-term.linked").count() == 1
     assert float(page.locator(".sum-term.linked").get_attribute("title").split(": ")[1]) == pytest.approx(
-        softmax["exp_terms"][2]
+        softmax["shown"]["terms"][2]
     )
     _esc_to(page, "linear")
     _esc_to(page, None)

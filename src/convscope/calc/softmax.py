@@ -63,7 +63,8 @@ def display_decimals(probabilities: Sequence[float]) -> tuple[int, bool]:
     return FALLBACK_DECIMALS, False
 
 
-def _shift(logits: tuple[float, ...]) -> tuple[float, Note]:
+def shift_for(logits: tuple[float, ...]) -> tuple[float, Note]:
+    """The shift m subtracted from every logit (0 when exp(z) fits float32) and why, in words."""
     m = max(logits)
     if m > LN_MAX_FLOAT32:
         both = "float64 (up to about 1.8e308) and " if m > LN_MAX_FLOAT64 else ""
@@ -99,7 +100,7 @@ def softmax(logits: str | Sequence[float]) -> Calculation:
         [0.659, 0.242, 0.099]
     """
     z = parse_vector(logits, "logits")
-    shift, shift_note = _shift(z)
+    shift, shift_note = shift_for(z)
     exponents = [zi - shift for zi in z]
     terms = [math.exp(e) for e in exponents]
     total = math.fsum(terms)

@@ -43,6 +43,17 @@ def chw_to_flat(shape: Shape, c: int, y: int, x: int) -> int:
     return (c * h + y) * w + x
 
 
+def chw_to_hwc_flat(shape: Shape, c: int, y: int, x: int) -> int:
+    """The index of ``(c, y, x)`` when the maps are flattened channels-last (H×W×C, as Keras does).
+
+    Example:
+        >>> chw_to_hwc_flat((10, 13, 13), 1, 2, 5)  # (2·13 + 5)·10 + 1
+        311
+    """
+    channels, _, w = shape
+    return (y * w + x) * channels + c
+
+
 def flattened_source(network: Network, name: str) -> Layer | None:
     """The spatial layer whose flattening feeds layer ``name``'s vector, if there is one.
 
@@ -85,4 +96,5 @@ def explain_flatten(trace: Trace, layer: Layer, position: Position) -> FlattenSt
         input_layer=source_name,
         input_shape=tuple(shape),
         source=source,
+        hwc_index=chw_to_hwc_flat(shape, *source.coords),
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from torch import nn
 
 from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, traced
-from convscope.explain.flatten import flat_to_chw, flattened_source
+from convscope.explain.flatten import chw_to_hwc_flat, flat_to_chw, flattened_source
 from convscope.explain.steps import Contribution, LinearStep
 
 if TYPE_CHECKING:
@@ -53,15 +53,17 @@ def explain_linear(trace: Trace, layer: Layer, position: Position, *, top: int =
     bias = None if module.bias is None else float(module.bias.detach()[j])
     source = flattened_source(trace.network, single_input(layer))
     _, order = products.abs().topk(min(top, products.numel()))
+    cells = {i: flat_to_chw(source.output_shape, i) if source is not None else None for i in order.tolist()}
     listed = [
         Contribution(
             input_index=i,
             input=float(inputs[i]),
             weight=float(weights[i]),
             product=float(products[i]),
-            source=flat_to_chw(source.output_shape, i) if source is not None else None,
+            source=cell,
+            hwc_index=chw_to_hwc_flat(source.output_shape, *cell) if source is not None and cell else None,
         )
-        for i in order.tolist()
+        for i, cell in cells.items()
     ]
     return LinearStep(
         **traced(trace, layer, position),

@@ -13,6 +13,7 @@ import torch
 
 from convscope.explain.base import NoExplanationError, Position, in_range, single_input, traced
 from convscope.explain.steps import SoftmaxStep
+from convscope.teaching.softmax_shown import softmax_shown
 from convscope.types import LayerKind
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def _parts(logits: torch.Tensor, j: int, log: bool) -> dict[str, Any]:
         "computed": computed,
         "scale": scale,
         "formula": formula,
+        "shown": softmax_shown(logits.double().tolist()),
     }
 
 

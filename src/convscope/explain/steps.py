@@ -220,6 +220,8 @@ class Contribution:
     product: float
     #: ``(c, y, x)`` in the map that was flattened into this input, when there is one.
     source: tuple[int, int, int] | None
+    #: The input's index in H×W×C (channels-last) order, when it comes from a flattened map.
+    hwc_index: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)
@@ -257,6 +259,8 @@ class SoftmaxStep(Step):
     exp_terms: torch.Tensor  # (K,) exp(z_i − shift)
     exp_sum: float
     probabilities: torch.Tensor  # (K,)
+    #: What the softmax view prints, at a precision where it re-adds (``teaching.softmax_shown``).
+    shown: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,3 +299,5 @@ class FlattenStep(Step):
     input_shape: tuple[int, ...]
     #: ``(c, y, x)`` of the input map the unit was copied from.
     source: Position
+    #: The unit's index had the maps been flattened channels-last (H×W×C, Keras order).
+    hwc_index: int

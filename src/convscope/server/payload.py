@@ -17,6 +17,7 @@ from convscope.layer_blocks import fold_targets, layer_blocks, network_blocks, o
 from convscope.layer_views import layer_views
 from convscope.network import Network
 from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
+from convscope.teaching.facts import layer_facts
 from convscope.trace import Trace
 
 #: Pillow modes an image is used in without conversion.
@@ -52,12 +53,14 @@ def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     views = layer_views(network)
     blocks, folds = layer_blocks(network), fold_targets(network)
     summary = model_summary(model_id, network)
+    facts = {layer.name: layer_facts(layer, network) for layer in network.layers}
     layers = [
         {
             **layer,
             **views[layer["name"]].to_dict(),
             "block": blocks[layer["name"]],
             "fold_into": folds.get(layer["name"]),
+            "facts": facts[layer["name"]],
         }
         for layer in summary["layers"]
     ]

@@ -57,6 +57,14 @@ class ConnectivityInfo(BaseModel):
     )
 
 
+class FactInfo(BaseModel):
+    """One layer fact in words, written for both shape orders."""
+
+    label: str
+    chw: str = Field(description="Shapes written C×H×W (PyTorch)")
+    hwc: str = Field(description="Shapes written H×W×C (Keras, most courses)")
+
+
 class LayerInfo(BaseModel):
     name: str
     kind: str
@@ -78,6 +86,7 @@ class LayerInfo(BaseModel):
     connectivity: ConnectivityInfo
     block: str | None = Field(None, description="The block (module) the layer belongs to; null at the top level")
     fold_into: str | None = Field(None, description="The layer whose column it folds into in compact mode")
+    facts: list[FactInfo] = Field(description="The numbers a course asks about this layer (convscope.teaching.facts)")
 
 
 class BlockInfo(BaseModel):
@@ -170,6 +179,26 @@ class StepInfo(BaseModel):
     computed: float | None = Field(description="The same value re-added from the parts shown")
     scale: float | None
     formula: str
+
+
+class QuotedNumber(BaseModel):
+    """A number in a worked line: as shown, its full value, and the payload field it was read from."""
+
+    text: str
+    value: float | int
+    field: str = Field(description="Dotted path into the explain payload (terms.0.sum), or a report field")
+
+
+class PanelInfo(BaseModel):
+    """An explanation panel (convscope.teaching): what you see, how to read it, the rule, this case."""
+
+    view: str
+    title: str
+    seeing: str
+    reading: str
+    formula: str
+    worked: list[list[str | QuotedNumber]] = Field(description="Lines of plain text and quoted numbers")
+    notes: list[str] = Field(description="Rounding and overflow remarks")
 
 
 class WindowTaps(BaseModel):

@@ -1,6 +1,6 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import calc, explain, model_samples, models, pages, quiz, samples, traces, train
+from convscope.server.routes import calc, explain, model_samples, models, pages, quiz, samples, teaching, traces, train
 
 ROUTERS = (
     models.router,
@@ -8,6 +8,7 @@ ROUTERS = (
     samples.router,
     traces.router,
     explain.router,
+    teaching.router,
     calc.router,
     quiz.router,
     train.router,

@@ -36,6 +36,7 @@ const picker = createPicker($("picker"), { onModel: (id) => navigate({ model: id
 const controls = createControls($("controls"), {
   onScale: (scale) => navigate({ scale }),
   onDetails: (details) => navigate({ details }),
+  onOrder: (order) => navigate({ order }),
 });
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
 const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, onToggleBlock: toggleBlock, onToggleFold: toggleFold, tooltip });
@@ -44,6 +45,13 @@ const details = createDetails(document.querySelector("main"), { navigate, overvi
 const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
 
 wireExplorerEntry($("explorer-entry"), navigate);
+
+/** "3 channels × 64 × 64 = 12,288 values": the input layer's fact, as the server worded it. */
+function inputValuesText(model, order) {
+  const input = model.layers.find((l) => l.display === "input");
+  const fact = input && (input.facts ?? []).find((f) => f.label === "input values");
+  return fact ? fact[order] ?? fact.chw : "";
+}
 
 function toggleLayer(name) {
   navigate({ layer: app.state.layer === name ? "" : name });
@@ -101,7 +109,7 @@ function ensureBuilt(state, info) {
   const plan = overviewPlan(app.model, view);
   const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages, plan });
   overviewBar.sync(app.model, view);
-  const key = `${app.model.id}|${state.details}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}`;
+  const key = `${app.model.id}|${state.details}|${state.order}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}`;
   if (key === app.built) return false;
   // Block headers and the routes' band sit above the maps of networks with blocks.
   const above = columns.some((c) => c.block) ? 54 : 0;
@@ -109,7 +117,7 @@ function ensureBuilt(state, info) {
   const mapSize = fitMapSize(columns, available);
   // Compact columns spread over the screen, so their headers have room to say more.
   const columnGap = view.compact ? fitColumnGap(columns, $("overview").clientWidth - 4, { mapSize }) : null;
-  overview.build(app.model, columns, { details: state.details, mapSize, columnGap });
+  overview.build(app.model, columns, { details: state.details, order: state.order, mapSize, columnGap });
   overview.select(state.layer);
   app.built = key;
   return true;
@@ -171,7 +179,7 @@ async function apply(next, loaded = null) {
     const current = app.info && app.info.model === next.model && app.info.image === next.image ? app.info : null;
     // A trace on its way builds the overview in its own channel order; build now only if nothing fits yet.
     const loading = Boolean(next.image) && !current;
-    if (!loading || !app.built.startsWith(`${next.model}|${next.details}|`)) {
+    if (!loading || !app.built.startsWith(`${next.model}|${next.details}|${next.order}|`)) {
       if (ensureBuilt(next, current) && current) {
         refreshContext(current);
         redraw();
@@ -189,7 +197,8 @@ async function apply(next, loaded = null) {
   }
   overview.select(next.layer);
   const layer = app.model && app.model.layers.find((l) => l.name === next.layer);
-  renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer));
+  renderLayerInfo($("layer-info"), layer, app.info && app.info.layers.find((l) => l.name === next.layer), next.order);
+  if (app.model) inputs.setValues(inputValuesText(app.model, next.order));
   details.update(next, app);
   quiz.update(next, app);
 }

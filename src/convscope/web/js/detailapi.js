@@ -42,6 +42,8 @@ export const detailApi = {
     const response = await fetchChecked(`${traceBase(info)}/layers/${enc(layer)}/padded-input?${params}`);
     return decodeTensor(await response.arrayBuffer());
   },
+  /** An explanation panel (core/explain.panelUrl names it). */
+  panel: (url) => cachedJson(url),
   /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */
   arith: (queryText) => cachedJson(`api/arith?${queryText}`),
 };

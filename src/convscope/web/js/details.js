@@ -4,7 +4,9 @@
 import { backFrom, viewForLayer } from "./core/detail.js";
 import { stateOfSettings } from "./core/explorer.js";
 import { decodeTensor } from "./core/tensor.js";
+import { detailApi } from "./detailapi.js";
 import { el } from "./views/dom.js";
+import { createExplainPanel, panelFollower } from "./views/explainpanel.js";
 import { cellAt } from "./views/maps.js";
 import * as activation from "./views/detail/activation.js";
 import * as add from "./views/detail/add.js";
@@ -36,9 +38,16 @@ export function createDetails(main, handlers) {
   handlers.layerInfoRoot.after(actions);
   let current = { key: "", view: null };
   let app = null;
+  // The overview's introduction, above the maps; each detail view gets its own panel (open).
+  const introSlot = el("div", "explain-slot explain-intro-slot");
+  handlers.overviewRoot.before(introSlot);
+  const intro = createExplainPanel(introSlot, { className: "explain-intro" });
+  const followIntro = panelFollower(intro, detailApi.panel);
+  const panelContext = (layer) => ({ model: app.model.id, info: app.info, layer, byName: new Map(app.model.layers.map((l) => [l.name, l])) });
 
   function close() {
     if (current.view && current.view.destroy) current.view.destroy();
+    if (current.panel) current.panel.destroy();
     current = { key: "", view: null };
     root.replaceChildren();
     root.hidden = true;
@@ -77,6 +86,7 @@ export function createDetails(main, handlers) {
     const key = [state.view, name, state.model, state.image, state.layer, state.view === "explorer" ? "" : state.channel, state.input].join("|");
     if (key === current.key && current.view) {
       if (current.view.position) current.view.position(state);
+      if (current.follow) current.follow(name, state, panelContext(layer)); // the panel follows the same position
       return;
     }
     close();
@@ -89,7 +99,8 @@ export function createDetails(main, handlers) {
     const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer ? ` · ${layer.name}` : ""}`);
     head.append(back, title, el("span", "detail-hint", {}, "Esc steps back"));
     const body = el("div", "detail-body");
-    root.append(head, body);
+    const slot = el("div", "explain-slot");
+    root.append(head, slot, body);
     root.dataset.view = name ?? "none";
     root.dataset.ready = "false"; // "true" once the view has drawn (tests and benchmarks wait on it)
     back.focus({ preventScroll: true });
@@ -105,6 +116,9 @@ export function createDetails(main, handlers) {
       return;
     }
     const myKey = key;
+    current.panel = createExplainPanel(slot, { className: "explain-detail" });
+    current.follow = panelFollower(current.panel, detailApi.panel);
+    current.follow(name, state, panelContext(layer));
     try {
       const view = await VIEWS[name].open(body, contextFor(state));
       if (current.key !== myKey) {
@@ -197,6 +211,8 @@ export function createDetails(main, handlers) {
       if (!app.model) return;
       makeFocusable();
       renderActions(state);
+      introSlot.hidden = state.view !== "overview";
+      if (state.view === "overview") followIntro("overview", state, panelContext(null));
       // A detail view needs a layer (a model switch clears it); the explorer does not.
       if (state.view === "overview" || (!state.layer && state.view !== "explorer")) close();
       else open(state);

@@ -14,9 +14,19 @@ export function formatPercent(p) {
   return `${(p * 100).toFixed(1)}%`;
 }
 
-/** [10, 26, 26] -> "10×26×26". */
-export function shapeText(shape) {
-  return shape.join("×");
+/** The shape orders a page can write, as the URL's `order` names them. */
+export const ORDERS = [
+  { id: "chw", label: "C×H×W" },
+  { id: "hwc", label: "H×W×C" },
+];
+
+/**
+ * [10, 26, 26] -> "10×26×26"; in order "hwc" a (C, H, W) shape reads "26×26×10".
+ * Vectors and other ranks are written as they are.
+ */
+export function shapeText(shape, order = "chw") {
+  const dims = order === "hwc" && shape.length === 3 ? [shape[1], shape[2], shape[0]] : shape;
+  return dims.join("×");
 }
 
 /** 1234567 -> "1,234,567". */

@@ -12,6 +12,8 @@ export const FIELDS = [
   { key: "input", type: "int", fallback: null }, // the conv formula view's input channel
   { key: "scale", type: "enum", values: ["unit", "block", "global"], fallback: "block" },
   { key: "details", type: "bool", fallback: false },
+  // How every shape is written: C×H×W (PyTorch) or H×W×C (Keras and most courses).
+  { key: "order", type: "enum", values: ["chw", "hwc"], fallback: "chw" },
   // The hyperparameter explorer's settings (core/explorer.js URL_KEYS): input size H,
   // kernel K, stride S, padding P, dilation D and the mode; absent: from the layer or defaults.
   { key: "H", type: "int", fallback: null },

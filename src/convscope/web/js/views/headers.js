@@ -25,18 +25,18 @@ function fitName(span, text, width) {
  * A column's header button inside `stage` at `placed.label`; returns the button.
  * col: an overview column (core/layout.js); layer: its model layer; opts: {details, y, onSelect, onFold}.
  */
-export function columnHeader(stage, col, placed, layer, { details, y, onFold }) {
+export function columnHeader(stage, col, placed, layer, { details, order = "chw", y, onFold }) {
   const label = el("button", "layer-label", { type: "button", "aria-pressed": "false" });
   label.dataset.layer = col.name;
   const title = col.type === "classes" ? "classes" : col.name;
   const name = el("span", "layer-name", {}, title);
   label.append(name);
-  if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape)));
+  if (details) label.append(el("span", "layer-kind", {}, layer.kind), el("span", "layer-shape", {}, shapeText(col.type === "classes" ? [col.total] : col.shape, order)));
   const chip = col.folded && col.folded.length ? CHIP + 2 : 0;
   const narrow = placed.label.w - chip < 84;
   // A narrow header has no room for the caption; its title says it instead.
   if (col.pages > 1 && !narrow) label.append(el("span", "layer-more", {}, "most active first"));
-  label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape)}${col.pages > 1 ? " · most active channels first" : ""}`;
+  label.title = `${col.name} · ${layer.kind} · ${shapeText(layer.output_shape, order)}${col.pages > 1 ? " · most active channels first" : ""}`;
   const h = details ? 54 : 26;
   place(label, { x: placed.label.x, y, w: placed.label.w - chip, h });
   stage.append(label);

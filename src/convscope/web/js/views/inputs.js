@@ -14,7 +14,8 @@ export function createInputs(root, handlers, dropTarget = document.body) {
   const preview = el("figure", "preview");
   const image = el("img", "", { id: "input-preview", alt: "the image as the network sees it" });
   const caption = el("figcaption");
-  preview.append(image, caption);
+  const values = el("span", "input-values");
+  preview.append(image, caption, values);
   preview.hidden = true;
   root.append(gallery, upload, preview);
 
@@ -59,6 +60,10 @@ export function createInputs(root, handlers, dropTarget = document.body) {
       const seen = `${spec.width}×${spec.height} ${spec.channels === 1 ? "gray" : "RGB"}`;
       caption.textContent = [`as the network sees it (${seen})`, ...info.source.notes].join(" · ");
       preview.hidden = false;
+    },
+    /** How many values the network reads, e.g. "3 channels × 64 × 64 = 12,288 values" (from the server). */
+    setValues(text) {
+      values.textContent = text;
     },
     busy(on) {
       root.classList.toggle("busy", on);

@@ -1,10 +1,12 @@
-// Facts about the selected layer, straight from the server's layer record.
-import { formatCount, shapeText } from "../core/format.js";
+// Facts about the selected layer, straight from the server's layer record: the
+// course's numbers (layer.facts, worded by convscope.teaching.facts in both shape orders).
+import { shapeText } from "../core/format.js";
 import { el } from "./dom.js";
 
 const pair = (v) => (Array.isArray(v) ? v.join("×") : String(v));
 
-export function renderLayerInfo(node, layer, range) {
+/** order: "chw" or "hwc", how shapes are written (state.order). */
+export function renderLayerInfo(node, layer, range, order = "chw") {
   node.replaceChildren();
   if (!layer) {
     node.append(el("p", "hint", {}, "Select a layer (click its name, or Tab to it and press Enter) to see its facts."));
@@ -12,13 +14,12 @@ export function renderLayerInfo(node, layer, range) {
   }
   node.append(el("h2", "", {}, `${layer.name}`));
   const list = el("dl", "facts");
-  const add = (k, v) => list.append(el("dt", "", {}, k), el("dd", "", {}, v));
+  const add = (k, v, className = "") => list.append(el("dt", className, {}, k), el("dd", className, {}, v));
   add("kind", layer.kind);
-  add("output shape", shapeText(layer.output_shape));
   add("inputs", layer.inputs.join(", ") || "—");
+  for (const fact of layer.facts ?? []) add(fact.label, order === "hwc" ? fact.hwc : fact.chw, "course-fact");
+  if (!(layer.facts ?? []).some((f) => f.label === "output shape")) add("output shape", shapeText(layer.output_shape, order));
   for (const [k, v] of Object.entries(layer.hyper)) add(k, pair(v));
-  add("parameters", formatCount(layer.params));
-  add("multiplications", `${formatCount(layer.mults)}${layer.mult_formula && layer.mult_formula !== "0" ? ` = ${layer.mult_formula}` : ""}`);
   if (range) add("value range", `${range.min.toPrecision(4)} … ${range.max.toPrecision(4)}`);
   node.append(list);
 }

@@ -39,8 +39,8 @@ export function createOverview(root, handlers) {
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
 
-  /** opts: {details, mapSize, columnGap}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
-  function build(model, columns, { details, mapSize, columnGap }) {
+  /** opts: {details, mapSize, columnGap, order}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
+  function build(model, columns, { details, mapSize, columnGap, order = "chw" }) {
     const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
     const refocus = focused ? refocusSelector(focused) : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
@@ -48,7 +48,7 @@ export function createOverview(root, handlers) {
     const band = model.layers.some((l) => l.inputs.length > 1) || blockRow ? ROUTE_BAND : 0;
     const head = details ? 58 : 30;
     const layout = overviewLayout(columns, { mapSize, top: blockRow + head + band, ...(columnGap ? { columnGap } : {}) });
-    s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])) };
+    s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])), order };
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
@@ -130,7 +130,7 @@ export function createOverview(root, handlers) {
 
   function buildColumn(col, placed, details, blockRow) {
     const layer = s.byName.get(col.name);
-    const label = columnHeader(stage, col, placed, layer, { details, y: 2 + blockRow, onFold: (name) => handlers.onToggleFold(name) });
+    const label = columnHeader(stage, col, placed, layer, { details, order: s.order, y: 2 + blockRow, onFold: (name) => handlers.onToggleFold(name) });
     label.addEventListener("click", () => handlers.onSelectLayer(col.name));
     label.addEventListener("focus", () => edges.highlight(col.channels.flatMap((c) => boxesOf(col.name, c))));
     label.addEventListener("blur", () => edges.highlight([]));

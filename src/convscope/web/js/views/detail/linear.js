@@ -100,7 +100,7 @@ export async function open(root, ctx) {
     for (const fig of sources.figs.values()) fig.clear();
     const fig = sources.figs.get(channel);
     if (fig) fig.mark(y, x);
-    hoverLine.append(` · from ${step.source_layer} channel ${channel}, row ${y}, column ${x}${fig ? "" : " (not among the maps shown)"}`);
+    hoverLine.append(` · from ${step.source_layer} channel ${channel}, row ${y}, column ${x}${fig ? "" : " (not among the maps shown)"} · unit ${flat.hwc_index} in H×W×C order`);
   }
 
   const title = step.label !== null ? `class “${step.label}” (unit ${index})` : `unit ${index}`;
@@ -116,14 +116,22 @@ export async function open(root, ctx) {
   stripRow.append(...strips.map((s) => s.node));
   root.append(hoverLine, stripRow);
 
+  // The vector is PyTorch's C×H×W flattening; a course may number the same units H×W×C.
+  const hwc = ctx.state.order === "hwc" && step.top.some((c) => c.hwc_index !== null && c.hwc_index !== undefined);
+  if (step.source_shape) {
+    const [c, h, w] = step.source_shape;
+    root.append(el("p", "hint flatten-order", {}, hwc
+      ? `Units numbered H×W×C (Keras): j = (y·W + x)·C + c with C = ${c}, W = ${w}; PyTorch flattened them C×H×W: i = c·H·W + y·W + x (H = ${h}). The strips keep PyTorch's order.`
+      : `Units numbered C×H×W, as PyTorch flattens: i = c·H·W + y·W + x with H = ${h}, W = ${w}; H×W×C order (Keras) numbers the same unit j = (y·W + x)·C + c (C = ${c}).`));
+  }
   const table = el("table", "contributions");
   table.append(el("caption", "", {}, `largest contributions (${step.top.length} of ${step.inputs.length})`));
   const head = el("tr");
-  for (const h of ["unit", "source (c, y, x)", "input", "weight", "product"]) head.append(el("th", "", { scope: "col" }, h));
+  for (const h of [hwc ? "unit (H×W×C)" : "unit", "source (c, y, x)", "input", "weight", "product"]) head.append(el("th", "", { scope: "col" }, h));
   table.append(head);
   for (const c of step.top) {
     const tr = el("tr", "contribution", { tabindex: "0" });
-    tr.append(el("td", "", {}, String(c.input_index)), el("td", "", {}, c.source ? c.source.join(", ") : "–"));
+    tr.append(el("td", "", {}, String(hwc ? c.hwc_index : c.input_index)), el("td", "", {}, c.source ? c.source.join(", ") : "–"));
     for (const v of [c.input, c.weight, c.product]) {
       const td = el("td");
       td.append(num(v, "num", formatValue)); // products of small weights vanish at 2 decimals

@@ -1,9 +1,10 @@
-// Softmax view: every class's logit, its exp term, their sum and the probability,
-// with linked highlighting between the terms of the sum and the class rows.
+// Softmax view: every class's logit z, exp(z), their sum and each probability, at
+// the precision the server chose so the shown numbers re-add (step.shown); when
+// exp(z) would overflow, the shift by the largest logit is shown as a step with its
+// reason. Linked highlighting between the terms of the sum and the class rows.
 import { detailApi } from "../../detailapi.js";
 import { formatPercent } from "../../core/format.js";
 import { el } from "../dom.js";
-import { num } from "./common.js";
 
 const MAX_ROWS = 20;
 
@@ -14,12 +15,27 @@ function shownClasses(step, ranking) {
   return top.includes(step.position.index) ? top : [...top, step.position.index];
 }
 
+/** A number as the server wrote it, its full value in the title. */
+function shownNum(text, value, className = "num") {
+  const node = el("span", className, { title: String(value) }, text);
+  node.dataset.value = String(value);
+  return node;
+}
+
+function shiftStep(step) {
+  const box = el("div", "softmax-shift");
+  box.append(el("p", "dworked", {}, `Step 1 · shift: every logit minus m = ${step.shown.shift} (the largest)`), ...step.shown.notes.slice(0, 1).map((t) => el("p", "hint", {}, t)));
+  return box;
+}
+
 export async function open(root, ctx) {
   const index = ctx.state.channel;
   const step = await detailApi.probabilities(ctx.info, index === null ? null : index);
+  const shown = step.shown;
   const chosen = step.position.index;
   const labels = step.labels ?? step.logits.map((_, i) => `class ${i}`);
-  const shown = shownClasses(step, ctx.info.ranking);
+  const classes = shownClasses(step, ctx.info.ranking);
+  const basis = shown.basis; // "exp(z)", or "exp(z − m)" when exp(z) would overflow
   const rows = new Map();
   const terms = new Map();
 
@@ -28,20 +44,22 @@ export async function open(root, ctx) {
     terms.get(i)?.classList.toggle("linked", on);
   }
 
-  root.append(el("p", "dformula", {}, `p_i = exp(z_i − m) / Σ_j exp(z_j − m), with m = the largest logit (subtracting it keeps every exp from overflowing and leaves p unchanged)`));
+  root.append(el("p", "dformula", {}, shown.shift ? "p_i = exp(z_i − m) / Σ_j exp(z_j − m), m = the largest logit" : "p_i = exp(z_i) / Σ_j exp(z_j)"));
+  if (shown.shift) root.append(shiftStep(step));
   const table = el("table", "softmax-table");
   const head = el("tr");
-  for (const h of ["class", "logit z", "exp(z − m)", "probability"]) head.append(el("th", "", { scope: "col" }, h));
+  for (const h of ["class", "logit z", basis, "probability"]) head.append(el("th", "", { scope: "col" }, h));
   table.append(head);
-  for (const i of shown) {
+  for (const i of classes) {
     const tr = el("tr", `softmax-row${i === chosen ? " chosen" : ""}`, { tabindex: "0" });
     tr.dataset.index = String(i);
     const bar = el("span", "prob-bar");
     bar.style.width = `${Math.max(0, Math.min(1, step.probabilities[i])) * 100}%`;
     const prob = el("td", "prob");
-    prob.append(num(step.probabilities[i], "num prob-value"), el("span", "prob-track", {}, ""), el("span", "prob-pct", {}, formatPercent(step.probabilities[i])));
-    prob.querySelector(".prob-track").append(bar);
-    const cells = [num(step.logits[i]), num(step.exp_terms[i], "num exp-term")];
+    const track = el("span", "prob-track", {}, "");
+    track.append(bar);
+    prob.append(shownNum(shown.probability_texts[i], step.probabilities[i], "num prob-value"), track, el("span", "prob-pct", {}, formatPercent(step.probabilities[i])));
+    const cells = [shownNum(shown.logit_texts[i], step.logits[i], "num logit"), shownNum(shown.term_texts[i], shown.terms[i], "num exp-term")];
     tr.append(el("td", "", {}, labels[i]), ...cells.map((c) => { const td = el("td"); td.append(c); return td; }), prob);
     tr.addEventListener("mouseenter", () => highlight(i, true));
     tr.addEventListener("mouseleave", () => highlight(i, false));
@@ -58,23 +76,26 @@ export async function open(root, ctx) {
     table.append(tr);
   }
   const sum = el("p", "dworked softmax-sum");
-  sum.append("Σ exp terms = ");
-  shown.forEach((i, k) => {
+  sum.append(`Σ ${basis} = `);
+  classes.forEach((i, k) => {
     if (k) sum.append(" + ");
-    const t = num(step.exp_terms[i], "num sum-term");
-    t.title = `${labels[i]}: ${step.exp_terms[i]}`;
+    const t = shownNum(shown.term_texts[i], shown.terms[i], "num sum-term");
+    t.title = `${labels[i]}: ${shown.terms[i]}`;
     t.addEventListener("mouseenter", () => highlight(i, true));
     t.addEventListener("mouseleave", () => highlight(i, false));
     terms.set(i, t);
     sum.append(t);
   });
-  if (shown.length < step.logits.length) sum.append(` + … (${step.logits.length - shown.length} more)`);
-  sum.append(" = ", num(step.exp_sum, "num exp-sum"));
+  if (classes.length < step.logits.length) sum.append(` + … (${step.logits.length - classes.length} more)`);
+  sum.append(" = ", shownNum(shown.sum_text, shown.sum, "num exp-sum"));
   const result = el("p", "dworked softmax-result");
-  result.append(`p(${labels[chosen]}) = `, num(step.exp_terms[chosen]), " / ", num(step.exp_sum), " = ", num(step.output, "num step-output"), ` (${formatPercent(step.output)})`);
-  const shift = el("p", "hint");
-  shift.append("m = ", num(step.shift), shown.length < step.logits.length ? ` · ${shown.length} of ${step.logits.length} classes shown, most probable first` : "");
-  root.append(table, sum, result, shift);
+  result.append(`p(${labels[chosen]}) = `, shownNum(shown.term_texts[chosen], shown.terms[chosen]), " / ", shownNum(shown.sum_text, shown.sum), " = ", shownNum(shown.probability_texts[chosen], step.output, "num step-output"), ` (${formatPercent(step.output)})`);
+  const check = el("p", "hint softmax-check");
+  const precision = `exp terms to ${shown.term_decimals} decimals, probabilities to ${shown.probability_decimals}`;
+  check.append(shown.readds ? `Shown with ${precision}: the terms add to the sum, and each term ÷ the sum gives the probability shown.` : `Shown with ${precision}.`);
+  const notes = shown.notes.slice(shown.shift ? 1 : 0).map((t) => el("p", "hint softmax-rounding", {}, t));
+  const more = classes.length < step.logits.length ? [el("p", "hint", {}, `${classes.length} of ${step.logits.length} classes shown, most probable first`)] : [];
+  root.append(table, sum, result, check, ...notes, ...more);
   root.dataset.position = String(chosen);
   return {};
 }

@@ -1,0 +1,213 @@
+"""Worked lines with the loaded model's numbers, one builder per step family.
+
+Each builder reads the step exactly as the server sends it (``Step.to_dict()``),
+so every number quoted is a payload value, named by its field path. Parts that
+are added are shown at the fewest decimals where they visibly re-add
+(:func:`convscope.teaching.numbers.readding_decimals`); when none does, a note says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from convscope.teaching.numbers import fixed, readding_decimals
+from convscope.teaching.panel import Line
+
+Step = dict[str, Any]
+#: Worked lines and notes.
+Worked = tuple[list[Line], list[str]]
+
+#: Channels listed one by one in a convolution's worked line; more are summarised.
+LISTED_CHANNELS = 4
+#: Window cells listed one by one in a pooling line.
+LISTED_CELLS = 9
+#: Decimals of the window values and weights written beside each product.
+FACTOR_DECIMALS = 3
+#: Products listed in a fully connected unit's line.
+LISTED_PRODUCTS = 3
+
+
+def _rounding_note(decimals: int) -> str:
+    return f"Shown to {decimals} decimals, the parts miss the total by one in the last digit: that is rounding."
+
+
+def _plus(line: Line, value: float, path: str, decimals: int, first: bool) -> None:
+    """Append ``+ value`` (a negative one in brackets), or the bare value for the first term."""
+    if first:
+        line.num(value, path, decimals)
+    elif fixed(value, decimals).startswith("−"):
+        line.say(" + (").num(value, path, decimals).say(")")
+    else:
+        line.say(" + ").num(value, path, decimals)
+
+
+def conv(step: Step) -> Worked:
+    terms, bias, output = step["terms"], step["bias"], step["output"]
+    pos = step["position"]
+    parts = [t["sum"] for t in terms] + ([bias] if bias is not None else [])
+    lines, notes = [], []
+    # The channel that contributes most, by magnitude: a dead channel's 0 teaches nothing.
+    n = max(range(len(terms)), key=lambda i: abs(terms[i]["sum"]))
+    first = terms[n]
+    size = f"{len(first['products'])}×{len(first['products'][0])}"
+    line = Line().say(
+        f"Channel {first['input_channel']}, the largest share: its {size} products window × kernel add to "
+    )
+    lines.append(line.num(first["sum"], f"terms.{n}.sum", 4).say(" (click its map for each product)"))
+    d, ok = readding_decimals(parts, output)
+    line = Line().say(f"Output (y {pos['y']}, x {pos['x']}) ")
+    line.num(output, "output", d).say(" = ")
+    if len(terms) <= LISTED_CHANNELS:
+        for n, t in enumerate(terms):
+            _plus(line, t["sum"], f"terms.{n}.sum", d, n == 0)
+            line.say(f" (channel {t['input_channel']})")
+        if bias is not None:
+            line.say(" + bias ").num(bias, "bias", d)
+        if not ok:
+            notes.append(_rounding_note(d))
+    else:
+        line.say(f"the {len(terms)} channel sums added")
+        if bias is not None:
+            line.say(", + bias ").num(bias, "bias", d)
+    lines.append(line)
+    return lines, notes
+
+
+def formula(step: Step, input_channel: int) -> Worked:
+    index = next((n for n, t in enumerate(step["terms"]) if t["input_channel"] == input_channel), 0)
+    term = step["terms"][index]
+    rows, cols = len(term["products"]), len(term["products"][0])
+    flat = [term["products"][i][j] for i in range(rows) for j in range(cols)]
+    d, ok = readding_decimals(flat, term["sum"])
+    line = Line()
+    for n in range(rows * cols):
+        i, j = divmod(n, cols)
+        if n:
+            line.say(" + ")
+        line.num(term["receptive_field"][i][j], f"terms.{index}.receptive_field.{i}.{j}", FACTOR_DECIMALS).say("×")
+        line.num(term["kernel"][i][j], f"terms.{index}.kernel.{i}.{j}", FACTOR_DECIMALS)
+    line.say(" ≈ ").num(term["sum"], f"terms.{index}.sum", d)
+    products = Line().say("products: ")
+    for n, v in enumerate(flat):
+        _plus(products, v, f"terms.{index}.products.{n // cols}.{n % cols}", d, n == 0)
+    products.say(" = ").num(term["sum"], f"terms.{index}.sum", d)
+    return [line, products], [] if ok else [_rounding_note(d)]
+
+
+def activation(step: Step) -> Worked:
+    line = Line().say("Input ").num(step["input"], "input", 4).say(" → ").say(step["worked"])
+    line.say(" → output ").num(step["output"], "output", 4)
+    return [line], []
+
+
+def pool(step: Step) -> Worked:
+    window, mask = step["window"], step["padding_mask"]
+    cells = [(i, j) for i in range(len(window)) for j in range(len(window[0])) if not mask[i][j]]
+    size = f"{len(window)}×{len(window[0])}"
+    divisor = 0 if float(step["divisor"] or 0).is_integer() else 4
+    if len(cells) > LISTED_CELLS:  # a big (adaptive) window: its total, not every cell
+        line = Line().say(f"The {size} window's ")
+        if step["pool"] == "max":
+            r, c = step["winner"]
+            line.say(f"largest value, at input row {r}, column {c}, = ").num(step["output"], "output", 4)
+        else:
+            line.say("sum ").num(step["sum"], "sum", 4).say(" / ").num(step["divisor"], "divisor", divisor)
+            line.say(" = ").num(step["output"], "output", 4)
+        return [line], []
+    if step["pool"] == "max":
+        line = Line().say("max(")
+        for n, (i, j) in enumerate(cells):
+            line.say(", " if n else "").num(window[i][j], f"window.{i}.{j}", 4)
+        line.say(") = ").num(step["output"], "output", 4)
+        r, c = step["winner"]
+        line.say(f", at input row {r}, column {c}")
+        return [line], []
+    d, ok = readding_decimals([window[i][j] for i, j in cells], step["sum"])
+    line = Line().say("(")
+    for n, (i, j) in enumerate(cells):
+        _plus(line, window[i][j], f"window.{i}.{j}", d, n == 0)
+    line.say(") / ").num(step["divisor"], "divisor", divisor)
+    line.say(" = ").num(step["sum"], "sum", d).say(" / ").num(step["divisor"], "divisor", divisor)
+    line.say(" = ").num(step["output"], "output", 4)
+    return [line], [] if ok else [_rounding_note(d)]
+
+
+def batchnorm(step: Step) -> Worked:
+    line = Line().say("(").num(step["input"], "input", 4).say(" − ").num(step["mean"], "mean", 4).say(") / √(")
+    line.num(step["var"], "var", 4).say(" + ε) = ").num(step["normalised"], "normalised", 4)
+    again = Line().num(step["normalised"], "normalised", 4).say(" × γ ").num(step["gamma"], "gamma", 4)
+    again.say(" + β ").num(step["beta"], "beta", 4).say(" = ").num(step["output"], "output", 4)
+    return [line, again], []
+
+
+def add(step: Step) -> Worked:
+    values = [t["value"] for t in step["terms"]]
+    d, ok = readding_decimals(values, step["output"])
+    line = Line()
+    for n, t in enumerate(step["terms"]):
+        _plus(line, t["value"], f"terms.{n}.value", d, n == 0)
+        line.say(f" ({t['layer']})")
+    line.say(" = ").num(step["output"], "output", d)
+    return [line], [] if ok else [_rounding_note(d)]
+
+
+def concat(step: Step) -> Worked:
+    src = step["source"]
+    line = Line().say(f"Output channel {step['position'].get('channel', '')} is channel {src.get('channel', '')} of ")
+    line.say(f"{step['source_layer']}: ").num(step["output"], "output", 4)
+    return [line], []
+
+
+def flatten(step: Step, order: str) -> Worked:
+    c, h, w = step["input_shape"]
+    src = step["source"]
+    lines = [
+        Line()
+        .say(f"Unit {step['position']['index']} (C×H×W) = c·H·W + y·W + x = ")
+        .say(f"{src['channel']}·{h}·{w} + {src['y']}·{w} + {src['x']}"),
+        Line()
+        .say(f"The same value is unit {step['hwc_index']} in H×W×C order: (y·W + x)·C + c = ")
+        .say(f"({src['y']}·{w} + {src['x']})·{c} + {src['channel']}"),
+        Line()
+        .say(f"value at channel {src['channel']}, row {src['y']}, column {src['x']} of {step['input_layer']}: ")
+        .num(step["output"], "output", 4),
+    ]
+    if order == "hwc":
+        lines[0], lines[1] = lines[1], lines[0]
+    return lines, []
+
+
+def passthrough(step: Step) -> Worked:
+    if step.get("source") is None:
+        return [Line().say("This cell is padding: ").num(step["output"], "output", 4)], []
+    return [Line().say("out = in = ").num(step["output"], "output", 4)], []
+
+
+def linear(step: Step, order: str = "chw") -> Worked:
+    top = step["top"][:LISTED_PRODUCTS]
+    line = Line().say("Largest products: ")
+    for n, c in enumerate(top):
+        hwc = order == "hwc" and c.get("hwc_index") is not None
+        line.say("; " if n else "").say(f"input {c['hwc_index']} (H×W×C)" if hwc else f"input {c['input_index']}").say(
+            ": "
+        )
+        line.num(c["input"], f"top.{n}.input", 4).say(" × ").num(c["weight"], f"top.{n}.weight", 4)
+        line.say(" = ").num(c["product"], f"top.{n}.product", 4)
+    total = Line().say(f"Σ of all {len(step['inputs'])} products")
+    if step["bias"] is not None:
+        total.say(" + bias ").num(step["bias"], "bias", 4)
+    total.say(" = ").num(step["computed"], "computed", 4).say(" (traced: ").num(step["output"], "output", 4).say(")")
+    return [line, total], []
+
+
+#: Builders taking only the step.
+BUILDERS: dict[str, Callable[[Step], Worked]] = {
+    "conv": conv,
+    "activation": activation,
+    "pool": pool,
+    "batchnorm": batchnorm,
+    "add": add,
+    "concat": concat,
+    "passthrough": passthrough,
+}
