@@ -26,7 +26,7 @@ export function classLayers(model) {
  * order (`orders.get(name)`: the trace's channel_order, most active first; index order
  * without a trace); `slots` is the maps' room in the column, equal on every page.
  */
-export function overviewColumns(model, { limit = 16, orders = new Map(), pages = new Map() } = {}) {
+export function overviewColumns(model, { limit = 16, orders = new Map(), pages = new Map(), classes: classList = null } = {}) {
   const classes = classLayers(model);
   const columns = [];
   for (const layer of model.layers) {
@@ -40,7 +40,9 @@ export function overviewColumns(model, { limit = 16, orders = new Map(), pages =
     columns.push({ name: layer.name, display: layer.display, type, shape, channels, total, page: paged ? paged.page : 0, pages: paged ? paged.pages : 1, slots: paged ? limit : channels.length });
   }
   const all = model.classes.map((_, i) => i);
-  columns.push({ name: model.output_layer, display: "values", type: "classes", shape: [model.classes.length], channels: all, total: all.length, page: 0, pages: 1, slots: all.length });
+  // classes: the page core/classlist.js picked ({channels, slots}) when the model has many.
+  const shown = classList ?? { channels: all, slots: all.length };
+  columns.push({ name: model.output_layer, display: "values", type: "classes", shape: [model.classes.length], channels: shown.channels, total: all.length, page: 0, pages: 1, slots: shown.slots });
   return columns;
 }
 
@@ -108,7 +110,7 @@ export function incomingEdges(name, channel, model, columns) {
 }
 
 /**
- * Pixel positions of every map: {width, height, columns: [{name, x, width, maps: [{channel, x, y, w, h}], pager}]}.
+ * Pixel positions of every map: {width, height, columns: [{name, x, y, width, maps: [{channel, x, y, w, h}], pager}]}.
  * pager: {x, y, w, h, compact} under a column with more than one page, else null; a compact
  * pager (narrower than pagerWide) puts its text over its buttons and needs pagerRowCompact.
  * dims: {mapSize, gap, columnGap, top, classRow, classWidth, vectorWidth, margin, pagerWidth, pagerWide, pagerRow, pagerRowCompact}.
@@ -137,7 +139,7 @@ export function overviewLayout(columns, dims) {
       return { channel, x, y: y0 + i * (h + d.gap), w, h };
     });
     const pager = (col.pages ?? 1) > 1 ? { x: x + w / 2 - pw / 2, y: y0 + heightOf(col) + 4, w: pw, h: row - 6, compact } : null;
-    const out = { name: col.name, x, width: w, maps, pager };
+    const out = { name: col.name, x, y: y0, width: w, maps, pager };
     x += w + d.columnGap;
     return out;
   });

@@ -3,6 +3,7 @@
 import { formatValue, shapeText } from "../core/format.js";
 import { incomingEdges, overviewLayout } from "../core/layout.js";
 import { pageText } from "../core/paging.js";
+import { cellText } from "../core/reduced.js";
 import { domainFor } from "../core/scales.js";
 import { mapValues } from "../core/tensor.js";
 import { createClasses } from "./classes.js";
@@ -13,7 +14,7 @@ import { cellAt, mapCanvas, paintMap } from "./maps.js";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const key = (name, channel) => `${name}#${channel}`;
 
-/** handlers: {onSelectLayer(name), onPage(name, page), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
+/** handlers: {onSelectLayer(name), onPage(name, page), onClasses(view), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
 export function createOverview(root, handlers) {
   const scroller = el("div", "overview-scroll");
   const stage = el("div", "stage");
@@ -31,7 +32,7 @@ export function createOverview(root, handlers) {
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
 
-  function build(model, columns, { details, mapSize }) {
+  function build(model, columns, { details, mapSize, classList = null }) {
     const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
     const refocus = focused && focused.dataset.pager ? `.map-pager button[data-layer="${CSS.escape(focused.dataset.layer)}"][data-pager="${focused.dataset.pager}"]` : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
@@ -40,7 +41,7 @@ export function createOverview(root, handlers) {
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
-    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details));
+    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details, classList));
     const pairs = [];
     for (const col of columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
     edges.draw(pairs);
@@ -66,7 +67,7 @@ export function createOverview(root, handlers) {
     stage.append(place(pager, box));
   }
 
-  function buildColumn(col, placed, details) {
+  function buildColumn(col, placed, details, classList) {
     const label = el("button", "layer-label", { type: "button", "aria-pressed": "false" });
     label.dataset.layer = col.name;
     const layer = s.byName.get(col.name);
@@ -83,7 +84,7 @@ export function createOverview(root, handlers) {
     stage.append(label);
     s.labels.set(col.name, label);
     if (col.type === "classes") {
-      s.classes = createClasses(stage, placed, s.model.classes);
+      s.classes = createClasses(stage, placed, s.model.classes, { list: classList, onClasses: handlers.onClasses });
       placed.maps.forEach((box) => s.boxes.set(key(col.name, box.channel), box));
       return;
     }
@@ -143,7 +144,7 @@ export function createOverview(root, handlers) {
       if (tensor) {
         const i = tensor.header.channels.indexOf(channel);
         const [, , w] = tensor.shape;
-        if (i >= 0) lines.push(`value at (y ${y}, x ${x}): ${formatValue(mapValues(tensor, i)[y * w + x])}`); // -1: a new page still loading
+        if (i >= 0) lines.push(cellText(tensor.header, y, x, formatValue(mapValues(tensor, i)[y * w + x]))); // -1: a new page still loading
       }
       if (range) lines.push(`map range: ${formatValue(range.channel_ranges[channel][0])} … ${formatValue(range.channel_ranges[channel][1])}`);
     } else {

@@ -3,6 +3,7 @@
 import { detailApi } from "../../detailapi.js";
 import { formatPercent } from "../../core/format.js";
 import { el } from "../dom.js";
+import { classFinder } from "../topclasses.js";
 import { num } from "./common.js";
 
 const MAX_ROWS = 20;
@@ -28,6 +29,7 @@ export async function open(root, ctx) {
     terms.get(i)?.classList.toggle("linked", on);
   }
 
+  if (shown.length < step.logits.length) root.append(classFinder(labels, (i) => ctx.navigate({ channel: i }), "softmax-classes"));
   root.append(el("p", "dformula", {}, `p_i = exp(z_i − m) / Σ_j exp(z_j − m), with m = the largest logit (subtracting it keeps every exp from overflowing and leaves p unchanged)`));
   const table = el("table", "softmax-table");
   const head = el("tr");
