@@ -23,6 +23,7 @@ from convscope.inputs import MAX_IMAGE_BYTES, decode_image
 from convscope.server.budget import default_cache_bytes, info_bytes
 from convscope.server.cache import LRUCache
 from convscope.server.layer_request import SMALL_RESPONSE_BYTES
+from convscope.server.memory import release_free_memory
 from convscope.server.payload import source_notes, trace_info
 from convscope.server.registry import ModelRegistry
 from convscope.server.samples import ModelSamples
@@ -128,8 +129,16 @@ class TraceService:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        work = partial(self.cache.get_or_compute, key, partial(self.compute, model_id, image_id, data))
+        work = partial(self._compute_cached, key, partial(self.compute, model_id, image_id, data))
         return await anyio.to_thread.run_sync(work, limiter=self.limiter)
+
+    def _compute_cached(self, key: tuple[str, str], compute: Callable[[], TracedImage]) -> TracedImage:
+        """The cached entry or a new one; when storing it evicted older traces, their memory goes back to the OS."""
+        evicted = self.cache.evictions
+        entry = self.cache.get_or_compute(key, compute)
+        if self.cache.evictions != evicted:
+            release_free_memory()
+        return entry
 
     def compute(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
         """Decode, preprocess, run and format one image (blocking; call from a worker thread)."""
