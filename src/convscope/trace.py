@@ -56,17 +56,37 @@ class Trace:
         return [(name, p) for _, name, p in self.network.ranked_classes(self.probabilities[index], k)]
 
     def first_non_finite(self) -> str | None:
-        """The first layer (in graph order) whose output holds NaN or ±infinity, if any."""
+        """The first layer (in graph order) whose output holds NaN or ±infinity, if any.
+
+        For one input this reads the per-channel (min, max) the overview needs anyway:
+        min and max carry any NaN (both propagate it) and any infinity, so the check
+        costs a pass over ``(C, 2)`` numbers instead of a second pass over the activations.
+        """
         for layer in self.network.layers:
-            if not bool(torch.isfinite(self.outputs[layer.name]).all()):
+            out = self.outputs[layer.name]
+            values = self.channel_ranges(layer.name) if out.shape[0] == 1 else out
+            if not bool(torch.isfinite(values).all()):
                 return layer.name
         return None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the input and the outputs hold, each storage once (a flatten is a view of its input)."""
+        storages = {}
+        for tensor in (self.input, *self.outputs.values()):
+            storage = tensor.untyped_storage()
+            storages[storage.data_ptr()] = storage.nbytes()
+        return sum(storages.values())
 
     def value_range(self, name: str) -> tuple[float, float]:
         """(min, max) over the whole output of layer ``name``."""
         if name not in self._ranges:
             out = self.output(name)
-            self._ranges[name] = (float(out.min()), float(out.max()))
+            if out.shape[0] == 1:  # from the per-channel ranges: no second pass over the values
+                ranges = self.channel_ranges(name)
+                self._ranges[name] = (float(ranges[:, 0].min()), float(ranges[:, 1].max()))
+            else:
+                self._ranges[name] = (float(out.min()), float(out.max()))
         return self._ranges[name]
 
     def channel_ranges(self, name: str) -> torch.Tensor:

@@ -121,6 +121,7 @@ def test_loopback_serves_loopback_names_and_all_interfaces_this_machines(monkeyp
     [
         (["--workers", "0"], "--workers 0 is out of range"),
         (["--read-timeout", "0"], "--read-timeout 0 is out of range"),
+        (["--cache-mb", "3"], "--cache-mb 3 is out of range"),
     ],
 )
 def test_bad_serve_options_exit_2_in_one_line(capsys: pytest.CaptureFixture[str], args: list[str], words: str) -> None:
@@ -135,3 +136,8 @@ def test_the_served_app_uses_the_request_deadline_protocol() -> None:
     server = build_server(build_parser().parse_args(["serve", "-m", "tinyvgg", "--port", "0", "--read-timeout", "7"]))
     assert server.config.http is DeadlineH11Protocol and server.config.read_timeout == 7
     assert server.config.h11_max_incomplete_event_size == 64 * 1024
+
+
+def test_cache_mb_bounds_the_served_trace_cache_in_bytes() -> None:
+    server = build_server(build_parser().parse_args(["serve", "-m", "tinyvgg", "--port", "0", "--cache-mb", "64"]))
+    assert server.config.app.state.service.cache.max_bytes == 64 * 2**20

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, cast
 
 from convscope.cli import print_json
 from convscope.errors import ConvScopeError
+from convscope.server.budget import MIN_CACHE_MB
 from convscope.server.protocol import DEFAULT_READ_TIMEOUT, ServeConfig
 
 #: The names a loopback-only server is reached by.
@@ -83,6 +84,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Loopback names, and for --host 0.0.0.0 this machine's names and addresses, are always allowed",
     )
     parser.add_argument(
+        "--cache-mb",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="memory for recent traces, least recently used dropped first (per worker; "
+        "default min(1024, a quarter of this machine's memory))",
+    )
+    parser.add_argument(
         "--read-timeout",
         type=float,
         default=DEFAULT_READ_TIMEOUT,
@@ -122,6 +131,7 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
             allowed_hosts=allowed_hosts_for(args),
             runs_dir=getattr(args, "runs", None),
             train_data=getattr(args, "data", ()),
+            cache_mb=getattr(args, "cache_mb", None),
         )
         config = ServeConfig(app, **options)
     else:
@@ -135,6 +145,7 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
                 "allowed_hosts": allowed_hosts_for(args),
                 "runs": getattr(args, "runs", None),
                 "data": getattr(args, "data", []),
+                "cache_mb": getattr(args, "cache_mb", None),
             }
         )
         # A worker imports torch and loads every model before it answers uvicorn's health
@@ -158,6 +169,9 @@ def check_options(args: argparse.Namespace) -> None:
         raise ConvScopeError(f"--workers {args.workers} is out of range; use 1-64")
     if getattr(args, "workers", 1) > 1 and not getattr(args, "upload_dir", None):
         raise ConvScopeError("--workers above 1 needs --upload-dir, a folder every worker reads uploads from")
+    cache_mb = getattr(args, "cache_mb", None)
+    if cache_mb is not None and not MIN_CACHE_MB <= cache_mb <= 2**20:
+        raise ConvScopeError(f"--cache-mb {cache_mb} is out of range; use {MIN_CACHE_MB}-{2**20} megabytes")
     if not 0 < getattr(args, "read_timeout", DEFAULT_READ_TIMEOUT) <= 3600:
         raise ConvScopeError(
             f"--read-timeout {args.read_timeout:g} is out of range; use more than 0 and at most 3600 seconds"

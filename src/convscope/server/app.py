@@ -44,6 +44,7 @@ def create_app(
     *,
     samples_dir: Path | None = None,
     cache_size: int = 32,
+    cache_mb: int | None = None,
     max_concurrent_traces: int = 2,
     uploads: UploadStore | str | Path | None = None,
     allowed_hosts: Collection[str] | None = None,
@@ -59,7 +60,9 @@ def create_app(
             the first one is what the page shows first.
         samples_dir: a folder of images added to every model's own samples (``serve --samples``);
             ``None`` for each model's own only.
-        cache_size: traces kept in memory.
+        cache_size: traces kept in memory at most.
+        cache_mb: the most megabytes (MiB) the kept traces may hold (``serve --cache-mb``);
+            ``None`` for min(1 GiB, a quarter of this machine's memory).
         max_concurrent_traces: forward passes running at the same time.
         uploads: the upload store, or the folder for one that several workers share;
             a private temporary folder when absent.
@@ -89,6 +92,7 @@ def create_app(
         ModelRegistry(networks),
         ModelSamples.for_models(networks, samples_dir),
         cache_size=cache_size,
+        cache_bytes=None if cache_mb is None else cache_mb * 2**20,
         max_concurrent=max_concurrent_traces,
         uploads=uploads if isinstance(uploads, UploadStore) or uploads is None else UploadStore(uploads),
         max_upload_bytes=max_upload_bytes,
@@ -132,7 +136,7 @@ def app_from_environment() -> FastAPI:
 
     The parent process puts the options in :data:`SERVE_CONFIG_ENV` as JSON:
     ``models`` (MODEL specs), ``classes``, ``samples`` (``serve --samples``), ``uploads`` (the
-    shared folder) and ``allowed_hosts``.
+    shared folder), ``allowed_hosts`` and ``cache_mb`` (each worker's own trace cache).
     """
     config = json.loads(os.environ[SERVE_CONFIG_ENV])
     networks = load_models(config["models"], classes=config.get("classes"))
@@ -144,6 +148,7 @@ def app_from_environment() -> FastAPI:
         allowed_hosts=config.get("allowed_hosts"),
         runs_dir=config.get("runs"),
         train_data=config.get("data", ()),
+        cache_mb=config.get("cache_mb"),
     )
 
 

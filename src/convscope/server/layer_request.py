@@ -18,6 +18,7 @@ import math
 from convscope.errors import ConvScopeError
 from convscope.inputs import megabytes
 from convscope.network import Network
+from convscope.server.downsample import block_factor
 from convscope.server.payload import parse_channels
 from convscope.server.tensor_codec import DTYPES
 
@@ -81,12 +82,13 @@ def _distinct_parts(text: str | None) -> str | None:
 
 
 def plan_layers(
-    network: Network, names: str, channels: str | None, *, first: int | None, dtype: str
+    network: Network, names: str, channels: str | None, *, first: int | None, dtype: str, box: int | None = None
 ) -> tuple[str, str | None, int]:
     """``names`` and ``channels`` for :func:`layer_frames`, each layer once, and the body's size in bytes.
 
     A layer named twice is sent once with the union of its channel lists (all of
-    them when any of its lists is empty).
+    them when any of its lists is empty). Maps reduced to ``box`` count at their
+    reduced size; ``auto`` counts as float32, the larger of its two.
 
     Raises:
         ResponseTooLargeError: the answer would exceed :data:`MAX_RESPONSE_BYTES`.
@@ -110,10 +112,15 @@ def plan_layers(
             text, count = unique_channels(",".join(parts) if parts else None, shape[0])
             if text is None and first is not None:
                 count = min(first, shape[0])
-            values = count * math.prod(shape[1:])
+            k = block_factor(shape[1], shape[2], box) if box is not None else 1
+            values = count * -(-shape[1] // k) * -(-shape[2] // k)
         else:
             text, values = (",".join(parts) if parts else None), math.prod(shape)
-        sizes += values * DTYPES[dtype].itemsize + _HEADER_ALLOWANCE + 8 * (count if layer.is_spatial else 1)
+        sizes += (
+            values * DTYPES["float32" if dtype == "auto" else dtype].itemsize
+            + _HEADER_ALLOWANCE
+            + 8 * (count if layer.is_spatial else 1)
+        )
         out_lists.append(text or "")
     check_size(sizes)
     return ",".join(merged), (None if channels is None else ";".join(out_lists)), sizes

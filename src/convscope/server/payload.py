@@ -6,7 +6,8 @@ format (here) — routes only pick which of these to send.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -14,14 +15,27 @@ from PIL import Image
 
 from convscope.errors import ConvScopeError, NotFoundError
 from convscope.layer_blocks import fold_targets, layer_blocks, network_blocks, overview_defaults
-from convscope.layer_views import layer_views
+from convscope.layer_views import LayerView, layer_views
 from convscope.network import Network
+from convscope.server.downsample import block_factor, digits_kept, downsample, reduction_for
 from convscope.server.tensor_codec import Dtype, encode_frames, encode_tensor
 from convscope.teaching.facts import layer_facts
 from convscope.trace import Trace
 
 #: Pillow modes an image is used in without conversion.
 _PLAIN_MODES = ("L", "RGB")
+#: A wire dtype, or ``auto``: float16 for each layer whose shown digits it keeps, else float32.
+WireDtype = Literal["float32", "float16", "auto"]
+#: Per model, computed once: the layer views and the ``/api/models/{id}`` body (a model never changes).
+_VIEWS: WeakKeyDictionary[Network, dict[str, LayerView]] = WeakKeyDictionary()
+_DETAILS: WeakKeyDictionary[Network, dict[str, dict[str, Any]]] = WeakKeyDictionary()
+
+
+def views_of(network: Network) -> dict[str, LayerView]:
+    """``layer_views(network)``, computed on first use and remembered for the network's lifetime."""
+    if network not in _VIEWS:
+        _VIEWS[network] = layer_views(network)
+    return _VIEWS[network]
 
 
 def source_notes(image: Image.Image, spec_size: tuple[int, int], spec_mode: str) -> list[str]:
@@ -49,23 +63,27 @@ def model_detail(model_id: str, network: Network) -> dict[str, Any]:
     The view kind, signedness and connectivity travel with the layers so the
     browser decides none of them from the kind names itself; so do each layer's
     block and fold (``convscope.layer_blocks``) and how the overview opens.
+    Built once per (model, id): the body is the same for every request.
     """
-    views = layer_views(network)
-    blocks, folds = layer_blocks(network), fold_targets(network)
-    summary = model_summary(model_id, network)
-    facts = {layer.name: layer_facts(layer, network) for layer in network.layers}
-    layers = [
-        {
-            **layer,
-            **views[layer["name"]].to_dict(),
-            "block": blocks[layer["name"]],
-            "fold_into": folds.get(layer["name"]),
-            "facts": facts[layer["name"]],
-        }
-        for layer in summary["layers"]
-    ]
-    grouped = [block.to_dict() for block in network_blocks(network)]
-    return {**summary, "layers": layers, "blocks": grouped, "overview": overview_defaults(network)}
+    built = _DETAILS.setdefault(network, {})
+    if model_id not in built:
+        views = views_of(network)
+        blocks, folds = layer_blocks(network), fold_targets(network)
+        summary = model_summary(model_id, network)
+        facts = {layer.name: layer_facts(layer, network) for layer in network.layers}
+        layers = [
+            {
+                **layer,
+                **views[layer["name"]].to_dict(),
+                "block": blocks[layer["name"]],
+                "fold_into": folds.get(layer["name"]),
+                "facts": facts[layer["name"]],
+            }
+            for layer in summary["layers"]
+        ]
+        grouped = [block.to_dict() for block in network_blocks(network)]
+        built[model_id] = {**summary, "layers": layers, "blocks": grouped, "overview": overview_defaults(network)}
+    return built[model_id]
 
 
 def trace_info(trace: Trace, *, model_id: str, image_id: str, source: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +161,13 @@ def parse_channels(text: str | None, count: int) -> list[int] | None:
 
 
 def layer_frames(
-    trace: Trace, names: str, *, dtype: Dtype = "float32", first: int | None = None, channels: str | None = None
+    trace: Trace,
+    names: str,
+    *,
+    dtype: WireDtype = "float32",
+    first: int | None = None,
+    channels: str | None = None,
+    box: int | None = None,
 ) -> bytes:
     """Several layers in one response (small models: one request instead of one per layer).
 
@@ -153,6 +177,7 @@ def layer_frames(
         channels: the channels to send of each layer, one list per name separated by
             ``;`` (``"0-15;3,9,1;"``); an empty list falls back to ``first`` (or all).
             The overview sends the page it draws, so a 64-channel layer costs 16 maps.
+        box: the cells a map is drawn in; larger maps are reduced to fit (:func:`layer_message`).
 
     Example:
         >>> from convscope.server.tensor_codec import decode_frames
@@ -173,12 +198,19 @@ def layer_frames(
         layer = trace.network.layer(name)
         if picked is None and first is not None and layer.is_spatial:
             picked = f"0-{min(first, layer.output_shape[0]) - 1}"
-        messages.append(layer_message(trace, name, dtype=dtype, channels=picked))
+        messages.append(layer_message(trace, name, dtype=dtype, channels=picked, box=box))
     return encode_frames(messages)
 
 
-def layer_message(trace: Trace, name: str, *, dtype: Dtype = "float32", channels: str | None = None) -> bytes:
-    """One layer's output as a binary tensor message (see :mod:`tensor_codec`)."""
+def layer_message(
+    trace: Trace, name: str, *, dtype: WireDtype = "float32", channels: str | None = None, box: int | None = None
+) -> bytes:
+    """One layer's output as a binary tensor message (see :mod:`tensor_codec`).
+
+    With ``box``, a (C, H, W) map larger than ``box`` cells a side is sent reduced by
+    the smallest integer factor ``k`` that fits (:mod:`convscope.server.downsample`);
+    the header then says ``block`` (k), ``reduce`` (how) and ``full_shape``.
+    """
     layer = trace.network.layer(name)
     values = trace.output(layer.name)[0].numpy()  # (C, H, W) or (F,)
     header: dict[str, Any] = {"layer": layer.name}
@@ -187,8 +219,22 @@ def layer_message(trace: Trace, name: str, *, dtype: Dtype = "float32", channels
         if picked is not None:
             values = values[np.asarray(picked, dtype=np.int64)]  # (len(picked), H, W)
         header["channels"] = picked if picked is not None else list(range(values.shape[0]))
+        factor = block_factor(values.shape[1], values.shape[2], box) if box is not None else 1
+        if factor > 1:
+            how = reduction_for(views_of(trace.network)[layer.name], trace.value_range(layer.name)[0])
+            header.update(block=factor, reduce=how, full_shape=list(layer.output_shape))
+            values = downsample(values, factor, how)  # (len(picked), ceil(H/k), ceil(W/k))
     elif channels:
         raise ConvScopeError(
             f"layer '{layer.name}' has shape {list(layer.output_shape)}; channels apply to (C, H, W) layers only"
         )
-    return encode_tensor(values, dtype=dtype, header=header)
+    return encode_tensor(values, dtype=wire_dtype(values, dtype), header=header)
+
+
+def wire_dtype(values: np.ndarray, dtype: WireDtype) -> Dtype:
+    """``dtype`` itself, or for ``auto`` float16 when it changes no digit the page shows (else float32)."""
+    if dtype != "auto":
+        return dtype
+    with np.errstate(over="ignore"):  # beyond float16's range: inf, which digits_kept refuses
+        half = values.astype(np.float16)
+    return "float16" if digits_kept(values, half) else "float32"

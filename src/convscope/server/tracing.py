@@ -2,7 +2,8 @@
 
 Decoding, preprocessing and the forward pass run in worker threads, at most
 ``max_concurrent`` at once, so a burst of uploads cannot starve the server;
-finished traces sit in an :class:`LRUCache` keyed by (model id, image SHA-256).
+finished traces sit in an :class:`LRUCache` keyed by (model id, image SHA-256),
+bounded by count and by the bytes the traces hold (:mod:`convscope.server.budget`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from PIL import Image
 
 from convscope.errors import ModelError, NotFoundError
 from convscope.inputs import MAX_IMAGE_BYTES, decode_image
+from convscope.server.budget import default_cache_bytes, info_bytes
 from convscope.server.cache import LRUCache
 from convscope.server.layer_request import SMALL_RESPONSE_BYTES
+from convscope.server.memory import release_free_memory
 from convscope.server.payload import source_notes, trace_info
 from convscope.server.registry import ModelRegistry
 from convscope.server.samples import ModelSamples
@@ -39,6 +42,11 @@ class TracedImage:
     png: bytes
     seconds: float
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes this entry holds: the activations, the info's Python objects and the PNG."""
+        return self.trace.nbytes + info_bytes(self.info) + len(self.png)
+
 
 class TraceService:
     """Images by id (samples and uploads), traced once per model and cached.
@@ -46,7 +54,9 @@ class TraceService:
     Args:
         models: the networks on offer.
         samples: each model's sample images (ids are file stems).
-        cache_size: traces kept.
+        cache_size: traces kept at most.
+        cache_bytes: the most bytes the kept traces may hold together (``None``: the
+            machine's default, ``budget.default_cache_bytes``).
         max_concurrent: traces computed at the same time.
         uploads: where uploaded bytes are kept (a private temporary folder when absent).
         max_upload_bytes: the largest image file accepted.
@@ -60,6 +70,7 @@ class TraceService:
         samples: ModelSamples,
         *,
         cache_size: int = 32,
+        cache_bytes: int | None = None,
         max_concurrent: int = 2,
         uploads: UploadStore | None = None,
         max_upload_bytes: int = MAX_IMAGE_BYTES,
@@ -69,7 +80,8 @@ class TraceService:
         self.samples = samples
         self.images = uploads if uploads is not None else UploadStore()
         self.max_upload_bytes = max_upload_bytes
-        self.cache: LRUCache[TracedImage] = LRUCache(cache_size)
+        budget = cache_bytes if cache_bytes is not None else default_cache_bytes()
+        self.cache: LRUCache[TracedImage] = LRUCache(cache_size, max_bytes=budget, sizeof=lambda e: e.nbytes)
         self.limiter = anyio.CapacityLimiter(max_concurrent)
         self.builders = anyio.CapacityLimiter(max_concurrent_builds)
 
@@ -117,8 +129,16 @@ class TraceService:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        work = partial(self.cache.get_or_compute, key, partial(self.compute, model_id, image_id, data))
+        work = partial(self._compute_cached, key, partial(self.compute, model_id, image_id, data))
         return await anyio.to_thread.run_sync(work, limiter=self.limiter)
+
+    def _compute_cached(self, key: tuple[str, str], compute: Callable[[], TracedImage]) -> TracedImage:
+        """The cached entry or a new one; when storing it evicted older traces, their memory goes back to the OS."""
+        evicted = self.cache.evictions
+        entry = self.cache.get_or_compute(key, compute)
+        if self.cache.evictions != evicted:
+            release_free_memory()
+        return entry
 
     def compute(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
         """Decode, preprocess, run and format one image (blocking; call from a worker thread)."""

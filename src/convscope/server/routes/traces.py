@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 
 from convscope.inputs import check_image_size
+from convscope.server.downsample import MAX_BOX, block_factor
 from convscope.server.layer_request import check_size, plan_layers, unique_channels
 from convscope.server.payload import layer_frames, layer_message
 from convscope.server.routes.common import BINARY_RESPONSES, NO_STORE, binary_message, errors, service
@@ -63,18 +64,29 @@ async def get_layers(
     model_id: str,
     image_id: str,
     names: str = Query(description="Layer names separated by commas"),
-    dtype: Literal["float32", "float16"] = "float32",
+    dtype: Literal["float32", "float16", "auto"] = Query(
+        "float32", description="auto: float16 for each layer whose three shown digits it keeps, else float32"
+    ),
     first: int | None = Query(None, ge=1, description="At most this many channels of each (C, H, W) layer"),
     channels: str | None = Query(
         None,
         description="Channels of each layer, one list per name separated by ';', e.g. 0-15;7,3,12 (empty: first or all)",
     ),
+    box: int | None = Query(
+        None,
+        ge=1,
+        le=MAX_BOX,
+        description="Cells a map is drawn in: larger maps come reduced by an integer factor (block mean for the "
+        "input, max for non-negative maps, the value of largest magnitude for signed ones; see the headers)",
+    ),
     svc: TraceService = Depends(service),
 ) -> Response:
     """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype)
-    body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, size=size)
+    names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype, box=box)
+    body = await svc.build(
+        layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, box=box, size=size
+    )
     return binary_message(body)
 
 
@@ -87,17 +99,22 @@ async def get_layer(
     model_id: str,
     image_id: str,
     layer: str,
-    dtype: Literal["float32", "float16"] = "float32",
+    dtype: Literal["float32", "float16", "auto"] = "float32",
     channels: str | None = Query(None, description="Channel indices and ranges, e.g. 0-15,20 (all when absent)"),
+    box: int | None = Query(None, ge=1, le=MAX_BOX, description="Cells the map is drawn in, as for the layers route"),
     svc: TraceService = Depends(service),
 ) -> Response:
     """One layer's output as a binary tensor message (layout in ``convscope.server.tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
     found = entry.trace.network.layer(layer)
-    size = math.prod(found.output_shape) * (2 if dtype == "float16" else 4)
+    shape = found.output_shape
+    if found.is_spatial and box is not None:
+        k = block_factor(shape[1], shape[2], box)
+        shape = (shape[0], -(-shape[1] // k), -(-shape[2] // k))
+    size = math.prod(shape) * (2 if dtype == "float16" else 4)
     if found.is_spatial:
-        channels, count = unique_channels(channels, found.output_shape[0])
-        size = size // found.output_shape[0] * count
+        channels, count = unique_channels(channels, shape[0])
+        size = size // shape[0] * count
         check_size(size)
-    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, size=size)
+    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, box=box, size=size)
     return binary_message(body)

@@ -46,18 +46,22 @@ export const api = {
   /**
    * Several layers in one request; `first` caps the channels of each (C, H, W) layer.
    * channels (optional): one list per name ([] for the default), e.g. a page of the most active.
+   * box (optional): the device pixels a map is drawn in; larger maps come reduced (header.block).
    */
-  async layers(info, names, first, dtype, channels = null) {
+  async layers(info, names, first, dtype, channels = null, box = null) {
     const params = new URLSearchParams({ names: names.join(","), dtype, first: String(first) });
     if (channels && channels.some((c) => c.length)) params.set("channels", channels.map((c) => (c.length ? channelsParam(c) : "")).join(";"));
+    if (box) params.set("box", String(box));
     const response = await check(await fetch(`${info.layers_url.replace(/\/$/, "")}?${params}`));
     return decodeFrames(await response.arrayBuffer());
   },
-  /** One layer's activations as {header, shape, data}; only `channels` of a (C, H, W) layer. */
-  async layer(info, name, shape, channels) {
+  /** One layer's activations as {header, shape, data}; only `channels` of a (C, H, W) layer, reduced to `box` when larger. */
+  async layer(info, name, shape, channels, box = null) {
     const count = shape.length === 3 ? channels.length * shape[1] * shape[2] : shape[0];
-    const params = new URLSearchParams({ dtype: chooseDtype(count) });
+    const reduced = box && shape.length === 3 && Math.max(shape[1], shape[2]) > box;
+    const params = new URLSearchParams({ dtype: reduced ? "auto" : chooseDtype(count) });
     if (shape.length === 3 && channels.length < shape[0]) params.set("channels", channelsParam(channels));
+    if (reduced) params.set("box", String(box));
     const response = await check(await fetch(`${info.layers_url}${enc(name)}?${params}`));
     return decodeTensor(await response.arrayBuffer());
   },

@@ -6,6 +6,8 @@ import { openText, overviewPlan, resolveView, toggled } from "./core/blocks.js";
 import { columnsKey, fitColumnGap, fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
 import { ordersOf } from "./core/paging.js";
 import { chooseDtype } from "./core/tensor.js";
+import { classPage } from "./core/classlist.js";
+import { anyReduced, mapBox, reducedText, reducedValueCount } from "./core/reduced.js";
 import { legendsFor, scaleContext } from "./core/scales.js";
 import { decodeState, encodeState, isNavigation } from "./core/urlstate.js";
 import { createUploads, imageForModel } from "./core/gallery.js";
@@ -28,7 +30,8 @@ const BATCH_VALUES = 1 << 20;
 const $ = (id) => document.getElementById(id);
 // pages: layer name -> page of its most-active-first channel order (per model, kept across images).
 // samples: the viewed model's own (samplesFor names that model); thumbs: upload id -> object URL of the file.
-const app = { state: null, models: [], samples: [], samplesFor: null, thumbs: new Map(), model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0, pages: new Map() };
+// classView: the class column's search and page (models with many classes); box: device pixels a map is drawn in.
+const app = { state: null, models: [], samples: [], samplesFor: null, thumbs: new Map(), model: null, built: "", info: null, ctx: null, tensors: new Map(), token: 0, pages: new Map(), classView: { query: "", page: 0, focus: null }, box: 64 };
 
 const tooltip = createTooltip();
 const uploads = createUploads(window.sessionStorage);
@@ -39,7 +42,7 @@ const controls = createControls($("controls"), {
   onOrder: (order) => navigate({ order }),
 });
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
-const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, onToggleBlock: toggleBlock, onToggleFold: toggleFold, tooltip });
+const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, onToggleBlock: toggleBlock, onToggleFold: toggleFold, onClasses: turnClasses, tooltip });
 const overviewBar = createOverviewBar($("overview"), { onCompact: setCompact, onAll: setAllBlocks });
 const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
 const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
@@ -107,20 +110,38 @@ async function upload(file) {
 function ensureBuilt(state, info) {
   const view = resolveView(app.model, state);
   const plan = overviewPlan(app.model, view);
-  const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages, plan });
+  const list = classPage(app.model.classes, info ? info.ranking : null, app.classView);
+  const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages, plan, classes: list.paged ? list : null });
   overviewBar.sync(app.model, view);
-  const key = `${app.model.id}|${state.details}|${state.order}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}`;
+  const key = `${app.model.id}|${state.details}|${state.order}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}|${list.query}|${list.page}`;
   if (key === app.built) return false;
   // Block headers and the routes' band sit above the maps of networks with blocks.
   const above = columns.some((c) => c.block) ? 54 : 0;
   const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80 - above;
   const mapSize = fitMapSize(columns, available);
+  app.box = mapBox(mapSize, window.devicePixelRatio);
   // Compact columns spread over the screen, so their headers have room to say more.
   const columnGap = view.compact ? fitColumnGap(columns, $("overview").clientWidth - 4, { mapSize }) : null;
-  overview.build(app.model, columns, { details: state.details, order: state.order, mapSize, columnGap });
+  overview.build(app.model, columns, { details: state.details, order: state.order, mapSize, columnGap, classList: { ...list, focus: app.classView.focus } });
+  app.classView.focus = null; // the control that had the keyboard got it back; later rebuilds leave focus alone
   overview.select(state.layer);
   app.built = key;
   return true;
+}
+
+/** Another page or search of the class column (models with many classes): rebuild it, redraw from the tensors at hand. */
+function turnClasses(view) {
+  app.classView = view;
+  if (!app.model || !ensureBuilt(app.state, app.info)) return;
+  if (app.info) redraw();
+  details.update(app.state, app);
+}
+
+/** The legends, and under them how reduced maps are drawn. */
+function showLegends(scale) {
+  renderLegends($("legends"), legendsFor(scale, app.ctx), scale);
+  const text = reducedText([...app.tensors.values()].map((t) => t.header));
+  if (text) $("legends").append(Object.assign(document.createElement("p"), { className: "legend-reduced", textContent: text }));
 }
 
 /** Show another page of a big layer's channels: rebuild its column, then fetch just those maps. */
@@ -133,7 +154,7 @@ async function turnPage(name, page) {
   const info = app.info;
   if (!info || !col) return;
   try {
-    const tensor = await api.layer(info, name, col.shape, col.channels);
+    const tensor = await api.layer(info, name, col.shape, col.channels, app.box);
     const now = overview.columns.find((c) => c.name === name);
     // A later page (or image) may have replaced this one while it loaded.
     if (app.info !== info || !now || now.channels.join() !== tensor.header.channels.join()) return;
@@ -174,6 +195,7 @@ async function apply(next, loaded = null) {
       app.model = { ...(await api.model(next.model)), id: next.model };
       app.info = null;
       app.pages = new Map();
+      app.classView = { query: "", page: 0, focus: null };
       renderBanner($("banner"), app.model);
     }
     const current = app.info && app.info.model === next.model && app.info.image === next.image ? app.info : null;
@@ -190,7 +212,7 @@ async function apply(next, loaded = null) {
       await loadTrace(next, loaded);
     } else if (prev.scale !== next.scale && app.ctx) {
       overview.repaint(app.ctx, next.scale);
-      renderLegends($("legends"), legendsFor(next.scale, app.ctx), next.scale);
+      showLegends(next.scale);
     }
   } catch (error) {
     inputs.showError(error.message);
@@ -225,7 +247,7 @@ async function fillMissing(info) {
   try {
     await Promise.all(
       missing.map(async (col) => {
-        const tensor = await api.layer(info, col.name, col.shape, col.channels);
+        const tensor = await api.layer(info, col.name, col.shape, col.channels, app.box);
         const now = overview.columns.find((c) => c.name === col.name);
         if (app.info !== info || !now || (now.type === "maps" && now.channels.join() !== tensor.header.channels.join())) return;
         app.tensors.set(col.name, tensor);
@@ -253,29 +275,35 @@ async function loadTrace(state, loaded) {
     overview.setTrace(info, app.ctx, state.scale);
     const sample = app.samples.find((s) => s.id === info.image);
     renderPrediction($("prediction"), info, sample && sample.label);
-    renderLegends($("legends"), legendsFor(state.scale, app.ctx), state.scale);
+    showLegends(state.scale);
     inputs.setCurrent(info, app.model.input_spec);
     const show = (name, tensor) => {
       app.tensors.set(name, tensor);
       overview.setTensor(name, tensor);
     };
-    if (valueCount(columns) <= BATCH_VALUES) {
-      // Small networks: one request for every layer (per-request overhead dominates), each with the channels drawn.
+    // Maps larger than their box come reduced to it, so even VGG-16's overview is one request.
+    const box = app.box;
+    const count = reducedValueCount(columns, box);
+    if (count <= BATCH_VALUES) {
+      // One request for every layer (per-request overhead dominates), each with the channels drawn.
       const first = Math.max(...columns.map((c) => c.channels.length));
       const picked = columns.map((c) => (c.type === "maps" && c.channels.length < c.total ? c.channels : []));
-      const tensors = await api.layers(info, columns.map((c) => c.name), first, chooseDtype(valueCount(columns), 4 << 20), picked);
+      // Exact float32 for small networks; big ones get float16 for each layer where it changes no digit shown.
+      const dtype = anyReduced(columns, box) ? "auto" : chooseDtype(valueCount(columns), 4 << 20);
+      const tensors = await api.layers(info, columns.map((c) => c.name), first, dtype, picked, box);
       if (token !== app.token) return;
       tensors.forEach((tensor) => show(tensor.header.layer, tensor));
     } else {
-      // Large networks: layer by layer, each drawn as it arrives.
+      // Very wide networks: layer by layer, each drawn as it arrives.
       await Promise.all(
         columns.map(async (col) => {
-          const tensor = await api.layer(info, col.name, col.shape, col.channels);
+          const tensor = await api.layer(info, col.name, col.shape, col.channels, box);
           if (token === app.token) show(col.name, tensor);
         }),
       );
     }
     if (token !== app.token) return;
+    showLegends(state.scale);
     document.body.dataset.drawn = `${info.model}/${info.image}`;
     window.dispatchEvent(new CustomEvent("convscope:drawn", { detail: { model: info.model, image: info.image } }));
   } finally {

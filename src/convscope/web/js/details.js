@@ -173,7 +173,8 @@ export function createDetails(main, handlers) {
     }
     const layer = app.model.layers.find((l) => l.name === target.dataset.layer);
     if (!layer) return;
-    const cell = event && event.clientX !== undefined && event.detail > 0 ? cellAt(event, target) : { y: 0, x: 0 };
+    const [, fullH, fullW] = layer.output_shape; // a reduced map's canvas has fewer cells than the layer
+    const cell = event && event.clientX !== undefined && event.detail > 0 ? cellAt(event, target, fullH, fullW) : { y: 0, x: 0 };
     if (layer.output_shape.length === 1) {
       handlers.navigate({ view: "detail", layer: layer.name, channel: cell.y, y: null, x: null });
       return;

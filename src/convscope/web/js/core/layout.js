@@ -26,7 +26,7 @@ export function classLayers(model) {
  * order (`orders.get(name)`: the trace's channel_order, most active first; index order
  * without a trace); `slots` is the maps' room in the column, equal on every page.
  */
-export function overviewColumns(model, { limit = 16, orders = new Map(), pages = new Map(), plan = null } = {}) {
+export function overviewColumns(model, { limit = 16, orders = new Map(), pages = new Map(), plan = null, classes: classList = null } = {}) {
   const classes = classLayers(model);
   const columns = [];
   for (const layer of model.layers) {
@@ -41,7 +41,9 @@ export function overviewColumns(model, { limit = 16, orders = new Map(), pages =
     columns.push(plan ? { ...column, ...groupOf(layer, plan) } : column);
   }
   const all = model.classes.map((_, i) => i);
-  columns.push({ name: model.output_layer, display: "values", type: "classes", shape: [model.classes.length], channels: all, total: all.length, page: 0, pages: 1, slots: all.length });
+  // classes: the page core/classlist.js picked ({channels, slots}) when the model has many.
+  const shown = classList ?? { channels: all, slots: all.length };
+  columns.push({ name: model.output_layer, display: "values", type: "classes", shape: [model.classes.length], channels: shown.channels, total: all.length, page: 0, pages: 1, slots: shown.slots });
   return columns;
 }
 
@@ -116,7 +118,7 @@ export function incomingEdges(name, channel, model, columns) {
 }
 
 /**
- * Pixel positions of every map: {width, height, columns: [{name, x, width, maps: [{channel, x, y, w, h}], pager, label: {x, w}}], blocks}.
+ * Pixel positions of every map: {width, height, columns: [{name, x, y, width, maps: [{channel, x, y, w, h}], pager, label: {x, w}}], blocks}.
  * label: the column header's extent; blocks: the block headers' spans (columns with a `block`).
  * pager: {x, y, w, h, compact} under a column with more than one page, else null; a compact
  * pager (narrower than pagerWide) puts its text over its buttons and needs pagerRowCompact.
@@ -150,7 +152,7 @@ export function overviewLayout(columns, dims) {
     const pager = (col.pages ?? 1) > 1 ? { x: x + w / 2 - pw / 2, y: y0 + heightOf(col) + 4, w: pw, h: row - 6, compact } : null;
     // Headers are wider than a map but never reach the next column's header.
     const lw = Math.min(Math.max(w, d.labelWidth), w + d.columnGap - 4);
-    const out = { name: col.name, x, width: w, maps, pager, label: { x: x + w / 2 - lw / 2, w: lw } };
+    const out = { name: col.name, x, y: y0, width: w, maps, pager, label: { x: x + w / 2 - lw / 2, w: lw } };
     x += w + d.columnGap;
     return out;
   });

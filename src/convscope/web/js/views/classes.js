@@ -1,10 +1,18 @@
-// The class column: one probability bar per class, the predicted class set apart.
+// The class column: one probability bar per class shown, the predicted class set apart;
+// with many classes, one page of them and the search box and pager under it.
 import { formatPercent, formatValue } from "../core/format.js";
 import { el, place } from "./dom.js";
+import { createClassControls } from "./topclasses.js";
 
-/** Build the rows inside `stage` at the positions of the layout's class column. */
-export function createClasses(stage, column, names) {
-  const rows = column.maps.map((box, i) => {
+const ROW = 26; // the layout's class row pitch, for the controls when no class matches
+
+/**
+ * Build the rows inside `stage` at the positions of the layout's class column (box.channel is the class index).
+ * options: {list: classPage(...) with focus, onClasses(view)}: with list.paged, the search box and pager too.
+ */
+export function createClasses(stage, column, names, options = {}) {
+  const rows = column.maps.map((box) => {
+    const i = box.channel;
     const row = place(el("div", "class-row"), box);
     row.dataset.channel = String(i);
     const label = el("span", "class-label", {}, names[i]);
@@ -14,13 +22,18 @@ export function createClasses(stage, column, names) {
     track.append(bar);
     row.append(label, track, value);
     stage.append(row);
-    return { row, bar, value };
+    return { row, bar, value, i };
   });
+  const list = options.list;
+  if (list && list.paged) {
+    const pitch = column.maps.length ? column.maps[0].h + 4 : ROW;
+    createClassControls(stage, list, { x: column.x, y: column.y + list.k * pitch, w: column.width, rowHeight: pitch }, options.onClasses);
+  }
   return {
     rows,
     /** info: the trace info (probabilities, logits, prediction). */
     update(info) {
-      rows.forEach(({ row, bar, value }, i) => {
+      rows.forEach(({ row, bar, value, i }) => {
         const p = info.probabilities[i];
         bar.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
         value.textContent = formatPercent(p);

@@ -23,10 +23,10 @@ export function paintMap(canvas, values, height, width, domain) {
   context.putImageData(image, 0, 0);
 }
 
-/** The (y, x) cell of a map under a mouse event. */
-export function cellAt(event, canvas) {
+/** The (y, x) cell of a map under a mouse event; `height` × `width` cells (the canvas's own by default, the traced map's for a reduced one). */
+export function cellAt(event, canvas, height = canvas.height, width = canvas.width) {
   const box = canvas.getBoundingClientRect();
-  const x = Math.floor(((event.clientX - box.left) / box.width) * canvas.width);
-  const y = Math.floor(((event.clientY - box.top) / box.height) * canvas.height);
-  return { y: Math.max(0, Math.min(canvas.height - 1, y)), x: Math.max(0, Math.min(canvas.width - 1, x)) };
+  const x = Math.floor(((event.clientX - box.left) / box.width) * width);
+  const y = Math.floor(((event.clientY - box.top) / box.height) * height);
+  return { y: Math.max(0, Math.min(height - 1, y)), x: Math.max(0, Math.min(width - 1, x)) };
 }

@@ -5,6 +5,7 @@ import { formatValue, shapeText } from "../core/format.js";
 import { columnRoutes, routePath } from "../core/blocks.js";
 import { incomingEdges, overviewLayout } from "../core/layout.js";
 import { pageText } from "../core/paging.js";
+import { cellText } from "../core/reduced.js";
 import { domainFor } from "../core/scales.js";
 import { mapValues } from "../core/tensor.js";
 import { createClasses } from "./classes.js";
@@ -20,7 +21,7 @@ const key = (name, channel) => `${name}#${channel}`;
 const BLOCK_ROW = 24;
 const ROUTE_BAND = 30;
 
-/** handlers: {onSelectLayer(name), onPage(name, page), onToggleBlock(name), onToggleFold(name), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
+/** handlers: {onSelectLayer(name), onPage(name, page), onToggleBlock(name), onToggleFold(name), onClasses(view), tooltip}. Returns {build, setTrace, paintLayer, repaint, select}. */
 export function createOverview(root, handlers) {
   const scroller = el("div", "overview-scroll");
   const stage = el("div", "stage");
@@ -39,8 +40,8 @@ export function createOverview(root, handlers) {
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
 
-  /** opts: {details, mapSize, columnGap, order}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
-  function build(model, columns, { details, mapSize, columnGap, order = "chw" }) {
+  /** opts: {details, mapSize, columnGap, order, classList}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
+  function build(model, columns, { details, mapSize, columnGap, order = "chw", classList = null }) {
     const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
     const refocus = focused ? refocusSelector(focused) : null;
     stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
@@ -52,7 +53,7 @@ export function createOverview(root, handlers) {
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
-    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details, blockRow));
+    layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details, blockRow, classList));
     buildBlocks(layout);
     const pairs = [];
     for (const col of columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
@@ -128,7 +129,8 @@ export function createOverview(root, handlers) {
     stage.append(place(pager, box));
   }
 
-  function buildColumn(col, placed, details, blockRow) {
+  /** opts: {details, mapSize, columnGap, order, classList}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
+  function build(model, columns, { details, mapSize, columnGap, order = "chw", classList = null }) {
     const layer = s.byName.get(col.name);
     const label = columnHeader(stage, col, placed, layer, { details, order: s.order, y: 2 + blockRow, onFold: (name) => handlers.onToggleFold(name) });
     label.addEventListener("click", () => handlers.onSelectLayer(col.name));
@@ -137,7 +139,7 @@ export function createOverview(root, handlers) {
     label.addEventListener("keydown", (event) => moveFocus(event, col.name));
     s.labels.set(col.name, label);
     if (col.type === "classes") {
-      s.classes = createClasses(stage, placed, s.model.classes);
+      s.classes = createClasses(stage, placed, s.model.classes, { list: classList, onClasses: handlers.onClasses });
       placed.maps.forEach((box) => s.boxes.set(key(col.name, box.channel), box));
       return;
     }
@@ -210,7 +212,7 @@ export function createOverview(root, handlers) {
       if (tensor) {
         const i = tensor.header.channels.indexOf(channel);
         const [, , w] = tensor.shape;
-        if (i >= 0) lines.push(`value at (y ${y}, x ${x}): ${formatValue(mapValues(tensor, i)[y * w + x])}`); // -1: a new page still loading
+        if (i >= 0) lines.push(cellText(tensor.header, y, x, formatValue(mapValues(tensor, i)[y * w + x]))); // -1: a new page still loading
       }
       if (range) lines.push(`map range: ${formatValue(range.channel_ranges[channel][0])} … ${formatValue(range.channel_ranges[channel][1])}`);
     } else {

@@ -7,6 +7,7 @@ import { formatValue } from "../../core/format.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
+import { classFinder } from "../topclasses.js";
 import { domainOf, mapFigure, num, panel } from "./common.js";
 
 const WRAP = 64;
@@ -59,6 +60,7 @@ function unitPicker(ctx, step) {
   const go = el("button", "", { type: "button" }, "Show unit");
   go.addEventListener("click", () => ctx.navigate({ channel: Math.max(0, Number.parseInt(input.value, 10) || 0) }));
   bar.append(el("span", "", {}, step.label !== null ? "class index " : "unit "), input, go);
+  if (step.label !== null) bar.append(classFinder(ctx.model.classes, (i) => ctx.navigate({ channel: i }), "linear-classes"));
   return bar;
 }
 

@@ -5,6 +5,7 @@
 import { detailApi } from "../../detailapi.js";
 import { formatPercent } from "../../core/format.js";
 import { el } from "../dom.js";
+import { classFinder } from "../topclasses.js";
 
 const MAX_ROWS = 20;
 
@@ -44,6 +45,7 @@ export async function open(root, ctx) {
     terms.get(i)?.classList.toggle("linked", on);
   }
 
+  if (classes.length < step.logits.length) root.append(classFinder(labels, (i) => ctx.navigate({ channel: i }), "softmax-classes"));
   root.append(el("p", "dformula", {}, shown.shift ? "p_i = exp(z_i − m) / Σ_j exp(z_j − m), m = the largest logit" : "p_i = exp(z_i) / Σ_j exp(z_j)"));
   if (shown.shift) root.append(shiftStep(step));
   const table = el("table", "softmax-table");
