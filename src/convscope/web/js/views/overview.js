@@ -129,8 +129,7 @@ export function createOverview(root, handlers) {
     stage.append(place(pager, box));
   }
 
-  /** opts: {details, mapSize, columnGap, order, classList}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
-  function build(model, columns, { details, mapSize, columnGap, order = "chw", classList = null }) {
+  function buildColumn(col, placed, details, blockRow, classList) {
     const layer = s.byName.get(col.name);
     const label = columnHeader(stage, col, placed, layer, { details, order: s.order, y: 2 + blockRow, onFold: (name) => handlers.onToggleFold(name) });
     label.addEventListener("click", () => handlers.onSelectLayer(col.name));
@@ -249,6 +248,7 @@ export function createOverview(root, handlers) {
       for (const name of s.tensors.keys()) paintLayer(name);
     },
     select(name) {
+      if (!s) return; // nothing built yet (the model failed to load)
       for (const [n, label] of s.labels) {
         label.setAttribute("aria-pressed", String(n === name));
         label.classList.toggle("selected", n === name);
