@@ -1,6 +1,16 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import calc, explain, model_samples, models, pages, samples, traces
+from convscope.server.routes import (
+    calc,
+    explain,
+    model_samples,
+    models,
+    pages,
+    samples,
+    structure,
+    structure_pages,
+    traces,
+)
 
 ROUTERS = (
     models.router,
@@ -9,5 +19,7 @@ ROUTERS = (
     traces.router,
     explain.router,
     calc.router,
+    structure.router,
+    structure_pages.router,
     pages.router,
 )
