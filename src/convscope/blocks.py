@@ -82,9 +82,12 @@ def residual_block(trace: Trace, block_id: str, position: tuple[int, int, int] |
     for i, term in enumerate(terms):
         term["path"] = "F(x)" if i == conv_index else "x"
         term["layers"] = paths[i]
+    identity = len(paths) == 2 and not paths[1 - conv_index]
+    # A shortcut that changes the shape is a projection W_s·x (He et al.'s option B).
+    shortcut = "x" if identity else "W_s·x"
     return {
         "block": block_id,
-        "formula": "y = ReLU(F(x) + x)" if after else "y = F(x) + x",
+        "formula": f"y = ReLU(F(x) + {shortcut})" if after else f"y = F(x) + {shortcut}",
         "add_layer": add.name,
         "after_layer": after[0].name if after else None,
         "position": [channel, y, x],
@@ -92,7 +95,7 @@ def residual_block(trace: Trace, block_id: str, position: tuple[int, int, int] |
         "sum": step.computed,
         "traced_sum": step.output,
         "after_value": after_value,
-        "shortcut_is_identity": not paths[1 - conv_index] if len(paths) == 2 else False,
+        "shortcut_is_identity": identity,
     }
 
 
