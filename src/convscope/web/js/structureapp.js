@@ -101,7 +101,7 @@ function showControls() {
 async function load() {
   const models = await getJson("api/models");
   page.models = models;
-  if (!page.state.model || !models.some((m) => m.id === page.state.model)) page.state.model = models[0].id;
+  if (!page.state.model) page.state.model = models[0].id; // an unknown name gets the server's 404 message
   page.structure = await getJson(`api/models/${enc(page.state.model)}/structure`);
   showControls();
   showFacts();

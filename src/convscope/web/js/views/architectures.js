@@ -77,7 +77,7 @@ export function renderCards(root, models) {
       const bar = h(
         "div",
         { class: "split-bar", role: "img", "aria-label": `conv ${split.conv.toFixed(1)}%, dense ${split.dense.toFixed(1)}%, other ${split.other.toFixed(1)}%` },
-        h("span", { class: "split-conv", style: "" }),
+        h("span", { class: "split-conv" }),
         h("span", { class: "split-dense" }),
         h("span", { class: "split-other" }),
       );
