@@ -105,3 +105,12 @@ def test_a_projected_shortcut_is_named_as_one(traced):
         "layer2.0.downsample.0",
         "layer2.0.downsample.1",
     ]
+
+
+def test_the_papers_5x5_branch_saves_about_ten_times_on_inception3a(net):
+    paper = inception_module(net, "inception3a")["branches"][2]["bottleneck"]["as_5x5"]
+    h = w = 8
+    direct = h * w * 32 * 192 * 5 * 5
+    bottleneck = h * w * 16 * 192 + h * w * 32 * 16 * 5 * 5
+    assert (paper["direct_mults"], paper["bottleneck_mults"]) == (direct, bottleneck)
+    assert paper["saving"] == pytest.approx(direct / bottleneck) and 9 < paper["saving"] < 10

@@ -209,7 +209,24 @@ def _bottleneck(network: Network, path: list[str], counts: dict[str, dict[str, A
         kernel=tuple(spatial.hyper["kernel"]),
         bias=bool(spatial.hyper.get("bias", True)),
     )
+    # GoogLeNet's paper puts a 5×5 kernel where torchvision (and this zoo) has a 3×3; the paper's case, same sizes.
+    as_5x5 = None
+    if tuple(spatial.hyper["kernel"]) != (5, 5):
+        paper = arithmetic.bottleneck_cost(
+            size=tuple(counts[spatial.name]["output_shape"][1:]),
+            in_channels=c_in,
+            bottleneck=counts[reduce.name]["output_shape"][0],
+            out_channels=counts[spatial.name]["output_shape"][0],
+            kernel=5,
+            bias=bool(spatial.hyper.get("bias", True)),
+        )
+        as_5x5 = {
+            "direct_mults": paper.direct_mults.value,
+            "bottleneck_mults": paper.bottleneck_mults,
+            "saving": 1 / paper.mult_ratio,
+        }
     return {
+        "as_5x5": as_5x5,
         "reduce_layer": reduce.name,
         "spatial_layer": spatial.name,
         "kernel": list(spatial.hyper["kernel"]),

@@ -65,9 +65,10 @@ PAPERS: dict[str, Paper] = {
         2015,
         "Szegedy et al.",
         "Going deeper with convolutions",
-        "{inception_modules} inception modules each run 1×1, 3×3, 5×5 and pooling branches side by side "
-        "and concatenate them along C; 1×1 convolutions shrink the channels before the bigger kernels, "
-        "which keeps the whole network at {params} parameters.",
+        "{inception_modules} inception modules each run a 1×1 branch, two branches with bigger kernels and a "
+        "pooling branch side by side and concatenate them along C; 1×1 convolutions shrink the channels "
+        "before the bigger kernels, which keeps the whole network at {params} parameters (the paper's 5×5 "
+        "branch is a 3×3 here, as in torchvision).",
     ),
     "tinyvgg": Paper(
         2020,

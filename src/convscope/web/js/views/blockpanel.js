@@ -16,6 +16,7 @@ const fixed = (v) => (v === null || v === undefined ? "–" : Number(v).toFixed(
 export function renderResidual(root, data, order) {
   const [c, y, x] = data.position;
   const [fx, sx] = [data.terms.find((t) => t.path === "F(x)"), data.terms.find((t) => t.path === "x")];
+  const shortcutName = data.shortcut_is_identity ? "x" : "W_s·x";
   const shortcut = data.shortcut_is_identity ? "the block's input x itself (identity shortcut)" : `a projection of x (${sx.layers.join(" → ")}), since the shape changes`;
   root.replaceChildren(
     h("h3", {}, `${data.block}: residual block`),
@@ -25,8 +26,8 @@ export function renderResidual(root, data, order) {
       "table",
       { class: "block-table residual-table" },
       h("tr", {}, h("th", {}, "path"), h("th", {}, "layer"), h("th", {}, "value")),
-      ...data.terms.map((t) => h("tr", { "data-path": t.path }, h("td", {}, t.path), h("td", {}, t.layer), h("td", { class: "num" }, fixed(t.value)))),
-      h("tr", { "data-path": "sum" }, h("td", {}, "F(x) + x"), h("td", {}, data.add_layer), h("td", { class: "num" }, fixed(data.sum))),
+      ...data.terms.map((t) => h("tr", { "data-path": t.path }, h("td", {}, t.path === "x" ? shortcutName : t.path), h("td", {}, t.layer), h("td", { class: "num" }, fixed(t.value)))),
+      h("tr", { "data-path": "sum" }, h("td", {}, `F(x) + ${shortcutName}`), h("td", {}, data.add_layer), h("td", { class: "num" }, fixed(data.sum))),
       ...(data.after_layer ? [h("tr", { "data-path": "y" }, h("td", {}, "y = ReLU(…)"), h("td", {}, data.after_layer), h("td", { class: "num" }, fixed(data.after_value)))] : []),
     ),
     h("p", { class: "muted" }, `The traced sum is ${fixed(data.traced_sum)}; the two terms re-add to ${fixed(data.sum)}.`),
@@ -45,6 +46,9 @@ function branchRow(branch, i, order, onWidth) {
   const saving = b
     ? `1×1 to ${b.bottleneck_channels} then ${b.kernel.join("×")}: ${count(b.bottleneck_mults)} mults vs ${count(b.direct.mults)} for the ${b.kernel.join("×")} alone on ${b.in_channels} channels — ${b.saving.toFixed(2)}× fewer`
     : "–";
+  const paper = b?.as_5x5
+    ? ` (with a 5×5 kernel on these sizes: ${count(b.as_5x5.bottleneck_mults)} vs ${count(b.as_5x5.direct_mults)}, ${b.as_5x5.saving.toFixed(2)}× fewer)`
+    : "";
   return h(
     "tr",
     { "data-branch": i },
@@ -53,7 +57,7 @@ function branchRow(branch, i, order, onWidth) {
     h("td", { class: "num" }, shapeText(branch.output_shape, order)),
     h("td", { class: "num" }, count(branch.params)),
     h("td", { class: "num" }, count(branch.mults)),
-    h("td", { class: "saving" }, saving),
+    h("td", { class: "saving" }, saving + paper),
     controls,
   );
 }

@@ -15,10 +15,11 @@ function el(name, attrs = {}, parent = null) {
   return node;
 }
 
-/** dagre's layout of the visible graph (a plain layered layout: clusters cost dagre several times more). */
+/** dagre's layout of the visible graph: a plain layered layout (clusters cost dagre several times more) ranked
+ * with its tight-tree ranker, a few times faster than network simplex on GoogLeNet's 198 nodes. */
 function layout(graph) {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 34, marginx: 16, marginy: 24 });
+  g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 34, marginx: 16, marginy: 24, ranker: "tight-tree" });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of graph.nodes) g.setNode(n.id, { width: NODE_W, height: NODE_H });
   for (const e of graph.edges) g.setEdge(e.source, e.target);
