@@ -39,21 +39,30 @@ def _ranks(structure: Structure) -> dict[str, int]:
 
 
 def _orders(structure: Structure, rank: dict[str, int]) -> dict[str, float]:
-    """A position within each rank: execution order first, then three sweeps of mean input position."""
+    """A column for each layer (in node widths): under the mean column of its inputs, pushed right to not overlap.
+
+    Within a rank, layers are ordered by that mean (three sweeps settle it), so a
+    chain stays in one column and parallel branches sit side by side.
+    """
     rows: dict[int, list[str]] = {}
     for layer in structure.layers:
         rows.setdefault(rank[layer.name], []).append(layer.name)
     inputs = {layer.name: layer.inputs for layer in structure.layers}
-    pos = {name: float(i) for row in rows.values() for i, name in enumerate(row)}
+    column = {name: float(i) for row in rows.values() for i, name in enumerate(row)}
     for _ in range(3):
         for r in sorted(rows):
             row = rows[r]
-            key = {n: sum(pos[s] for s in inputs[n]) / len(inputs[n]) if inputs[n] else pos[n] for n in row}
-            row.sort(key=lambda n: (key[n], pos[n]))
-            pos.update({n: float(i) for i, n in enumerate(row)})
-    widest = max(len(row) for row in rows.values())
-    # Centre each rank under the widest one.
-    return {n: pos[n] + (widest - len(rows[rank[n]])) / 2 for n in pos}
+            wanted = {n: sum(column[s] for s in inputs[n]) / len(inputs[n]) if inputs[n] else column[n] for n in row}
+            row.sort(key=lambda n: (wanted[n], column[n]))
+            # Centre the row's run under its wanted columns, then push right wherever two would overlap.
+            shift = sum(wanted[n] for n in row) / len(row) - (len(row) - 1) / 2
+            placed: list[float] = []
+            for i, n in enumerate(row):
+                x = max(wanted[n], shift + i) if len(row) > 1 else wanted[n]
+                placed.append(x if not placed else max(x, placed[-1] + 1))
+            column.update(dict(zip(row, placed, strict=True)))
+    low = min(column.values())
+    return {n: x - low for n, x in column.items()}
 
 
 def _shape_text(shape: tuple[int, ...], order: str) -> str:
@@ -69,6 +78,13 @@ def _fill(layer: Layer, top: int) -> str:
     return _COLOURS[min(len(_COLOURS) - 1, int(level * len(_COLOURS)))]
 
 
+def _title(structure: Structure) -> str:
+    return (
+        f"{structure.name}: {len(structure.layers)} layers, {structure.total_params:,} parameters, "
+        f"{structure.total_mults:,} multiplications"
+    )
+
+
 def structure_svg(structure: Structure, order: str = "chw") -> str:
     """The diagram as SVG text: one ``<g class="node">`` per layer, one ``<path class="edge">`` per edge.
 
@@ -79,10 +95,11 @@ def structure_svg(structure: Structure, order: str = "chw") -> str:
     rank = _ranks(structure)
     across = _orders(structure, rank)
     xy = {n: (MARGIN + across[n] * (NODE_W + GAP_X), MARGIN + 30 + rank[n] * (NODE_H + GAP_Y)) for n in rank}
-    width = MARGIN * 2 + (max(across.values()) + 1) * (NODE_W + GAP_X) - GAP_X
+    # Room for the skip edges' bows on the right, and for the title line.
+    width = max(MARGIN * 2 + (max(across.values()) + 1) * (NODE_W + GAP_X) + GAP_X, 7.5 * len(_title(structure)))
     height = MARGIN * 2 + 30 + (max(rank.values()) + 1) * (NODE_H + GAP_Y) - GAP_Y
     top = max((layer.mults for layer in structure.layers), default=0)
-    title = f"{structure.name}: {len(structure.layers)} layers, {structure.total_params:,} parameters, {structure.total_mults:,} multiplications"
+    title = _title(structure)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="11">',
@@ -92,13 +109,20 @@ def structure_svg(structure: Structure, order: str = "chw") -> str:
         out.append(f'<text x="{MARGIN}" y="{MARGIN + 26}" fill="#a33">{escape(str(structure.no_graph_reason))}</text>')
     for edge in structure.edges:
         (x1, y1), (x2, y2) = xy[edge.source], xy[edge.target]
-        x1, y1, x2, y2 = x1 + NODE_W / 2, y1 + NODE_H, x2 + NODE_W / 2, y2
-        mid = (y1 + y2) / 2
-        style = 'stroke="#d0562c" stroke-dasharray="5 3"' if edge.skip else 'stroke="#888"'
+        if edge.skip:
+            # Around the right of the layers it bypasses, which often sit in the same column.
+            x1, y1, x2, y2 = x1 + NODE_W, y1 + NODE_H / 2, x2 + NODE_W, y2 + NODE_H / 2
+            bow = max(x1, x2) + GAP_X * 1.5
+            d = f"M{x1:.1f},{y1:.1f} C{bow:.1f},{y1:.1f} {bow:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            style = 'stroke="#d0562c" stroke-dasharray="5 3" stroke-width="2"'
+        else:
+            x1, y1, x2, y2 = x1 + NODE_W / 2, y1 + NODE_H, x2 + NODE_W / 2, y2
+            mid = (y1 + y2) / 2
+            d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}"
+            style = 'stroke="#888" stroke-width="1.4"'
         out.append(
             f'<path class="edge{" skip" if edge.skip else ""}" data-source="{escape(edge.source)}" '
-            f'data-target="{escape(edge.target)}" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} '
-            f'{x2:.1f},{y2:.1f}" fill="none" {style} stroke-width="1.4"/>'
+            f'data-target="{escape(edge.target)}" d="{d}" fill="none" {style}/>'
         )
     for layer in structure.layers:
         x, y = xy[layer.name]
@@ -109,8 +133,9 @@ def structure_svg(structure: Structure, order: str = "chw") -> str:
         ]
         out.append(f'<g class="node" data-name="{escape(layer.name)}" transform="translate({x:.1f},{y:.1f})">')
         out.append(f'<rect width="{NODE_W}" height="{NODE_H}" rx="6" fill="{_fill(layer, top)}" stroke="#556"/>')
+        ink = ' fill="#fff"' if _fill(layer, top) in _COLOURS[-2:] else ""  # light text on the darkest fills
         for i, (text, extra) in enumerate(lines):
-            out.append(f'<text x="8" y="{17 + i * 17}"{extra}>{escape(text)}</text>')
+            out.append(f'<text x="8" y="{17 + i * 17}"{extra}{ink}>{escape(text)}</text>')
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
