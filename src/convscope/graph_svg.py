@@ -94,7 +94,7 @@ def structure_svg(structure: Structure, order: str = "chw") -> str:
     """
     rank = _ranks(structure)
     across = _orders(structure, rank)
-    xy = {n: (MARGIN + across[n] * (NODE_W + GAP_X), MARGIN + 30 + rank[n] * (NODE_H + GAP_Y)) for n in rank}
+    xy = {n: (MARGIN + across[n] * (NODE_W + GAP_X), float(MARGIN + 30 + rank[n] * (NODE_H + GAP_Y))) for n in rank}
     # Room for the skip edges' bows on the right, and for the title line.
     width = max(MARGIN * 2 + (max(across.values()) + 1) * (NODE_W + GAP_X) + GAP_X, 7.5 * len(_title(structure)))
     height = MARGIN * 2 + 30 + (max(rank.values()) + 1) * (NODE_H + GAP_Y) - GAP_Y
