@@ -123,7 +123,13 @@ def inception_module(network: Network, block_id: str, widths: dict[str, int] | N
         branches.append(
             {
                 "layers": [
-                    {"name": n, "kind": str(network.layer(n).kind), **counts[n], "kernel": _kernel(network.layer(n))}
+                    {
+                        "name": n,
+                        "kind": str(network.layer(n).kind),
+                        **counts[n],
+                        "kernel": _kernel(network.layer(n)),
+                        "filters_editable": network.layer(n).kind is LayerKind.CONV2D,
+                    }
                     for n in path
                 ],
                 "output_shape": counts[end]["output_shape"],

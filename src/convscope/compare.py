@@ -62,9 +62,13 @@ class Facts:
             dense_mults=sum(layer.mults for layer in dense),
             layers=tuple(
                 {
-                    k: v
-                    for k, v in layer_to_dict(layer).items()
-                    if k in ("name", "kind", "output_shape", "params", "mults")
+                    **{
+                        k: v
+                        for k, v in layer_to_dict(layer).items()
+                        if k in ("name", "kind", "output_shape", "params", "mults")
+                    },
+                    # The overlay follows these; the browser holds no kind table.
+                    "weighted": layer.kind in (LayerKind.CONV2D, LayerKind.LINEAR),
                 }
                 for layer in layers
             ),

@@ -71,6 +71,9 @@ class Block:
             "mults": self.mults,
             "output_shape": list(self.output_shape),
             "repeats": self.repeats,
+            # What the page may do with it, decided here so the browser holds no kind table.
+            "collapsible": self.kind in ("residual", "inception"),
+            "explain": self.kind if self.kind in ("residual", "inception") else None,
         }
 
 

@@ -30,11 +30,13 @@ def zoo_facts(name: str) -> dict[str, Any]:
 
 
 def comparison(models: str | None, served: dict[str, Network]) -> dict[str, Any]:
-    """Facts for each named model: a served model id first, else a zoo name; every zoo model when ``None``."""
+    """Facts for each named model: a served model id first, else a zoo name; ``zoo`` names every zoo model."""
     from convscope.zoo import list_models
 
     zoo = list_models()
-    names = [n.strip() for n in models.split(",") if n.strip()] if models else zoo
+    names = [n.strip() for n in models.split(",") if n.strip()] if models else []
+    if names == ["zoo"]:
+        names = zoo
     if not names:
         raise ConvScopeError("name at least one model, e.g. models=lenet5,alexnet")
     if len(names) > MAX_MODELS:

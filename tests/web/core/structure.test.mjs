@@ -19,7 +19,7 @@ const STRUCTURE = {
     { source: "input", target: "add", skip: true },
     { source: "add", target: "fc", skip: false },
   ],
-  blocks: [{ id: "a", kind: "residual", parent: null, module_class: "Block", members: ["a.conv", "a.relu", "add"], params: 84, mults: 5184, output_shape: [3, 8, 8], repeats: 1 }],
+  blocks: [{ id: "a", kind: "residual", parent: null, module_class: "Block", members: ["a.conv", "a.relu", "add"], params: 84, mults: 5184, output_shape: [3, 8, 8], repeats: 1, collapsible: true, explain: "residual" }],
 };
 
 test("shapes are written C×H×W or H×W×C; vectors stay as they are", () => {
@@ -69,11 +69,11 @@ test("log lengths are 0 for nothing and the full span at the top", () => {
 
 test("the parameter split adds to 100 percent", () => {
   const split = parameterSplit({ params: 200, conv_params: 50, dense_params: 140, other_params: 10 });
-  assert.deepEqual(split, { conv: 25, dense: 70, other: 5 });
+  assert.deepEqual(split, { conv: 25, dense: 70, rest: 5 });
 });
 
 test("the overlay follows only conv and dense layers, spread over [0, 1]", () => {
-  const facts = { layers: [{ name: "c", kind: "conv2d", params: 1, mults: 2 }, { name: "r", kind: "relu", params: 0, mults: 0 }, { name: "f", kind: "linear", params: 3, mults: 4 }] };
+  const facts = { layers: [{ name: "c", weighted: true, params: 1, mults: 2 }, { name: "r", weighted: false, params: 0, mults: 0 }, { name: "f", weighted: true, params: 3, mults: 4 }] };
   const [a] = overlaySeries(facts, facts, "mults");
   assert.deepEqual(a, [{ x: 0, y: 2, name: "c" }, { x: 1, y: 4, name: "f" }]);
   assert.deepEqual(archState(archSearch({ models: ["lenet5", "vgg16"], overlay: ["lenet5", "vgg16"] })), { models: ["lenet5", "vgg16"], overlay: ["lenet5", "vgg16"] });

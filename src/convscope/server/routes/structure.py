@@ -25,7 +25,7 @@ def get_inception(
     model_id: str,
     block_id: str,
     widths: str | None = Query(
-        None, max_length=2000, description="What-if filters per conv layer, e.g. inception3a.branch3.0.conv:8"
+        None, max_length=400, description="What-if filters per conv layer, e.g. inception3a.branch3.0.conv:8"
     ),
     svc: TraceService = Depends(service),
 ) -> dict[str, Any]:
@@ -50,8 +50,9 @@ async def get_residual(
 
 @router.get("/api/architectures", responses=errors(400, 404, 422))
 def get_architectures(
-    models: str | None = Query(
-        None, max_length=400, description="Comma-separated served model ids or zoo names (every zoo model when absent)"
+    models: str = Query(
+        max_length=400,
+        description="Comma-separated served model ids or zoo names; 'zoo' for every zoo model (each built once, slow)",
     ),
     svc: TraceService = Depends(service),
 ) -> dict[str, Any]:

@@ -28,7 +28,7 @@ function pickers() {
 }
 
 async function start() {
-  const query = page.state.models ? `?models=${encodeURIComponent(page.state.models.join(","))}` : "";
+  const query = `?models=${encodeURIComponent(page.state.models ? page.state.models.join(",") : "zoo")}`;
   $("status").textContent = "Building each architecture once to count its layers…";
   const data = await (await check(await fetch(`api/architectures${query}`))).json();
   page.models = data.models;

@@ -54,7 +54,7 @@ async function explainBlock(block) {
   root.textContent = `Computing ${block.id}…`;
   const model = enc(page.state.model);
   try {
-    if (block.kind === "inception") {
+    if (block.explain === "inception") {
       const widths = Object.entries(page.widths[block.id] ?? {}).map(([k, v]) => `${k}:${v}`).join(",");
       const data = await getJson(`api/models/${model}/blocks/${enc(block.id)}/inception${widths ? `?widths=${enc(widths)}` : ""}`);
       renderInception(root, data, page.state.order, (layer, filters) => {
@@ -82,7 +82,7 @@ async function explainBlock(block) {
 function showBlockButtons() {
   const list = $("block-list");
   list.replaceChildren();
-  for (const block of page.structure.blocks.filter((b) => b.kind === "residual" || b.kind === "inception")) {
+  for (const block of page.structure.blocks.filter((b) => b.explain)) {
     const button = Object.assign(document.createElement("button"), { type: "button", textContent: block.id, className: "block-button" });
     button.dataset.block = block.id;
     button.addEventListener("click", () => explainBlock(block));

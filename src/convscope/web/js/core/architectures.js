@@ -25,7 +25,7 @@ export function parameterSplit(facts) {
   return {
     conv: (100 * facts.conv_params) / total,
     dense: (100 * facts.dense_params) / total,
-    other: (100 * facts.other_params) / total,
+    rest: (100 * facts.other_params) / total,
   };
 }
 
@@ -45,13 +45,11 @@ export function archSearch(state) {
   return text ? `?${text}` : "";
 }
 
-/** Kinds the overlay follows: the layers that hold the weights (others would zigzag to zero). */
-const WEIGHTED = new Set(["conv2d", "linear"]);
-
 /** The overlay's two series of one count ("params" or "mults") over the conv and dense layers, x spread over [0, 1]. */
 export function overlaySeries(a, b, key) {
   const series = (facts) => {
-    const layers = facts.layers.filter((l) => WEIGHTED.has(l.kind));
+    // Only the layers holding weights (conv and dense, marked by the server): others would zigzag to zero.
+    const layers = facts.layers.filter((l) => l.weighted);
     return layers.map((l, i) => ({ x: layers.length > 1 ? i / (layers.length - 1) : 0, y: l[key], name: l.name }));
   };
   return [series(a), series(b)];

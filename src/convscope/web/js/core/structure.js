@@ -79,7 +79,7 @@ export function visibleGraph(structure, collapsed = new Set()) {
 
 /** Blocks worth collapsing by default: residual blocks and inception modules. */
 export function repeatedBlocks(structure) {
-  return structure.blocks.filter((b) => b.kind === "residual" || b.kind === "inception").map((b) => b.id);
+  return structure.blocks.filter((b) => b.collapsible).map((b) => b.id);
 }
 
 /** ?model=…&order=chw|hwc&collapse=a,b -> {model, order, collapsed: Set}. */
@@ -113,7 +113,7 @@ export function explainerHref(model, layer) {
 export function frames(structure, graph) {
   const blocks = new Map(structure.blocks.map((b) => [b.id, b]));
   const visible = new Set(graph.nodes.map((n) => n.id));
-  const framed = structure.blocks.filter((b) => (b.kind === "residual" || b.kind === "inception") && b.members.some((m) => visible.has(m)));
+  const framed = structure.blocks.filter((b) => b.collapsible && b.members.some((m) => visible.has(m)));
   const framedIds = new Set(framed.map((b) => b.id));
   const innermostFramed = (id) => {
     for (let b = id; b; b = blocks.get(b)?.parent ?? null) if (framedIds.has(b)) return b;

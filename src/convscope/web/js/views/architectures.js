@@ -76,13 +76,13 @@ export function renderCards(root, models) {
       const split = parameterSplit(f);
       const bar = h(
         "div",
-        { class: "split-bar", role: "img", "aria-label": `conv ${split.conv.toFixed(1)}%, dense ${split.dense.toFixed(1)}%, other ${split.other.toFixed(1)}%` },
+        { class: "split-bar", role: "img", "aria-label": `conv ${split.conv.toFixed(1)}%, dense ${split.dense.toFixed(1)}%, other ${split.rest.toFixed(1)}%` },
         h("span", { class: "split-conv" }),
         h("span", { class: "split-dense" }),
         h("span", { class: "split-other" }),
       );
       // Widths via the style property (the CSP allows no inline style attributes).
-      [split.conv, split.dense, split.other].forEach((pct, i) => (bar.children[i].style.width = `${pct}%`));
+      [split.conv, split.dense, split.rest].forEach((pct, i) => (bar.children[i].style.width = `${pct}%`));
       return h(
         "article",
         { class: "arch-card", "data-model": f.model },

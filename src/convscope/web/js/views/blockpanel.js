@@ -35,7 +35,7 @@ export function renderResidual(root, data, order) {
 }
 
 function branchRow(branch, i, order, onWidth) {
-  const convs = branch.layers.filter((l) => l.kind === "conv2d");
+  const convs = branch.layers.filter((l) => l.filters_editable);
   const controls = h("td", {});
   for (const conv of convs) {
     const input = h("input", { type: "number", min: 1, max: 4096, value: conv.output_shape[0], "data-layer": conv.name, "aria-label": `filters of ${conv.name}` });

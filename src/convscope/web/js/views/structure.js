@@ -45,7 +45,7 @@ function drawFrame(root, g, frame, all, onCollapse) {
   const group = el("g", { class: `frame frame-${frame.block.kind}`, "data-frame": frame.block.id }, root);
   el("rect", { x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }, group);
   const title = el("text", { x: box.x + 8, y: box.y + 14, class: "frame-title" }, group);
-  title.textContent = `${frame.block.id} · ${frame.block.kind === "residual" ? "residual block" : "inception module"} `;
+  title.textContent = `${frame.block.id} · ${frame.block.explain} ${frame.block.explain === "residual" ? "block" : "module"} `;
   const button = el("tspan", { class: "frame-toggle", tabindex: 0, role: "button", "aria-label": `collapse ${frame.block.id}` }, title);
   button.textContent = "[collapse]";
   const act = (event) => {
