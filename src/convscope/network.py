@@ -184,6 +184,24 @@ class Network:
             some = ", ".join(layer.name for layer in self.layers[:8])
             raise NotFoundError(f"the model has no layer '{name}'; layers include: {some}, …") from None
 
+    def layer_scopes(self) -> dict[str, str]:
+        """Each layer's enclosing module: ``layer1.0`` for ``layer1.0.conv1`` and for that block's ``add``.
+
+        A functional op's module is the one whose forward called it, which fx
+        records as ``nn_module_stack``; ``''`` is the top level (and every layer
+        of the hooks fallback, whose chain has no functional ops).
+        """
+        scopes = {
+            layer.name: layer.target.rpartition(".")[0] if layer.module is not None else "" for layer in self.layers
+        }
+        if self._capture is not None:
+            outputs = self._capture.graph.output_node().args[0]
+            for layer, node in zip(self.layers, cast(tuple[fx.Node, ...], outputs), strict=True):
+                stack = node.meta.get("nn_module_stack") or {}
+                if layer.module is None and stack:
+                    scopes[layer.name] = str(list(stack.values())[-1][0])
+        return scopes
+
     def __iter__(self) -> Iterator[Layer]:
         return iter(self.layers)
 

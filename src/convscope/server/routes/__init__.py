@@ -1,6 +1,19 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import calc, explain, model_samples, models, pages, quiz, samples, teaching, traces, train
+from convscope.server.routes import (
+    calc,
+    explain,
+    model_samples,
+    models,
+    pages,
+    quiz,
+    samples,
+    structure,
+    structure_pages,
+    teaching,
+    traces,
+    train,
+)
 
 ROUTERS = (
     models.router,
@@ -12,5 +25,7 @@ ROUTERS = (
     calc.router,
     quiz.router,
     train.router,
+    structure.router,
+    structure_pages.router,
     pages.router,
 )
