@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
@@ -35,6 +36,15 @@ from convscope.trace import Trace
 DEFAULT_CHANNELS = 16
 #: Maps per layer column in the overview.
 OVERVIEW_MAPS = 6
+
+
+class PlotFigure(Figure):
+    """A Figure that shows itself as PNG in Jupyter even when pyplot (and its inline backend) was never imported."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
 
 
 def _colour_map(scheme: str) -> ListedColormap:
@@ -84,7 +94,7 @@ def plot_maps(
     scales = Scales(trace)
     cols = min(len(picked), 8)
     rows = math.ceil(len(picked) / cols)
-    fig = Figure(figsize=(1.6 * cols + 1.2, 1.7 * rows + 0.4), layout="constrained")
+    fig = PlotFigure(figsize=(1.6 * cols + 1.2, 1.7 * rows + 0.4), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat[len(picked) :]:
         ax.set_axis_off()
@@ -102,7 +112,7 @@ def plot_overview(trace: Trace, *, scale: ScaleMode = "block") -> Figure:
     scales = Scales(trace)
     names = [n for n in scales.drawn if trace.network.layer(n).is_spatial]
     rows = max(min(OVERVIEW_MAPS, trace.network.layer(n).output_shape[0]) for n in names)
-    fig = Figure(figsize=(1.3 * len(names) + 3.5, 1.3 * rows + 0.8), layout="constrained")
+    fig = PlotFigure(figsize=(1.3 * len(names) + 3.5, 1.3 * rows + 0.8), layout="constrained")
     grid = fig.add_gridspec(rows, len(names) + 2)
     for col, name in enumerate(names):
         maps = trace.output(name, 0)
@@ -138,7 +148,7 @@ def _numbers(ax: Axes, values: torch.Tensor, title: str, domain: Domain) -> None
 def plot_step(step: Step) -> Figure:
     """A step as a picture: conv ``window × kernel = products → sum``, pooling's window, a unit's largest products."""
     if isinstance(step, ConvStep):
-        fig = Figure(figsize=(7.5, 1.9 * len(step.terms) + 0.6), layout="constrained")
+        fig = PlotFigure(figsize=(7.5, 1.9 * len(step.terms) + 0.6), layout="constrained")
         axes = fig.subplots(len(step.terms), 3, squeeze=False)
         for row, term in zip(axes, step.terms, strict=True):
             c = term.input_channel
@@ -148,7 +158,7 @@ def plot_step(step: Step) -> Figure:
         bias = "no bias" if step.bias is None else f"bias {step.bias:.4g}"
         fig.suptitle(f"{step.layer} {_where(step)}: Σ sums + {bias} = {step.computed:.4g}", fontsize=10)
         return fig
-    fig = Figure(figsize=(5, 3), layout="constrained")
+    fig = PlotFigure(figsize=(5, 3), layout="constrained")
     ax = fig.add_subplot()
     if isinstance(step, PoolStep):
         _numbers(ax, step.window, f"{step.pool} pooling window → {step.computed:.4g}", _signed_domain(step.window))
@@ -184,7 +194,7 @@ def plot_filters(network: Network, layer: str, *, channels: list[int] | range | 
     picked = _pick(w.shape[0], channels, target.name)
     cols = min(w.shape[1], 16)
     domain = _signed_domain(w)
-    fig = Figure(figsize=(0.9 * cols + 1.5, 0.9 * len(picked) + 0.6), layout="constrained")
+    fig = PlotFigure(figsize=(0.9 * cols + 1.5, 0.9 * len(picked) + 0.6), layout="constrained")
     axes = fig.subplots(len(picked), cols, squeeze=False)
     for row, c in zip(axes, picked, strict=True):
         for i, ax in enumerate(row):
