@@ -72,6 +72,16 @@ class InputSpec:
     def shape(self) -> tuple[int, int, int]:
         return (self.channels, self.height, self.width)
 
+    def __repr__(self) -> str:
+        from convscope.display import spec_repr
+
+        return spec_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import spec_html
+
+        return spec_html(self)
+
     @property
     def mode(self) -> str:
         """The Pillow mode an image is converted to before scaling."""

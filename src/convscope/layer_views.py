@@ -17,14 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from convscope.explain.flatten import flat_to_chw
+from convscope.inputs import InputSpec
+from convscope.network import Layer, Network
 from convscope.types import ACTIVATION_KINDS, LayerKind
-
-if TYPE_CHECKING:
-    from convscope.inputs import InputSpec
-    from convscope.network import Layer, Network
 
 
 class DetailView(StrEnum):

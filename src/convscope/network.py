@@ -22,20 +22,19 @@ import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import torch
 import torch.fx as fx
+from matplotlib.figure import Figure  # a real import: typing.get_type_hints resolves plot_filters' hints
 from torch import nn
 
 from convscope import layer_facts
 from convscope.errors import ConvScopeError, ModelError, NotFoundError, first_line
 from convscope.inputs import InputSpec
 from convscope.layer_kinds import function_kind, method_kind, module_kind
+from convscope.run_input import RunInput, as_batch
 from convscope.types import LayerKind, Shape
-
-if TYPE_CHECKING:
-    from convscope.trace import Trace
 
 INPUT = "input"
 #: ``fx.Node.meta`` key marking the tensor-valued nodes that became layers.
@@ -68,6 +67,16 @@ class Layer:
     def is_spatial(self) -> bool:
         """True when the output is a stack of 2-D maps ``(C, H, W)``."""
         return len(self.output_shape) == 3
+
+    def __repr__(self) -> str:
+        from convscope.display import layer_repr
+
+        return layer_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import layer_html
+
+        return layer_html(self)
 
 
 def _graph_of(module: nn.Module) -> fx.Graph:
@@ -248,10 +257,22 @@ class Network:
                 "preprocess images with the model's input spec"
             )
 
-    def run(self, x: torch.Tensor) -> Trace:
-        """Run one input and record every layer's output."""
-        from convscope.trace import Trace
+    def run(self, x: RunInput) -> Trace:
+        """Run one input or a batch and record every layer's output.
 
+        Args:
+            x: a preprocessed tensor ``(N, C, H, W)`` or ``(C, H, W)``, a PIL image, uint8
+                pixels, a file path, encoded image bytes, or a list of any of these (a batch).
+                Images are preprocessed by the input spec exactly as the server does.
+
+        Example:
+            >>> from PIL import Image
+            >>> from convscope.formats import resolve_model
+            >>> net = resolve_model("default")
+            >>> net.run(Image.new("L", (40, 30))).batch_size
+            1
+        """
+        x = as_batch(self.input_spec, x)
         self.check_input(x)
         with _eval_mode(self.module, self._submodules), torch.no_grad():
             if self._capture is not None:
@@ -261,8 +282,9 @@ class Network:
                 outputs = _run_with_hooks(self.module, x, self.layers)
         return Trace(self, x, outputs)
 
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Class probabilities ``(N, K)`` from a plain forward pass (no recording)."""
+    def predict(self, x: RunInput) -> torch.Tensor:
+        """Class probabilities ``(N, K)`` from a plain forward pass (no recording); ``x`` as for :meth:`run`."""
+        x = as_batch(self.input_spec, x)
         self.check_input(x)
         with _eval_mode(self.module, self._submodules), torch.no_grad():
             out = _first_tensor(self.module(x))
@@ -272,6 +294,29 @@ class Network:
         """The ``k`` most probable classes of one ``(K,)`` probability vector as (index, name, probability)."""
         values, indices = probabilities.topk(min(k, probabilities.numel()))
         return [(i, self.class_names[i], v) for v, i in zip(values.tolist(), indices.tolist(), strict=True)]
+
+    def summary(self) -> Summary:
+        """The totals ``convscope summary`` prints: ``print(net.summary())`` shows the table."""
+        return Summary.of(self)
+
+    def plot_filters(self, layer: str, channels: list[int] | range | None = None) -> Figure:
+        """A conv layer's kernels as a matplotlib Figure: one row per output channel, one column per input channel.
+
+        Weights use the app's diverging scale centred on zero, one range for the whole layer.
+        """
+        from convscope.plots import plot_filters
+
+        return plot_filters(self, layer, channels=channels)
+
+    def __repr__(self) -> str:
+        from convscope.display import network_repr
+
+        return network_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import network_html
+
+        return network_html(self)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able metadata: spec, classes, layers and totals."""
@@ -633,3 +678,9 @@ def _run_with_hooks(module: nn.Module, x: torch.Tensor, layers: list[Layer]) -> 
     for name, (_, _, _, output) in zip(names, calls, strict=True):
         outputs[name] = output
     return outputs
+
+
+# At the end: trace.py and summary.py import this module at their ends too, so any of them may be
+# imported first and every name resolves at run time (typing.get_type_hints) without an import cycle.
+from convscope.summary import Summary  # noqa: E402
+from convscope.trace import Trace  # noqa: E402

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from convscope.network import Layer, Network, layer_to_dict
-
 
 @dataclass(frozen=True)
 class Summary:
@@ -38,6 +36,19 @@ class Summary:
             traced_with=network.traced_with,
             fallback_reason=network.fallback_reason,
         )
+
+    def __str__(self) -> str:
+        return format_table(self)
+
+    def __repr__(self) -> str:
+        from convscope.display import summary_repr
+
+        return summary_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import summary_html
+
+        return summary_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,3 +96,8 @@ def format_table(summary: Summary) -> str:
     if summary.fallback_reason:
         out.append(f"note: layers found with forward hooks because {summary.fallback_reason}")
     return "\n".join(out)
+
+
+# At the end: network.py imports this module at its end too (Network.summary), so either may be
+# imported first and the hints above resolve at run time without an import cycle.
+from convscope.network import Layer, Network, layer_to_dict  # noqa: E402

@@ -16,16 +16,20 @@ Example:
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Literal
 
 import torch
+from matplotlib.figure import Figure  # a real import: typing.get_type_hints resolves the plot helpers' hints
 
-if TYPE_CHECKING:
-    from convscope.network import Network
+from convscope.errors import ConvScopeError
 
 
 class Trace:
-    """Every layer's output for one input (batch dimension kept)."""
+    """Every layer's output for one input or a batch (batch dimension kept).
+
+    Accessors that read one input take ``item``, the index in the batch
+    (0 for a single image); :meth:`item` is the one-input trace of it.
+    """
 
     def __init__(self, network: Network, x: torch.Tensor, outputs: dict[str, torch.Tensor]) -> None:
         self.network = network
@@ -34,10 +38,45 @@ class Trace:
         self._ranges: dict[str, tuple[float, float]] = {}
         self._channel_ranges: dict[str, torch.Tensor] = {}
 
-    def output(self, name: str) -> torch.Tensor:
-        """The output of layer ``name``; raises NotFoundError for unknown layers."""
+    @property
+    def batch_size(self) -> int:
+        """How many inputs were run together (N)."""
+        return int(self.input.shape[0])
+
+    def check_item(self, item: int) -> int:
+        """``item`` when it indexes the batch; otherwise a one-line ConvScopeError naming the valid range."""
+        n = self.batch_size
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < n:
+            raise ConvScopeError(
+                f"batch index {item!r} is out of range: the trace holds {n} input{'s' if n != 1 else ''}; "
+                f"choose an index from 0 to {n - 1}"
+            )
+        return item
+
+    def item(self, item: int) -> Trace:
+        """The trace of batch item ``item`` alone (views of the same tensors, nothing recomputed).
+
+        Example:
+            >>> import torch
+            >>> from convscope.formats import zoo_network
+            >>> batch = zoo_network("tinyvgg").run(torch.zeros(2, 3, 64, 64))
+            >>> batch.item(1).batch_size
+            1
+        """
+        item = self.check_item(item)
+        if self.batch_size == 1:
+            return self
+        picked = {name: out[item : item + 1] for name, out in self.outputs.items()}
+        return Trace(self.network, self.input[item : item + 1], picked)
+
+    def output(self, name: str, item: int | None = None) -> torch.Tensor:
+        """The output of layer ``name``: the whole batch ``(N, …)``, or batch item ``item`` without the N axis.
+
+        Raises NotFoundError for unknown layers, ConvScopeError for an item outside the batch.
+        """
         layer = self.network.layer(name)
-        return self.outputs[layer.name]
+        out = self.outputs[layer.name]
+        return out if item is None else out[self.check_item(item)]
 
     @cached_property
     def logits(self) -> torch.Tensor:
@@ -53,6 +92,7 @@ class Trace:
 
     def top_classes(self, k: int = 5, index: int = 0) -> list[tuple[str, float]]:
         """The ``k`` most probable classes of batch item ``index`` as (name, probability)."""
+        index = self.check_item(index)
         return [(name, p) for _, name, p in self.network.ranked_classes(self.probabilities[index], k)]
 
     def first_non_finite(self) -> str | None:
@@ -78,8 +118,10 @@ class Trace:
             storages[storage.data_ptr()] = storage.nbytes()
         return sum(storages.values())
 
-    def value_range(self, name: str) -> tuple[float, float]:
-        """(min, max) over the whole output of layer ``name``."""
+    def value_range(self, name: str, item: int | None = None) -> tuple[float, float]:
+        """(min, max) over the whole output of layer ``name`` (every batch item, or only ``item``)."""
+        if item is not None:
+            return self.item(item).value_range(name)
         if name not in self._ranges:
             out = self.output(name)
             if out.shape[0] == 1:  # from the per-channel ranges: no second pass over the values
@@ -89,10 +131,54 @@ class Trace:
                 self._ranges[name] = (float(out.min()), float(out.max()))
         return self._ranges[name]
 
-    def channel_ranges(self, name: str) -> torch.Tensor:
-        """Per-channel (min, max) ``(C, 2)`` for a spatial layer; ``(1, 2)`` otherwise."""
+    def channel_ranges(self, name: str, item: int = 0) -> torch.Tensor:
+        """Per-channel (min, max) ``(C, 2)`` of batch item ``item`` for a spatial layer; ``(1, 2)`` otherwise."""
+        if item != 0 or self.batch_size > 1:
+            return self.item(item).channel_ranges(name)
         if name not in self._channel_ranges:
             out = self.output(name)[0]
             flat = out.reshape(out.shape[0], -1) if out.dim() == 3 else out.reshape(1, -1)  # (C, H*W)
             self._channel_ranges[name] = torch.stack((flat.amin(dim=1), flat.amax(dim=1)), dim=1)
         return self._channel_ranges[name]
+
+    # ----- notebooks --------------------------------------------------------
+
+    def plot_maps(
+        self,
+        layer: str,
+        channels: list[int] | range | None = None,
+        scale: Literal["unit", "block", "global"] = "block",
+        item: int = 0,
+    ) -> Figure:
+        """One layer's maps as a matplotlib Figure, coloured as the web app colours them.
+
+        Args:
+            layer: a layer with ``(C, H, W)`` output (or the input).
+            channels: which maps (default: the first 16).
+            scale: ``unit`` (each map its own range), ``block`` or ``global``, as the app's scale menu.
+            item: the batch item.
+        """
+        from convscope.plots import plot_maps
+
+        return plot_maps(self.item(item), layer, channels=channels, scale=scale)
+
+    def plot_overview(self, scale: Literal["unit", "block", "global"] = "block", item: int = 0) -> Figure:
+        """Every layer's first maps in columns and the class probabilities, as the app's overview."""
+        from convscope.plots import plot_overview
+
+        return plot_overview(self.item(item), scale=scale)
+
+    def __repr__(self) -> str:
+        from convscope.display import trace_repr
+
+        return trace_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import trace_html
+
+        return trace_html(self)
+
+
+# Below the class: network.py imports this module at its end too, so either may be imported first
+# and both names resolve at run time (typing.get_type_hints) without a cycle at import time.
+from convscope.network import Network  # noqa: E402

@@ -23,17 +23,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from convscope.explain import activation, add, batchnorm, conv, flatten, linear, passthrough, pool, softmax
 from convscope.explain.base import NoExplanationError, Position, in_range, position_for, readds
 from convscope.explain.softmax import explain_probabilities
 from convscope.explain.steps import IntermediateMaps, Step
+from convscope.network import Layer
+from convscope.trace import Trace
 from convscope.types import LayerKind
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
 
 Explainer = Callable[["Trace", "Layer", Position], Step]
 
@@ -67,6 +64,7 @@ def explain(
     y: int | None = None,
     x: int | None = None,
     index: int | None = None,
+    item: int = 0,
 ) -> Step:
     """Explain one output value of layer ``layer_name`` step by step.
 
@@ -75,16 +73,18 @@ def explain(
         layer_name: the layer, e.g. ``conv_1_1``.
         channel, y, x: the position in a ``(C, H, W)`` output.
         index: the position in an ``(F,)`` output.
+        item: which input of a batched trace (``index`` already names a vector unit).
 
     Raises:
         NotFoundError: no such layer.
-        ConvScopeError: the position is missing or outside the output.
+        ConvScopeError: the position is missing or outside the output, or ``item`` outside the batch.
         NoExplanationError: the layer's kind has no explanation (``other``, ``input``).
 
     Example:
         >>> explain(trace, "relu_1_1", channel=0, y=0, x=0).formula
         'max(0, x)'
     """
+    trace = trace.item(item)  # every explainer reads batch item 0 of the trace it is given
     layer = trace.network.layer(layer_name)
     explainer = EXPLAINERS.get(layer.kind)
     if explainer is None:
@@ -102,7 +102,7 @@ def explain(
     return step
 
 
-def intermediate_maps(trace: Trace, layer_name: str, *, channel: int) -> IntermediateMaps:
+def intermediate_maps(trace: Trace, layer_name: str, *, channel: int, item: int = 0) -> IntermediateMaps:
     """Each input channel's kernel slid over that channel alone, for one output channel.
 
     The elastic view draws these; their sum plus the bias is the traced output map.
@@ -111,12 +111,14 @@ def intermediate_maps(trace: Trace, layer_name: str, *, channel: int) -> Interme
         trace: a trace of the network.
         layer_name: a conv2d layer.
         channel: the output channel.
+        item: which input of a batched trace.
 
     Example:
         >>> maps = intermediate_maps(trace, "conv_1_1", channel=0)
         >>> tuple(maps.maps.shape)
         (3, 62, 62)
     """
+    trace = trace.item(item)
     layer = trace.network.layer(layer_name)
     if layer.kind is not LayerKind.CONV2D:
         raise NoExplanationError(

@@ -11,15 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from convscope.explain.base import Position, input_of, num, single_input, traced, value_at
 from convscope.explain.steps import ActivationStep
+from convscope.network import Layer
+from convscope.trace import Trace
 from convscope.types import LayerKind
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
 
 
 @dataclass(frozen=True)

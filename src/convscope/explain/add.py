@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from convscope.explain.base import NoExplanationError, Position, readds, traced, value_at
 from convscope.explain.steps import AddStep, AddTerm, ConcatStep
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
+from convscope.network import Layer
+from convscope.trace import Trace
 
 
 def explain_add(trace: Trace, layer: Layer, position: Position) -> AddStep:

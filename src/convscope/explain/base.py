@@ -9,15 +9,13 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import torch
 
 from convscope.errors import ConvScopeError
-
-if TYPE_CHECKING:
-    import torch
-
-    from convscope.network import Layer
-    from convscope.trace import Trace
+from convscope.network import Layer
+from convscope.trace import Trace
 
 
 class NoExplanationError(ConvScopeError):

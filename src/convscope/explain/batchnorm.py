@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -19,10 +18,8 @@ from convscope.explain.base import (
     value_at,
 )
 from convscope.explain.steps import BatchNormStep
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
+from convscope.network import Layer
+from convscope.trace import Trace
 
 
 def _statistics(layer: Layer, module: nn.BatchNorm2d, plane: torch.Tensor, c: int) -> tuple[float, float, str]:

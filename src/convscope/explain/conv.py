@@ -8,7 +8,7 @@ and columns ``S_w·x − P_w + D_w·j``; cells outside the input are padding
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -19,10 +19,8 @@ from convscope.errors import ConvScopeError
 from convscope.explain.base import NoExplanationError, Position, input_of, module_as, readds, single_input, traced
 from convscope.explain.steps import ConvStep, ConvTerm, IntermediateMaps
 from convscope.layer_facts import conv_padding_sides as padding_sides
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
+from convscope.network import Layer
+from convscope.trace import Trace
 
 #: Padding modes of ``nn.Conv2d`` and how an index outside ``0…size−1`` finds its value.
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")

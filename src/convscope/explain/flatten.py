@@ -5,15 +5,11 @@ PyTorch flattens ``(C, H, W)`` in row-major order: ``i = c·H·W + y·W + x``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from convscope.explain.base import NoExplanationError, Position, single_input, traced, value_at
 from convscope.explain.steps import FlattenStep
+from convscope.network import Layer, Network
+from convscope.trace import Trace
 from convscope.types import LayerKind, Shape
-
-if TYPE_CHECKING:
-    from convscope.network import Layer, Network
-    from convscope.trace import Trace
 
 #: Layers that hand a vector on unchanged in eval mode.
 _TRANSPARENT = (LayerKind.DROPOUT, LayerKind.IDENTITY)

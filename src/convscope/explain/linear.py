@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from torch import nn
 
 from convscope.explain.base import NoExplanationError, Position, input_of, module_as, single_input, traced
 from convscope.explain.flatten import chw_to_hwc_flat, flat_to_chw, flattened_source
 from convscope.explain.steps import Contribution, LinearStep
-
-if TYPE_CHECKING:
-    from convscope.network import Layer, Network
-    from convscope.trace import Trace
+from convscope.network import Layer, Network
+from convscope.trace import Trace
 
 #: How many of the largest contributions a step lists.
 TOP_CONTRIBUTIONS = 10

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from convscope import arithmetic
 from convscope.explain.base import NoExplanationError, Position, input_of, single_input, traced, value_at
 from convscope.explain.steps import PassThroughStep
+from convscope.network import Layer
+from convscope.trace import Trace
 from convscope.types import LayerKind
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
 
 _NOTES = {
     LayerKind.DROPOUT: "dropout is switched off in eval mode: the value passes through unchanged",

@@ -10,7 +10,7 @@ and only with ``count_include_pad``. Adaptive pooling: window ``i`` covers
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
@@ -18,11 +18,9 @@ from convscope import arithmetic
 from convscope.explain.base import Position, input_of, single_input, traced
 from convscope.explain.steps import PoolStep
 from convscope.layer_facts import pair
+from convscope.network import Layer
+from convscope.trace import Trace
 from convscope.types import LayerKind
-
-if TYPE_CHECKING:
-    from convscope.network import Layer
-    from convscope.trace import Trace
 
 
 @dataclass(frozen=True)

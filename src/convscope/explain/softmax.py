@@ -7,18 +7,16 @@ same probabilities, and no term can overflow.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from convscope.explain.base import NoExplanationError, Position, in_range, single_input, traced
 from convscope.explain.steps import SoftmaxStep
+from convscope.network import Layer, Network
 from convscope.teaching.softmax_shown import softmax_shown
+from convscope.trace import Trace
 from convscope.types import LayerKind
-
-if TYPE_CHECKING:
-    from convscope.network import Layer, Network
-    from convscope.trace import Trace
 
 
 def _parts(logits: torch.Tensor, j: int, log: bool) -> dict[str, Any]:
@@ -100,7 +98,7 @@ def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxSt
     )
 
 
-def explain_probabilities(trace: Trace, *, index: int | None = None) -> SoftmaxStep:
+def explain_probabilities(trace: Trace, *, index: int | None = None, item: int = 0) -> SoftmaxStep:
     """The softmax that turns the model's class scores into ``trace.probabilities``.
 
     Works whether or not the model ends in its own softmax layer.
@@ -108,12 +106,14 @@ def explain_probabilities(trace: Trace, *, index: int | None = None) -> SoftmaxS
     Args:
         trace: a trace of a network with class scores.
         index: the class to single out; the most probable class when None.
+        item: which input of a batched trace.
 
     Example:
         >>> step = explain_probabilities(trace)
         >>> step.output == float(trace.probabilities[0].max())
         True
     """
+    trace = trace.item(item)
     network = trace.network
     logits = trace.logits[0]  # (K,)
     if index is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, ClassVar
 
 import torch
+from matplotlib.figure import Figure  # a real import: typing.get_type_hints resolves Step.plot
 
 from convscope.explain.base import Position
 
@@ -59,6 +60,22 @@ class Step:
     scale: float
     #: The formula with letters, e.g. ``max(0, x)``.
     formula: str = ""
+
+    def __repr__(self) -> str:
+        from convscope.display import step_repr
+
+        return step_repr(self)
+
+    def _repr_html_(self) -> str:
+        from convscope.display import step_html
+
+        return step_html(self)
+
+    def plot(self) -> Figure:
+        """The step as a matplotlib Figure (conv: window × kernel = products → sum)."""
+        from convscope.plots import plot_step
+
+        return plot_step(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values, with ``step`` naming the family.
@@ -301,3 +318,14 @@ class FlattenStep(Step):
     source: Position
     #: The unit's index had the maps been flattened channels-last (H×W×C, Keras order).
     hwc_index: int
+
+
+def _keep_short_reprs(base: type[Step]) -> None:
+    """``@dataclass`` writes a field-by-field ``__repr__`` into every subclass (thousands of
+    characters of tensors for a conv step); put the one-line form back on each."""
+    for cls in base.__subclasses__():
+        setattr(cls, "__repr__", Step.__repr__)  # noqa: B010 - mypy refuses assigning a method
+        _keep_short_reprs(cls)
+
+
+_keep_short_reprs(Step)

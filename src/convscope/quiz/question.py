@@ -13,11 +13,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from convscope.network import Layer, Network
-    from convscope.trace import Trace
+from convscope.network import Layer, Network
+from convscope.trace import Trace
 
 #: A number, a list of numbers, or text (true/false statements and model answers).
 Answer = int | float | list[int] | list[float] | str
