@@ -1,6 +1,6 @@
 """API routes, one module per resource; each only parses, validates and calls the library."""
 
-from convscope.server.routes import calc, explain, model_samples, models, pages, samples, traces
+from convscope.server.routes import calc, explain, insight, model_samples, models, pages, samples, traces
 
 ROUTERS = (
     models.router,
@@ -9,5 +9,6 @@ ROUTERS = (
     traces.router,
     explain.router,
     calc.router,
+    insight.router,
     pages.router,
 )

@@ -19,3 +19,9 @@ def index() -> FileResponse:
 def sandbox() -> FileResponse:
     """The calculators for the learner's own numbers: a page of its own, no model needed."""
     return FileResponse(WEB_DIR / "sandbox.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/insight")
+def insight() -> FileResponse:
+    """Looking inside the model: attribution with trust checks, filters, classic kernels (layer etc. from the URL)."""
+    return FileResponse(WEB_DIR / "insight.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
