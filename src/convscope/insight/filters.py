@@ -8,7 +8,7 @@ L2 norm, strongest first.
 Example:
     >>> from convscope.formats import resolve_model
     >>> pictures = filter_pictures(resolve_model("default"), "conv_1_1", sort_by_norm=True)
-    >>> pictures.weights.shape, pictures.norms[pictures.order[0]] == pictures.norms.max()
+    >>> pictures.weights.shape, bool(pictures.norms[pictures.order[0]] == pictures.norms.max())
     ((16, 1, 3, 3), True)
 """
 
