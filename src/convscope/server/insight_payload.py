@@ -29,6 +29,16 @@ def attribution_payload(trace: Trace, method: str, target: int | None, layer: st
     })  # fmt: skip
 
 
+def layers_payload(network: Network) -> dict[str, list[str]]:
+    """Which layers the page may offer: conv layers (filters) and layers with maps (Grad-CAM), in graph order."""
+    from convscope.types import LayerKind
+
+    return {
+        "conv": [layer.name for layer in network.layers if layer.kind is LayerKind.CONV2D],
+        "spatial": [layer.name for layer in network.layers if layer.is_spatial and layer.kind is not LayerKind.INPUT],
+    }
+
+
 def filters_payload(network: Network, layer: str, sort: bool) -> dict[str, Any]:
     pictures = filter_pictures(network, layer, sort_by_norm=sort)
     return {**pictures.to_dict(), "resembles": resemblance_report(network, layer)}

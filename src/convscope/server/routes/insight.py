@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from convscope.insight.attribution import Method
-from convscope.server.insight_payload import attribution_payload, filters_payload, kernels_payload
+from convscope.server.insight_payload import attribution_payload, filters_payload, kernels_payload, layers_payload
 from convscope.server.routes.common import NO_STORE, errors, service
 from convscope.server.tracing import TraceService
 
@@ -28,6 +28,12 @@ async def get_attribution(
     entry = await svc.get(model_id, image_id)
     body = await svc.build(attribution_payload, entry.trace, str(method), target, layer, steps)
     return JSONResponse(body, headers=NO_STORE)
+
+
+@router.get("/api/models/{model_id}/insight/layers", responses=errors(404))
+def get_insight_layers(model_id: str, svc: TraceService = Depends(service)) -> JSONResponse:
+    """The conv layers (for filters) and the layers with maps (for Grad-CAM), in graph order."""
+    return JSONResponse(layers_payload(svc.models.get(model_id)))
 
 
 @router.get("/api/models/{model_id}/insight/filters/{layer}", responses=errors(400, 404, 422))

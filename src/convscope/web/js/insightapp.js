@@ -29,8 +29,7 @@ async function main() {
     const samples = await getJSON(`api/models/${encodeURIComponent(model.id)}/samples`);
     state.image = samples.length ? samples[0].id : null;
   }
-  const convs = detail.layers.filter((l) => l.kind === "conv2d").map((l) => l.name);
-  const spatial = detail.layers.filter((l) => l.output_shape.length === 3 && l.kind !== "input").map((l) => l.name);
+  const { conv: convs, spatial } = await getJSON(`api/models/${encodeURIComponent(model.id)}/insight/layers`);
   const method = document.getElementById("insight-method");
   METHODS.forEach((m) => method.append(option(m, m, m === state.method)));
   const klass = document.getElementById("insight-class");
