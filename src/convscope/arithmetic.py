@@ -623,6 +623,87 @@ def padded_hw(size: IntOrPair, sides: tuple[int, int, int, int]) -> Pair:
     return (_Axis.checked(h, 1, 1, (top, bottom), 1).padded, _Axis.checked(w, 1, 1, (left, right), 1).padded)
 
 
+# ------------------------------------------------------------ receptive fields
+
+
+@dataclass(frozen=True)
+class ReceptiveAxis:
+    """The input pixels each output position along one axis depends on: ``lo[o] … hi[o] − 1``.
+
+    Intervals are not clipped to the image: a window reaching into the padding
+    gives ``lo < 0`` or ``hi`` past the input, so a view can draw that part as
+    padding. ``jump`` is the input pixels between neighbouring positions (the
+    product of the strides so far), used to extend the intervals to positions
+    outside ``0 … len − 1`` — the padding of the layer these positions feed.
+
+    Example:
+        >>> axis = ReceptiveAxis.of_input(5).through_window(5, kernel=3, stride=1, before=1)
+        >>> axis.interval(0), axis.size
+        ((-1, 2), 3)
+    """
+
+    lo: tuple[int, ...]
+    hi: tuple[int, ...]
+    jump: int = 1
+
+    @classmethod
+    def of_input(cls, size: int) -> ReceptiveAxis:
+        """Each input pixel depends on itself."""
+        size = _positive(size, "input size", "an input has at least one pixel")
+        return cls(tuple(range(size)), tuple(range(1, size + 1)), 1)
+
+    def __len__(self) -> int:
+        return len(self.lo)
+
+    def interval(self, position: int) -> tuple[int, int]:
+        """``(lo, hi)`` of one position; positions outside the axis extend the first or last by ``jump``."""
+        last = len(self.lo) - 1
+        if position < 0:
+            return (self.lo[0] + position * self.jump, self.hi[0] + position * self.jump)
+        if position > last:
+            return (self.lo[last] + (position - last) * self.jump, self.hi[last] + (position - last) * self.jump)
+        return (self.lo[position], self.hi[position])
+
+    @property
+    def size(self) -> int:
+        """The widest interval: the receptive field size along this axis, padding included."""
+        return max(h - lo for lo, h in zip(self.lo, self.hi, strict=True))
+
+    def through_window(
+        self, out: int, kernel: int, stride: int = 1, before: int = 0, dilation: int = 1
+    ) -> ReceptiveAxis:
+        """After a convolution or pooling window: output ``o`` reads the taps :func:`window_taps` gives."""
+        out = _positive(out, "output size", "a layer outputs at least one position")
+        lo, hi = [], []
+        for o in range(out):
+            taps = window_taps(o, kernel, stride, before, dilation)
+            lo.append(self.interval(taps[0])[0])
+            hi.append(self.interval(taps[-1])[1])
+        return ReceptiveAxis(tuple(lo), tuple(hi), self.jump * stride)
+
+    def through_adaptive(self, out: int) -> ReceptiveAxis:
+        """After adaptive pooling: output ``i`` reads the rows :func:`adaptive_window` gives."""
+        windows = [adaptive_window(i, len(self), out) for i in range(out)]
+        lo = tuple(self.lo[start] for start, _ in windows)
+        hi = tuple(self.hi[end - 1] for _, end in windows)
+        return ReceptiveAxis(lo, hi, self.jump * -(-len(self) // out))
+
+    def shifted(self, before: int, after: int) -> ReceptiveAxis:
+        """After zero padding: ``before`` new positions at the start and ``after`` at the end (padding only)."""
+        positions = range(-before, len(self) + after)
+        lo = tuple(self.interval(p)[0] for p in positions)
+        hi = tuple(self.interval(p)[1] for p in positions)
+        return ReceptiveAxis(lo, hi, self.jump)
+
+    def merged(self, other: ReceptiveAxis) -> ReceptiveAxis:
+        """Where two paths meet (an addition, a concatenation): the hull of both intervals."""
+        if len(self) != len(other):
+            raise ConvScopeError(f"cannot merge receptive fields of {len(self)} and {len(other)} positions")
+        lo = tuple(min(a, b) for a, b in zip(self.lo, other.lo, strict=True))
+        hi = tuple(max(a, b) for a, b in zip(self.hi, other.hi, strict=True))
+        return ReceptiveAxis(lo, hi, max(self.jump, other.jump))
+
+
 # ---------------------------------------------------------------------- counts
 
 

@@ -7,7 +7,7 @@ the server and notebooks share the numbers and differ only in presentation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,9 +23,14 @@ class Summary:
     total_mults: int
     traced_with: str
     fallback_reason: str | None
+    #: ``(rows, columns)`` of input one unit of each layer depends on (see :mod:`convscope.insight.receptive`).
+    receptive: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, network: Network) -> Summary:
+        from convscope.insight.receptive import ReceptiveFields
+
+        fields = ReceptiveFields.of(network)
         return cls(
             name=network.name,
             input_shape=network.input_spec.shape,
@@ -35,6 +40,7 @@ class Summary:
             total_mults=network.total_mults,
             traced_with=network.traced_with,
             fallback_reason=network.fallback_reason,
+            receptive={layer.name: fields.size(layer.name) for layer in network.layers},
         )
 
     def __str__(self) -> str:
@@ -54,7 +60,10 @@ class Summary:
         return {
             "name": self.name,
             "input_shape": list(self.input_shape),
-            "layers": [layer_to_dict(layer) for layer in self.layers],
+            "layers": [
+                {**layer_to_dict(layer), "receptive_field": list(self.receptive.get(layer.name, ()))}
+                for layer in self.layers
+            ],
             "total_params": self.total_params,
             "trainable_params": self.trainable_params,
             "total_mults": self.total_mults,
@@ -68,25 +77,32 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def format_table(summary: Summary) -> str:
-    """A fixed-width text table: layer, kind, output shape, parameters, multiplications.
+    """A fixed-width text table: layer, kind, output shape, parameters, multiplications, receptive field.
 
     Example (first lines for TinyVGG)::
 
-        layer       kind     output shape  parameters  multiplications
-        input       input    3×64×64                0                0
-        conv_1_1    conv2d   10×62×62             280        1,037,880
+        layer       kind     output shape  parameters  multiplications  receptive field
+        input       input    3×64×64                0                0              1×1
+        conv_1_1    conv2d   10×62×62             280        1,037,880              3×3
     """
-    header = ("layer", "kind", "output shape", "parameters", "multiplications")
+    header = ("layer", "kind", "output shape", "parameters", "multiplications", "receptive field")
     rows = [
-        (layer.name, str(layer.kind), _shape_text(layer.output_shape), f"{layer.params:,}", f"{layer.mults:,}")
+        (
+            layer.name,
+            str(layer.kind),
+            _shape_text(layer.output_shape),
+            f"{layer.params:,}",
+            f"{layer.mults:,}",
+            _shape_text(summary.receptive.get(layer.name, ())),
+        )
         for layer in summary.layers
     ]
-    totals = ("total", "", "", f"{summary.total_params:,}", f"{summary.total_mults:,}")
+    totals = ("total", "", "", f"{summary.total_params:,}", f"{summary.total_mults:,}", "")
     widths = [max(len(row[i]) for row in (header, *rows, totals)) for i in range(len(header))]
 
     def line(row: tuple[str, ...]) -> str:
         left = [row[i].ljust(widths[i]) for i in range(3)]
-        right = [row[i].rjust(widths[i]) for i in range(3, 5)]
+        right = [row[i].rjust(widths[i]) for i in range(3, len(header))]
         return "  ".join(left + right).rstrip()
 
     rule = "─" * len(line(header))

@@ -11,9 +11,11 @@ def test_summary_prints_every_tinyvgg_layer_with_totals(capsys):
     assert main(["summary", "tinyvgg"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[1].split() == ["layer", "kind", "output", "shape", "parameters", "multiplications"]
+    assert lines[1].split() == [
+        "layer", "kind", "output", "shape", "parameters", "multiplications", "receptive", "field",
+    ]  # fmt: skip
     conv = next(line for line in lines if line.startswith("conv_1_1"))
-    assert conv.split() == ["conv_1_1", "conv2d", "10×62×62", "280", "1,037,880"]
+    assert conv.split() == ["conv_1_1", "conv2d", "10×62×62", "280", "1,037,880", "3×3"]
     assert lines[-1].split() == ["total", "19,920", "5,608,780"]
 
 
@@ -23,6 +25,7 @@ def test_summary_json_matches_the_table(capsys):
     assert data["total_params"] == 19_920
     assert [layer["name"] for layer in data["layers"]][-1] == "output"
     assert sum(layer["mults"] for layer in data["layers"]) == data["total_mults"] == 5_608_780
+    assert [layer["receptive_field"] for layer in data["layers"][:4]] == [[1, 1], [3, 3], [3, 3], [5, 5]]
 
 
 def test_summary_accepts_architecture_options(capsys):

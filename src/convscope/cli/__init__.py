@@ -27,7 +27,7 @@ from convscope.errors import ConvScopeError
 #: Command modules under ``convscope.cli``, in the order ``--help`` lists them.
 COMMANDS = (
     "summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview",
-    "models", "download", "quiz", "compare",
+    "models", "download", "quiz", "compare", "insight",
 )  # fmt: skip
 
 

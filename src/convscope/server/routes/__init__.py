@@ -3,6 +3,7 @@
 from convscope.server.routes import (
     calc,
     explain,
+    insight,
     model_samples,
     models,
     pages,
@@ -27,5 +28,6 @@ ROUTERS = (
     train.router,
     structure.router,
     structure_pages.router,
+    insight.router,
     pages.router,
 )

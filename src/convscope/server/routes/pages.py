@@ -25,3 +25,9 @@ def sandbox() -> FileResponse:
 def train_page() -> FileResponse:
     """Train a zoo architecture and watch it learn: a page of its own."""
     return FileResponse(WEB_DIR / "train.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/insight")
+def insight() -> FileResponse:
+    """Looking inside the model: attribution with trust checks, filters, classic kernels (layer etc. from the URL)."""
+    return FileResponse(WEB_DIR / "insight.html", media_type="text/html", headers={"Cache-Control": "no-cache"})

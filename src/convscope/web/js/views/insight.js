@@ -1,0 +1,114 @@
+// The insight page's views: an attribution map with its trust numbers, a layer's filters, classic kernels.
+// Each takes its container and its data; none fetches.
+
+import { colourOf, fmt } from "../core/insight.js";
+
+function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+/** A grid of values drawn on a canvas, one cell per value, enlarged to about `size` pixels. */
+export function drawGrid(grid, { low, high, signed, size = 196 }) {
+  const rows = grid.length;
+  const cols = grid[0].length;
+  const canvas = el("canvas", { width: cols, height: rows, class: "insight-grid" });
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(cols, rows);
+  for (let y = 0; y < rows; y += 1) {
+    for (let x = 0; x < cols; x += 1) {
+      const [r, g, b] = colourOf(grid[y][x], low, high, signed);
+      const i = 4 * (y * cols + x);
+      image.data.set([r, g, b, 255], i);
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+  const scale = Math.max(1, Math.floor(size / Math.max(rows, cols)));
+  canvas.style.width = `${cols * scale}px`;
+  canvas.style.height = `${rows * scale}px`;
+  return canvas;
+}
+
+function fact(list, name, value, key) {
+  const row = el("div", { class: "insight-fact" });
+  row.append(el("dt", {}, name), el("dd", { "data-key": key }, value));
+  list.append(row);
+}
+
+/** The map and, beside it, the sanity check, deletion/insertion areas and (IG) completeness. */
+export function renderAttribution(container, data) {
+  container.replaceChildren();
+  const [low, high] = data.range;
+  const figure = el("figure", { class: "insight-map" });
+  figure.append(drawGrid(data.map, { low, high, signed: data.signed }));
+  figure.append(el("figcaption", {}, `${data.method} for “${data.class_name}” (p = ${fmt(data.probability)})` +
+    (data.layer ? ` at ${data.layer}` : "") + ` · range ${fmt(low)} … ${fmt(high)}`));
+  const facts = el("dl", { class: "insight-trust", "aria-label": "How far the map can be trusted" });
+  const s = data.sanity;
+  fact(facts, "Sanity check: rank correlation with randomised weights", fmt(s.correlation), "sanity");
+  if (s.flagged) facts.append(el("p", { class: "insight-flag", role: "alert" }, "does not depend on the learned weights"));
+  const f = data.faithfulness;
+  fact(facts, "Deletion area (lower is better)", fmt(f.deletion_area), "deletion");
+  fact(facts, "… random order", fmt(f.random_deletion_area), "random-deletion");
+  fact(facts, "Insertion area (higher is better)", fmt(f.insertion_area), "insertion");
+  fact(facts, "… random order", fmt(f.random_insertion_area), "random-insertion");
+  if (data.completeness) {
+    const c = data.completeness;
+    fact(facts, "Completeness: Σ attributions", fmt(c.sum), "sum");
+    fact(facts, "f(x) − f(baseline)", fmt(c.difference), "difference");
+    fact(facts, "error", fmt(c.error), "error");
+  }
+  container.append(figure, facts);
+}
+
+/** One row per filter (in the server's order): a cell per input channel, the composite, norm and resemblance. */
+export function renderFilters(container, data) {
+  container.replaceChildren();
+  const range = data.range;
+  container.append(el("p", { class: "insight-caption" },
+    `${data.layer}: ${data.shape[0]} filters of ${data.shape.slice(1).join("×")}; blue −${fmt(range)} · white 0 · red +${fmt(range)}`));
+  const like = new Map(data.resembles.map((r) => [r.filter, r]));
+  const list = el("ol", { class: "insight-filters" });
+  data.filters.slice(0, 64).forEach((item, row) => {
+    const entry = el("li", { "data-filter": String(item.filter) });
+    item.weights.slice(0, 16).forEach((channel) => entry.append(drawGrid(channel, { low: -range, high: range, signed: true, size: 36 })));
+    if (data.composite) entry.append(compositeCanvas(data.composite[row]));
+    const r = like.get(item.filter);
+    entry.append(el("span", { class: "insight-norm" }, `#${item.filter} · norm ${fmt(item.norm)}` + (r ? ` · like ${r.kernel} (cos ${fmt(r.cosine)})` : "")));
+    list.append(entry);
+  });
+  container.append(list);
+}
+
+function compositeCanvas(grid) {
+  const rows = grid.length;
+  const cols = grid[0].length;
+  const canvas = el("canvas", { width: cols, height: rows, class: "insight-grid insight-composite" });
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(cols, rows);
+  grid.forEach((line, y) => line.forEach((rgb, x) => image.data.set([...rgb.map((v) => Math.round(v * 255)), 255], 4 * (y * cols + x))));
+  ctx.putImageData(image, 0, 0);
+  canvas.style.width = `${cols * 12}px`;
+  canvas.style.height = `${rows * 12}px`;
+  return canvas;
+}
+
+/** Each classic kernel beside its output on the image. */
+export function renderKernels(container, data) {
+  container.replaceChildren();
+  const list = el("div", { class: "insight-kernels" });
+  for (const item of data.outputs) {
+    const figure = el("figure", { "data-kernel": item.name });
+    if (item.kernel) {
+      figure.append(el("pre", { class: "insight-kernel" }, item.kernel.weights.map((row) => row.join(" ")).join("\n") +
+        (item.kernel.divisor !== 1 ? `\n÷ ${item.kernel.divisor}` : "")));
+    }
+    const [low, high] = item.range;
+    figure.append(drawGrid(item.output, { low, high, signed: low < 0, size: 112 }));
+    figure.append(el("figcaption", {}, `${item.name} · ${fmt(low)} … ${fmt(high)}`));
+    list.append(figure);
+  }
+  container.append(list);
+}
