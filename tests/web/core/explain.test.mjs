@@ -70,3 +70,7 @@ test("the shape order lives in the URL as order=hwc, C×H×W by default", () => 
   assert.equal(encodeState({ ...decodeState(""), order: "hwc" }), "?order=hwc");
   assert.equal(encodeState(decodeState("?order=chw")), "");
 });
+
+test("settings the explorer would not send to the server get no panel request", () => {
+  assert.equal(panelUrl("explorer", { ...state, H: 9, K: 0, S: 1, P: 0, D: 1 }, { ...ctx, layer: null }), null);
+});

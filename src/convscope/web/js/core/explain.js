@@ -2,7 +2,7 @@
 // DOM-free: the server writes the text and picks every number; this only names the
 // request for a state and reads quoted numbers back out of a payload.
 import { positionOf } from "./detail.js";
-import { DEFAULTS, arithQuery, settingsFromLayer, settingsFromState } from "./explorer.js";
+import { DEFAULTS, arithQuery, askable, settingsFromLayer, settingsFromState } from "./explorer.js";
 
 const enc = encodeURIComponent;
 
@@ -44,7 +44,11 @@ export function explorerSettings(state, layer, byName) {
 export function panelUrl(name, state, ctx) {
   const order = state.order === "hwc" ? "hwc" : "chw";
   if (name === "overview") return `api/models/${enc(ctx.model)}/explanation?order=${order}`;
-  if (name === "explorer") return `api/explanation/explorer?${arithQuery(explorerSettings(state, ctx.layer, ctx.byName))}`;
+  if (name === "explorer") {
+    // Settings the explorer does not send to the server (a kernel of 0) get no panel either: the view names the problem.
+    const settings = explorerSettings(state, ctx.layer, ctx.byName);
+    return askable(settings) ? `api/explanation/explorer?${arithQuery(settings)}` : null;
+  }
   if (!ctx.info) return null;
   const base = `api/models/${enc(ctx.info.model)}/traces/${enc(ctx.info.image)}`;
   if (name === "softmax") return `${base}/probabilities/explanation${state.channel === null || state.channel === undefined ? "" : `?index=${state.channel}`}`;
