@@ -76,7 +76,7 @@ export function renderFilters(container, data) {
     item.weights.slice(0, 16).forEach((channel) => entry.append(drawGrid(channel, { low: -range, high: range, signed: true, size: 36 })));
     if (data.composite) entry.append(compositeCanvas(data.composite[row]));
     const r = like.get(item.filter);
-    entry.append(el("span", { class: "insight-norm" }, `#${item.filter} · norm ${fmt(item.norm)}` + (r ? ` · like ${r.kernel} (cos ${fmt(r.cosine)})` : "")));
+    entry.append(el("span", { class: "insight-norm" }, `#${item.filter} · norm ${fmt(item.norm)}` + (r ? ` · like ${r.cosine < 0 ? `${r.kernel} turned negative` : r.kernel} (cos ${fmt(r.cosine)})` : "")));
     list.append(entry);
   });
   container.append(list);
