@@ -72,7 +72,7 @@ def cli_run(config: dict, out: Path, *, live: bool) -> tuple[float, float]:
 def page_run(client: httpx.Client, config: dict, name: str) -> float:
     """Wall seconds from the page's Start to the end of the run's event stream."""
     started = time.perf_counter()
-    response = client.post("api/train/runs", json={**config, "name": name})
+    response = client.post("api/train/start", json={**config, "name": name})
     response.raise_for_status()
     with client.stream("GET", f"api/train/runs/{name}/events") as stream:
         for _ in stream.iter_lines():

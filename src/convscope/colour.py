@@ -26,7 +26,7 @@ from convscope.layer_views import Display, LayerView, layer_views
 from convscope.network import Network
 from convscope.trace import Trace
 
-Scheme = Literal["diverging", "sequential", "gray"]
+Scheme = Literal["diverging", "sequential", "gray", "red", "green", "blue"]
 ScaleMode = Literal["unit", "block", "global"]
 SCALE_MODES: tuple[ScaleMode, ...] = ("unit", "block", "global")
 
@@ -41,6 +41,10 @@ SCHEMES: dict[str, tuple[tuple[float, tuple[int, int, int]], ...]] = {
     ),
     "sequential": ((0.0, (247, 247, 247)), (0.5, (240, 140, 80)), (1.0, (178, 24, 43))),
     "gray": ((0.0, (0, 0, 0)), (1.0, (255, 255, 255))),
+    # An RGB input's channels, each tinted its own colour (InputSpec.channel_tints).
+    "red": ((0.0, (0, 0, 0)), (1.0, (255, 0, 0))),
+    "green": ((0.0, (0, 0, 0)), (1.0, (0, 255, 0))),
+    "blue": ((0.0, (0, 0, 0)), (1.0, (0, 0, 255))),
 }
 
 

@@ -107,7 +107,7 @@ def test_a_good_form_is_checked_against_the_data_it_would_train_on(api):
 
 
 def test_a_bad_run_name_is_refused_before_anything_is_written(api, runs_dir):
-    response = api.post("api/train/runs", json={**TINY_RUN, "name": "../escape"})
+    response = api.post("api/train/start", json={**TINY_RUN, "name": "../escape"})
     assert response.status_code == 400 and response.json()["field"] == "name"
     assert not (runs_dir.parent / "escape").exists()
 
@@ -120,9 +120,9 @@ def test_the_form_offers_the_zoo_the_datasets_and_the_augmentations(api):
 
 
 def test_a_run_from_the_page_streams_its_events_and_writes_the_run_folder_the_cli_writes(api, runs_dir):
-    started = api.post("api/train/runs", json={**TINY_RUN, "name": "page-run", "epochs": 2})
+    started = api.post("api/train/start", json={**TINY_RUN, "name": "page-run", "epochs": 2})
     assert started.status_code == 200, started.text
-    second = api.post("api/train/runs", json={**TINY_RUN, "name": "other"})
+    second = api.post("api/train/start", json={**TINY_RUN, "name": "other"})
     assert second.status_code == 409 and "one run at a time" in second.json()["detail"]
     events = follow(api, "page-run")
     kinds = [e["type"] for e in events]
@@ -173,7 +173,7 @@ def test_each_confusion_cell_shows_its_test_images_as_the_model_judges_them(api,
 
 
 def test_a_stopped_run_continues_from_its_last_finished_epoch(api, runs_dir):
-    assert api.post("api/train/runs", json={**TINY_RUN, "name": "stop-run", "epochs": 40}).status_code == 200
+    assert api.post("api/train/start", json={**TINY_RUN, "name": "stop-run", "epochs": 40}).status_code == 200
     wait_for(api, "stop-run", "epoch")
     assert api.post("api/train/runs/stop-run/pause").json()["status"] == "paused"
     assert api.post("api/train/runs/stop-run/unpause").json()["status"] == "running"
@@ -198,7 +198,7 @@ def test_unknown_runs_are_404(api):
 def test_the_training_process_ends_with_the_server(runs_dir, tmp_path):
     app = create_app({"gray": zoo_network("tinyvgg", in_channels=1, input_size=28)}, runs_dir=tmp_path)
     with live_server(app, lifespan="on") as base, httpx.Client(base_url=base, timeout=120) as client:
-        started = client.post("api/train/runs", json={**TINY_RUN, "name": "orphan", "epochs": 40}).json()
+        started = client.post("api/train/start", json={**TINY_RUN, "name": "orphan", "epochs": 40}).json()
         wait_for(client, "orphan", "start")
     assert_ends(started["pid"])
 
@@ -247,3 +247,13 @@ def test_messages_name_fields_by_their_flag_or_their_words():
     assert field_of("--arch-option num_classes=3 but data has 10 classes") == "arch_options"
     assert field_of("run name 'x y' must be 1-64 letters") == "name"
     assert field_of("something else entirely") is None
+
+
+def test_every_lesson_preset_passes_the_clis_checks(api):
+    presets = api.get("api/train/options").json()["presets"]
+    assert {p["id"] for p in presets} == {"overfit", "regularised", "lr-too-high"}
+    for preset in presets:
+        values = dict(preset["values"])
+        options = {**TINY_RUN["arch_options"], **values.pop("arch_options", {})}
+        response = api.post("api/train/check", json={**TINY_RUN, **values, "arch_options": options})
+        assert response.status_code == 200, (preset["id"], response.text)

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from convscope.errors import ConvScopeError, NotFoundError
 from convscope.server.routes.common import NO_STORE, errors
 from convscope.server.training_runs import TrainingRuns
+from convscope.training.presets import PRESETS
 
 router = APIRouter(prefix="/api/train", tags=["training"])
 
@@ -80,7 +81,7 @@ def runs(request: Request) -> TrainingRuns:
     return training
 
 
-@router.get("/options")
+@router.get("/options", responses=errors(400))
 def get_options(request: Request) -> dict[str, Any]:
     """What the form offers: architectures with their options, datasets, optimisers, schedules, augmentations."""
     from convscope.data.augment import Augmentation
@@ -98,6 +99,7 @@ def get_options(request: Request) -> dict[str, Any]:
         },
         "defaults": {k: v for k, v in defaults.items() if k not in ("arch", "data", "device")},
         "dataset_shapes": {name: [1, 28, 28] for name in runs(request).datasets if name == "fashion-mnist"},
+        "presets": [preset.to_dict() for preset in PRESETS],
     }
 
 
@@ -105,7 +107,7 @@ def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, bool | int | float | str) or v is None else str(v) for k, v in options.items()}
 
 
-@router.post("/check", responses=errors(400))
+@router.post("/check", responses=errors(400, 422))
 async def check(request: Request, body: dict[str, Any] = Body(...)) -> Any:
     """The CLI's checks of a run's settings, data and architecture, without training."""
     training = runs(request)
@@ -117,15 +119,19 @@ async def check(request: Request, body: dict[str, Any] = Body(...)) -> Any:
     return await _answer(work)
 
 
-@router.get("/runs")
+@router.get("/runs", responses=errors(400))
 def list_runs(request: Request) -> list[dict[str, Any]]:
     """Every run folder under ``serve --runs``, newest first, with its status."""
     return runs(request).all()
 
 
-@router.post("/runs", responses=errors(400, 409))
+@router.post("/start", responses=errors(400, 409, 422))
 async def start_run(request: Request, body: dict[str, Any] = Body(...)) -> Any:
-    """Check the settings as ``convscope train`` does, then start it in its own process."""
+    """Check the settings as ``convscope train`` does, then start it in its own process.
+
+    A path of its own rather than ``POST /runs``: a path with two routes answers OPTIONS
+    with only the first route's method in ``Allow``.
+    """
     training = runs(request)
 
     async def work() -> dict[str, Any]:
@@ -138,7 +144,7 @@ async def start_run(request: Request, body: dict[str, Any] = Body(...)) -> Any:
     return await _answer(work)
 
 
-@router.get("/runs/{name}", responses=errors(404))
+@router.get("/runs/{name}", responses=errors(400, 404))
 def get_run(request: Request, name: str) -> dict[str, Any]:
     return runs(request).describe(name)
 
@@ -176,13 +182,13 @@ async def open_run(request: Request, name: str) -> dict[str, Any]:
     return {"model": model_id}
 
 
-@router.get("/runs/{name}/misclassified", responses=errors(400, 404))
+@router.get("/runs/{name}/misclassified", responses=errors(400, 404, 422))
 async def misclassified(request: Request, name: str, true: int, predicted: int) -> dict[str, Any]:
     """The test images of one cell of the confusion matrix: class ``true`` predicted as ``predicted``."""
     return await run_in_threadpool(runs(request).misclassified, name, true, predicted)
 
 
-@router.get("/runs/{name}/events", responses=errors(404))
+@router.get("/runs/{name}/events", responses=errors(400, 404))
 async def follow_run(request: Request, name: str) -> StreamingResponse:
     """The run's live events as server-sent events: everything so far, then each new one as it is written."""
     training = runs(request)

@@ -41,7 +41,7 @@ async function check(values) {
 async function start(values) {
   page.form.busy(true);
   try {
-    const answer = await call("POST", "api/train/runs", values);
+    const answer = await call("POST", "api/train/start", values);
     page.form.showOk(`Started ${answer.name}.`);
     page.form.newName();
     follow(answer.name);

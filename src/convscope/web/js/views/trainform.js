@@ -3,28 +3,6 @@
 // and its one-line message is shown beside the control it names.
 import { el } from "./dom.js";
 
-/** Presets that each show one lesson about training; values only, the server checks them like any form. */
-export const PRESETS = [
-  {
-    id: "overfit",
-    label: "Overfitting",
-    note: "500 images, no augmentation, many epochs: training accuracy climbs towards 100 % while validation falls behind (the shaded gap).",
-    values: { limit_train: 500, epochs: 30, augment: [], dropout: 0, val_fraction: 0.2, schedule: "constant", lr: 0.003 },
-  },
-  {
-    id: "regularised",
-    label: "Dropout and augmentation",
-    note: "The same 500 images with dropout 0.5 and flips and crops: the gap between training and validation narrows.",
-    values: { limit_train: 500, epochs: 30, augment: ["flip", "crop=2"], dropout: 0.5, val_fraction: 0.2, schedule: "constant", lr: 0.003 },
-  },
-  {
-    id: "lr-too-high",
-    label: "A learning rate that is too high",
-    note: "SGD at learning rate 50: the loss jumps instead of falling and the run stops at the step where it stops being a number.",
-    values: { limit_train: 2000, epochs: 3, augment: [], optimizer: "sgd", lr: 50, schedule: "constant", val_fraction: 0.1 },
-  },
-];
-
 const FIELDS = [
   ["name", "Run name", "text"],
   ["data", "Dataset", "select"],
@@ -116,7 +94,7 @@ export function createTrainForm(root, options, handlers) {
 
   const presets = el("fieldset", "train-presets");
   presets.append(el("legend", "", {}, "Lessons, one click each (fill the form; then Start)"));
-  for (const preset of PRESETS) {
+  for (const preset of options.presets) { // the server's lessons (training/presets.py)
     const button = el("button", "", { type: "button", "data-preset": preset.id }, preset.label);
     button.addEventListener("click", () => {
       apply(preset.values);
@@ -162,13 +140,16 @@ export function createTrainForm(root, options, handlers) {
   }
 
   function apply(given) {
-    const { augment, dropout, ...rest } = given;
+    const { augment, arch_options: archOptions, ...rest } = given;
     for (const [id, value] of Object.entries(rest)) {
       const control = controls.get(id);
       if (control) control.value = value === null || value === undefined ? "" : String(value);
     }
-    if (given.arch) showOptions(given.arch, { ...fittingOptions(given.arch), ...(given.arch_options ?? {}) });
-    if (dropout !== undefined && optionControls.has("dropout")) optionControls.get("dropout").value = String(dropout);
+    if (given.arch) showOptions(given.arch, { ...fittingOptions(given.arch), ...(archOptions ?? {}) });
+    else {
+      // A preset names only the options it changes; options the architecture lacks are left out.
+      for (const [key, value] of Object.entries(archOptions ?? {})) if (optionControls.has(key)) optionControls.get(key).value = String(value);
+    }
     if (augment) {
       for (const [name, { box, strength }] of augControls) {
         const item = augment.find((a) => a === name || a.startsWith(`${name}=`));
