@@ -57,6 +57,7 @@ class Active:
     paused: bool = False
     stopping: bool = False  # the server asked it to end
     config: TrainConfig | None = None  # what it was started with (its config.json comes once its data is read)
+    reaper: threading.Thread | None = None  # writes the process's last word to its events when it ends
 
 
 def _alive(pid: int) -> bool:
@@ -214,7 +215,8 @@ class TrainingRuns:
                 )
             self._lock(process.pid)
             self.active = Active(name, process, config=config)
-            threading.Thread(target=self._reap, args=(self.active,), daemon=True).start()
+            self.active.reaper = threading.Thread(target=self._reap, args=(self.active,), daemon=True)
+            self.active.reaper.start()
         return {"name": name, "status": "running", "pid": process.pid}
 
     def _refuse_if_busy(self) -> None:
@@ -295,6 +297,8 @@ class TrainingRuns:
         except subprocess.TimeoutExpired:
             active.process.kill()
             active.process.wait()
+        if active.reaper is not None:  # the "stopped" event is written before Stop answers
+            active.reaper.join(timeout)
 
     def close(self) -> None:
         """Stop the training process (server shutdown)."""
