@@ -42,6 +42,13 @@ export const detailApi = {
     const response = await fetchChecked(`${traceBase(info)}/layers/${enc(layer)}/padded-input?${params}`);
     return decodeTensor(await response.arrayBuffer());
   },
+  /** Channels of a layer's output (all of a vector layer) as {header, shape, data}, float32: the exact traced values. */
+  async layerTensor(info, name, shape, channels) {
+    const params = new URLSearchParams({ dtype: "float32" });
+    if (shape.length === 3) params.set("channels", channels.join(","));
+    const response = await fetchChecked(`${info.layers_url}${enc(name)}?${params}`);
+    return decodeTensor(await response.arrayBuffer());
+  },
   /** An explanation panel (core/explain.panelUrl names it). */
   panel: (url) => cachedJson(url),
   /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */

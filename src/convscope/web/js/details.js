@@ -3,7 +3,6 @@
 // Views are modules with open(container, ctx) -> {position(state)?, destroy()?}.
 import { backFrom, viewForLayer } from "./core/detail.js";
 import { stateOfSettings } from "./core/explorer.js";
-import { decodeTensor } from "./core/tensor.js";
 import { detailApi } from "./detailapi.js";
 import { el } from "./views/dom.js";
 import { createExplainPanel, panelFollower } from "./views/explainpanel.js";
@@ -29,8 +28,13 @@ const TITLES = {
   step: "Step", explorer: "Hyperparameter explorer",
 };
 
-/** handlers: {navigate(patch), overviewRoot, layerInfoRoot}. Returns {update(state, app), escape(state)}. */
+/**
+ * handlers: {navigate(patch), overviewRoot, layerInfoRoot, api?}. `api` is where the views' data
+ * comes from (detailapi.js's shape); the server's by default, a notebook kernel or exported files
+ * elsewhere. Returns {update(state, app), escape(state)}.
+ */
 export function createDetails(main, handlers) {
+  const api = handlers.api ?? detailApi;
   const root = el("section", "detail", { "aria-label": "Detail view", role: "region", tabindex: "-1" });
   root.hidden = true;
   main.append(root);
@@ -42,7 +46,7 @@ export function createDetails(main, handlers) {
   const introSlot = el("div", "explain-slot explain-intro-slot");
   handlers.overviewRoot.before(introSlot);
   const intro = createExplainPanel(introSlot, { className: "explain-intro" });
-  const followIntro = panelFollower(intro, detailApi.panel);
+  const followIntro = panelFollower(intro, api.panel);
   const panelContext = (layer) => ({ model: app.model.id, info: app.info, layer, byName: new Map(app.model.layers.map((l) => [l.name, l])) });
 
   function close() {
@@ -63,15 +67,9 @@ export function createDetails(main, handlers) {
       byName,
       layer: byName.get(state.layer) ?? null,
       navigate: handlers.navigate,
+      api,
       /** Channels of a layer's output as {header, shape, data} (float32: the exact traced values). */
-      tensor: async (name, channels) => {
-        const shape = byName.get(name).output_shape;
-        const params = new URLSearchParams({ dtype: "float32" });
-        if (shape.length === 3) params.set("channels", channels.join(","));
-        const response = await fetch(`${app.info.layers_url}${encodeURIComponent(name)}?${params}`);
-        if (!response.ok) throw new Error((await response.json()).detail ?? response.statusText);
-        return decodeTensor(await response.arrayBuffer());
-      },
+      tensor: (name, channels) => api.layerTensor(app.info, name, byName.get(name).output_shape, channels),
     };
   }
 
@@ -117,7 +115,7 @@ export function createDetails(main, handlers) {
     }
     const myKey = key;
     current.panel = createExplainPanel(slot, { className: "explain-detail" });
-    current.follow = panelFollower(current.panel, detailApi.panel);
+    current.follow = panelFollower(current.panel, api.panel);
     current.follow(name, state, panelContext(layer));
     try {
       const view = await VIEWS[name].open(body, contextFor(state));

@@ -4,7 +4,6 @@
 // next to the controls (never a silent clamp), and every output cell's receptive
 // field played on the input, drawn on canvases so large grids stay cheap.
 // All arithmetic comes from GET /api/arith; the settings live in the URL.
-import { detailApi } from "../detailapi.js";
 import { DEFAULTS, LIMITS, MAX_DRAWN_CELLS, SAME, arithQuery, askable, cellPixels, checkSettings, sameSettings, settingsFromLayer, settingsFromState, stateOfSettings, windowFrames } from "../core/explorer.js";
 import { indexOf } from "../core/player.js";
 import { cellCanvas } from "./cellcanvas.js";
@@ -163,7 +162,7 @@ export function open(root, ctx) {
     }
     try {
       const pool = settings.mode === "pool";
-      const [answer, ceilAnswer] = await Promise.all([detailApi.arith(query), pool ? detailApi.arith(arithQuery(settings, { ceil: true })) : null]);
+      const [answer, ceilAnswer] = await Promise.all([ctx.api.arith(query), pool ? ctx.api.arith(arithQuery(settings, { ceil: true })) : null]);
       if (mine !== token) return;
       render(answer, ceilAnswer, problems);
       root.dataset.settings = query; // the settings drawn, set only once they are (tests wait on it)

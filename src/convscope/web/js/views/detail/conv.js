@@ -3,7 +3,6 @@
 // them up and add the bias", the output map; a player sweeps the output one
 // position at a time (the input window moving by the layer's stride), and every
 // number follows the cursor: each frame is drawn with the server's explanation of it.
-import { detailApi } from "../../detailapi.js";
 import { pageOf } from "../../core/detail.js";
 import { indexOf, positionOf, proportionalSizes, shapeLabel } from "../../core/player.js";
 import { mapValues } from "../../core/tensor.js";
@@ -35,7 +34,7 @@ export async function open(root, ctx) {
   const [, inHeight, inWidth] = inputLayer.output_shape;
   const isImage = inputLayer.display === "input";
   const tints = isImage ? (ctx.model.input_spec.channel_tints ?? []) : [];
-  const first = await detailApi.explain(info, layer.name, { channel, y: 0, x: 0 });
+  const first = await ctx.api.explain(info, layer.name, { channel, y: 0, x: 0 });
   const group = first.terms.map((t) => t.input_channel);
   const kernels = new Map(first.terms.map((t) => [t.input_channel, t.kernel]));
   // The server's most-active-first order of the input layer, kept to this channel's group.
@@ -63,7 +62,7 @@ export async function open(root, ctx) {
     count: height * width,
     start: indexOf(Math.min(state.y ?? 0, height - 1), Math.min(state.x ?? 0, width - 1), width),
     root,
-    load: (i) => detailApi.explain(info, layer.name, { channel, ...positionOf(i, width) }),
+    load: (i) => ctx.api.explain(info, layer.name, { channel, ...positionOf(i, width) }),
     show: (i, step) => showStep(positionOf(i, width), step),
     cursor: (i) => draw(positionOf(i, width)),
     pending: () => delete sumBody.dataset.position, // the sum on screen is not the one asked for
@@ -97,7 +96,7 @@ export async function open(root, ctx) {
     const { channels, page: shown, pages } = pageOf(order, p, PER_PAGE);
     page = shown;
     const [inter, input] = await Promise.all([
-      detailApi.intermediate(info, layer.name, channel, channels.length === group.length ? null : channels),
+      ctx.api.intermediate(info, layer.name, channel, channels.length === group.length ? null : channels),
       ctx.tensor(inputName, channels),
     ]);
     if (mine !== pageToken) return;

@@ -2,7 +2,6 @@
 // the window its kernel reads for the output position under the cursor (taps
 // drawn one by one, so stride and dilation show in how they move), each product
 // and their sum, all as the server explained them.
-import { detailApi } from "../../detailapi.js";
 import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { domainOf, explainedCursor, mapFigure, message, num, numberGrid, panel } from "./common.js";
@@ -15,7 +14,7 @@ export async function open(root, ctx) {
   const ic = state.input ?? 0;
   const [, height, width] = layer.output_shape;
   const inputName = layer.inputs[0];
-  const [inter, input] = await Promise.all([detailApi.intermediate(info, layer.name, channel, [ic]), detailApi.paddedInput(info, layer.name, [ic])]);
+  const [inter, input] = await Promise.all([ctx.api.intermediate(info, layer.name, channel, [ic]), ctx.api.paddedInput(info, layer.name, [ic])]);
   const { padding_sides: sides, padding_mode: mode, size: [h, w] } = input.header;
   const pad = { values: mapValues(input, 0), height: input.shape[1], width: input.shape[2] };
   const interValues = mapValues(inter, 0);
@@ -24,7 +23,7 @@ export async function open(root, ctx) {
   const cursor = explainedCursor({
     start: { y: Math.min(state.y ?? 0, height - 1), x: Math.min(state.x ?? 0, width - 1) },
     draw: ({ y, x }) => outFig.cursor(y, x),
-    explain: ({ y, x }) => detailApi.explain(info, layer.name, { channel, y, x }),
+    explain: ({ y, x }) => ctx.api.explain(info, layer.name, { channel, y, x }),
     render,
     numbers,
     navigate: ctx.navigate,

@@ -1,7 +1,6 @@
 // Flatten + fully connected view: the maps that were flattened (hover a flattened
 // unit to see its source pixel), inputs, weights and products coloured by sign and
 // size, the largest contributions, the bias and the sum; then on to the softmax.
-import { detailApi } from "../../detailapi.js";
 import { pageOf, wrapCell, wrapIndex } from "../../core/detail.js";
 import { formatValue } from "../../core/format.js";
 import { mapValues } from "../../core/tensor.js";
@@ -84,7 +83,7 @@ async function sourceMaps(ctx, step) {
 
 export async function open(root, ctx) {
   const index = ctx.state.channel ?? 0;
-  const step = await detailApi.explain(ctx.info, ctx.layer.name, { index });
+  const step = await ctx.api.explain(ctx.info, ctx.layer.name, { index });
   // A flatten input maps each unit back to its (c, y, x): hovering a unit asks it where from.
   const flattenInput = ctx.byName.get(step.input_layer)?.connectivity.mode === "unrolled";
   const sources = step.source_layer && flattenInput ? await sourceMaps(ctx, step) : null;
@@ -96,7 +95,7 @@ export async function open(root, ctx) {
     hoverLine.replaceChildren(`unit ${i}: input `, num(step.inputs[i]), " × weight ", num(step.weights[i]), " = ", num(step.products[i]));
     if (!sources) return;
     const mine = ++hoverToken;
-    const flat = await detailApi.explain(ctx.info, step.input_layer, { index: i });
+    const flat = await ctx.api.explain(ctx.info, step.input_layer, { index: i });
     if (mine !== hoverToken) return;
     const { channel, y, x } = flat.source;
     for (const fig of sources.figs.values()) fig.clear();

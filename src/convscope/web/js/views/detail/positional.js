@@ -2,7 +2,6 @@
 // the output map with a cursor (hover, click, arrow keys), a player that sweeps the
 // output position by position (filling it in), and a numbers panel that shows the
 // server's explanation of the value under the cursor, frame by frame.
-import { detailApi } from "../../detailapi.js";
 import { positionOf } from "../../core/detail.js";
 import { indexOf, positionOf as cellOf, proportionalSizes, shapeLabel } from "../../core/player.js";
 import { mapValues } from "../../core/tensor.js";
@@ -33,7 +32,7 @@ export async function openPositional(root, ctx, spec) {
     count: height * width,
     start: indexOf(Math.min(state.y ?? 0, height - 1), Math.min(state.x ?? 0, width - 1), width),
     root,
-    load: (i) => detailApi.explain(info, layer.name, positionOf(layer.output_shape, { channel, ...cellOf(i, width) })),
+    load: (i) => ctx.api.explain(info, layer.name, positionOf(layer.output_shape, { channel, ...cellOf(i, width) })),
     pending: () => delete numbers.dataset.position,
     cursor: (i) => draw(cellOf(i, width)),
     show(i, step) {
@@ -103,7 +102,7 @@ export async function openPositional(root, ctx, spec) {
 /** (F,) layers of a positional kind (an activation after a linear layer): the value and its explanation. */
 async function openVectorStep(root, ctx, spec) {
   const index = ctx.state.channel ?? 0;
-  const step = await detailApi.explain(ctx.info, ctx.layer.name, { index });
+  const step = await ctx.api.explain(ctx.info, ctx.layer.name, { index });
   const numbers = el("div", "dnumbers");
   root.append(el("p", "hint", {}, `Unit ${index} of ${ctx.layer.output_shape[0]}.`), numbers);
   spec.render(step, numbers, { sources: [], output: null });

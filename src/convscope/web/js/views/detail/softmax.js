@@ -2,7 +2,6 @@
 // the precision the server chose so the shown numbers re-add (step.shown); when
 // exp(z) would overflow, the shift by the largest logit is shown as a step with its
 // reason. Linked highlighting between the terms of the sum and the class rows.
-import { detailApi } from "../../detailapi.js";
 import { formatPercent } from "../../core/format.js";
 import { el } from "../dom.js";
 import { classFinder } from "../topclasses.js";
@@ -31,7 +30,7 @@ function shiftStep(step) {
 
 export async function open(root, ctx) {
   const index = ctx.state.channel;
-  const step = await detailApi.probabilities(ctx.info, index === null ? null : index);
+  const step = await ctx.api.probabilities(ctx.info, index === null ? null : index);
   const shown = step.shown;
   const chosen = step.position.index;
   const labels = step.labels ?? step.logits.map((_, i) => `class ${i}`);
