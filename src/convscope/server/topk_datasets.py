@@ -75,7 +75,9 @@ def _folder(path: Path) -> Callable[[InputSpec], LoadedData]:
 
 def _samples(samples: SampleSet) -> Callable[[InputSpec], LoadedData]:
     def read(spec: InputSpec) -> LoadedData:
-        pixels, labels, ids = [], [], []
+        pixels: list[np.ndarray] = []
+        labels: list[str | None] = []
+        ids: list[str | None] = []
         for sample in samples:
             fitted = spec.fit_image(decode_image(sample.read_bytes()))  # as a traced sample is fitted
             pixels.append(np.asarray(fitted).reshape(spec.height, spec.width, spec.channels))

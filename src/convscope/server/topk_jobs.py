@@ -148,7 +148,7 @@ class TopkJobs:
             self._fail(job, str(exc), 400)
         except _Closing:
             self._fail(job, "the server is shutting down; the top-k pass stopped", 503)
-        except Exception as exc:  # noqa: BLE001 - a failed pass is answered with a message, never a hung page
+        except Exception as exc:  # a failed pass is answered with a message, never a hung page
             log.exception("top-k pass over %s failed", job.dataset.id)
             self._fail(job, f"the top-k pass failed ({type(exc).__name__}: {str(exc)[:200]}); try again", 503)
 

@@ -31,7 +31,7 @@ def check_channel(network: Network, layer: str, channel: int) -> None:
 
 
 def receptive_words(result: TopkResult, layer: str) -> str:
-    """"each unit of conv_2_1 sees a 10×10 patch of the input", with the border case said."""
+    """ "each unit of conv_2_1 sees a 10×10 patch of the input", with the border case said."""
     rows, cols = result.fields.size(layer)
     h, w = result.fields.input_hw
     text = f"each unit of {layer} sees a {rows}×{cols} patch of the input"

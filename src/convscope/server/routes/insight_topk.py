@@ -28,9 +28,7 @@ def jobs(request: Request) -> TopkJobs:
 
 
 @router.get("", responses=errors(404))
-def get_topk_offer(
-    model_id: str, svc: TraceService = Depends(service), topk: TopkJobs = Depends(jobs)
-) -> JSONResponse:
+def get_topk_offer(model_id: str, svc: TraceService = Depends(service), topk: TopkJobs = Depends(jobs)) -> JSONResponse:
     """The layers whose channels have top-k patches, the datasets on offer (the default first) and k's range."""
     network = svc.models.get(model_id)
     offered = offered_datasets(network, svc.samples.of(model_id), topk.folders)
@@ -42,7 +40,9 @@ def get_topk_offer(
     })  # fmt: skip
 
 
-@router.get("/{layer}", responses={202: {"description": "The pass is running: its progress"}, **errors(400, 404, 422, 503)})
+@router.get(
+    "/{layer}", responses={202: {"description": "The pass is running: its progress"}, **errors(400, 404, 422, 503)}
+)
 def get_topk(
     model_id: str,
     layer: str,
