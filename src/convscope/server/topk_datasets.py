@@ -101,7 +101,7 @@ def offered_datasets(network: Network, samples: SampleSet, folders: Mapping[str,
         TopkDataset(name, f"the image folder {name}", "folder", None, _folder(path)) for name, path in folders.items()
     ]
     if len(samples):
-        offered.append(TopkDataset(SAMPLES, "this model's sample images", SAMPLES, len(samples), _samples(samples)))
+        offered.append(TopkDataset(SAMPLES, "this model's samples", SAMPLES, len(samples), _samples(samples)))
     if fashion_fits and tuple(network.class_names) != FASHION_CLASSES and len(samples):
         offered.append(offered.pop(0))  # a model of other classes looks through its own pictures first
     return offered

@@ -5,14 +5,17 @@ index, activation value, position ``y, x`` in the map, receptive-field ``box``
 ``[top, left, bottom, right]`` in input pixels, bottom and right exclusive) plus
 the ``clipped`` box (the part inside the image), ``padding`` (rows and columns of
 the box outside the image on each side: top, left, bottom, right), the image's
-true ``label`` and sample ``id`` where known, and ``patch``: the clipped pixels as
-a PNG data URL, as the network saw them. The view draws the padding around the
+true ``label`` and sample ``id`` where known, ``patch``: the clipped pixels as a
+PNG data URL, as the network saw them, and ``image``: the whole image likewise,
+so the view can show where the patch lies. The view draws the padding around the
 patch as padding.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from convscope.display import png_data_url
 from convscope.errors import ConvScopeError
@@ -40,6 +43,11 @@ def receptive_words(result: TopkResult, layer: str) -> str:
     return text
 
 
+def _png(pixels: np.ndarray) -> str:
+    """uint8 ``(H, W, C)`` as a PNG data URL (grey when C is 1)."""
+    return png_data_url(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+
+
 def _first(top: LayerTop, k: int) -> LayerTop:
     return LayerTop(top.values[:, :k], top.index[:, :k], top.y[:, :k], top.x[:, :k])
 
@@ -52,12 +60,13 @@ def topk_payload(network: Network, result: TopkResult, layer: str, channel: int,
     for rank, entry in enumerate(report["channels"][0]["top"]):
         top, left, bottom, right = entry["box"]
         clipped = [max(top, 0), max(left, 0), min(bottom, h), min(right, w)]
-        pixels = result.images[entry["index"]][clipped[0] : clipped[2], clipped[1] : clipped[3]]  # (h, w, C)
+        whole = result.images[entry["index"]]  # (H, W, C)
+        pixels = whole[clipped[0] : clipped[2], clipped[1] : clipped[3]]
         entries.append({
             **entry, "rank": rank + 1, "clipped": clipped,
             "padding": [clipped[0] - top, clipped[1] - left, bottom - clipped[2], right - clipped[3]],
             "label": result.labels[entry["index"]], "id": result.ids[entry["index"]],
-            "patch": png_data_url(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels),
+            "patch": _png(pixels), "image": _png(whole),
         })  # fmt: skip
     rows, cols = result.fields.size(layer)
     return {
