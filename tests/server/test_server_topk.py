@@ -220,3 +220,23 @@ def test_a_downloaded_models_own_samples_are_its_dataset(cnn_mirror: Mirror, tmp
     unit = network.run(x).output("conv_1_1")[0, 2]
     assert body["top"][0]["value"] == pytest.approx(float(unit.max()), rel=1e-5)
     assert decode_patch(body["top"][0]["patch"]).shape[2] == 3
+
+
+def test_results_kept_in_the_models_own_folder_open_without_a_pass(tmp_path: Path) -> None:
+    from convscope.insight.store import dataset_fingerprint, model_fingerprint, save_tops
+
+    network = zoo_network("tinyvgg", in_channels=1, input_size=28, seed=6)
+    write_samples(tmp_path / "model" / "samples", LABELS[:6])
+    network.samples_dir = tmp_path / "model" / "samples"  # as a model folder loaded from disk has it
+    data = fitted_samples(network, network.samples_dir, 6)
+    tops = top_k(network, data, k=6)
+    marked = tops["conv_1_1"].values.clone()
+    marked[0, 0] = 1234.5  # so only the kept file can be the answer's source
+    tops["conv_1_1"] = LayerTop(marked, tops["conv_1_1"].index, tops["conv_1_1"].y, tops["conv_1_1"].x)
+    entry = {"source": "samples", "count": 6, "k": 6, "model": model_fingerprint(network)}
+    save_tops(tmp_path / "model", dataset_fingerprint(data), entry, tops)  # what `convscope insight topk` writes
+    app = create_app({"own": network}, insight_dir=tmp_path / "cache")
+    with live_server(app) as url, httpx.Client(base_url=url, timeout=60) as c:
+        body = ready(c, "api/models/own/insight/topk/conv_1_1", {"channel": 0, "k": 3}, timeout=30).json()
+    assert body["stored"] is True and body["top"][0]["value"] == 1234.5 and body["k"] == 3
+    assert not (tmp_path / "cache").exists()  # nothing computed, nothing written

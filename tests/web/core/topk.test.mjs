@@ -56,3 +56,13 @@ test("the context thumbnail outlines the part of the box inside the image", () =
   assert.deepEqual(contextBox({ clipped: [0, 7, 14, 28] }, [28, 28]), { left: 25, top: 0, width: 75, height: 50 });
   assert.deepEqual(contextBox({ clipped: [0, 0, 64, 64] }, [64, 64]), { left: 0, top: 0, width: 100, height: 100 });
 });
+
+test("Esc from the patches steps back to the detail view, and the dataset lives in the URL", async () => {
+  const { backFrom } = await import("../../../src/convscope/web/js/core/detail.js");
+  const { decodeState, encodeState } = await import("../../../src/convscope/web/js/core/urlstate.js");
+  assert.deepEqual(backFrom({ view: "topk", layer: "conv_2_1" }), { view: "detail", input: null });
+  const state = decodeState("?model=default&view=topk&layer=conv_2_1&channel=3&data=samples");
+  assert.equal(state.data, "samples");
+  assert.equal(encodeState(state), "?model=default&view=topk&layer=conv_2_1&channel=3&data=samples");
+  assert.equal(decodeState("?view=topk").data, "");
+});
