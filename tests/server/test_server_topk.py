@@ -106,6 +106,7 @@ def test_patches_equal_the_librarys_top_k_over_the_same_images(client: httpx.Cli
     body = ready(client, "api/models/gray/insight/topk/conv_2_1", {"channel": 3, "k": 5, "data": "samples"}).json()
     network = app.state.service.models.get("gray")
     expected = top_k(network, fitted_samples(network, topk_home["samples"], len(LABELS)), k=5)["conv_2_1"]
+    assert not any(m.training for m in network.module.modules())  # no trace can toggle modes under a pass
     fields = ReceptiveFields.of(network)
     assert [e["index"] for e in body["top"]] == expected.index[3].tolist()
     assert [e["value"] for e in body["top"]] == pytest.approx(expected.values[3].tolist(), rel=1e-6)
