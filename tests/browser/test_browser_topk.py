@@ -77,6 +77,15 @@ def test_a_map_of_the_overview_opens_what_excites_its_channel_with_the_apis_patc
     assert "view=topk" in page.url and "channel=3" in page.url
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "topk_default_conv_2_1.png"), full_page=True)
+    page.select_option("select.topk-data", "samples")  # another dataset: its own pass, then its patches
+    page.wait_for_function(
+        "document.querySelector('.topk-headline')?.textContent.includes('30 images')", timeout=PASS_MS
+    )
+    _ready(page)
+    assert "data=samples" in page.url
+    _shown_matches_api(
+        page, api.get("api/models/default/insight/topk/conv_2_1", params={"channel": 3, "data": "samples"}).json()
+    )
     page.keyboard.press("Escape")  # back to the convolution it was offered from
     page.wait_for_selector(".detail[data-view='conv']:not([hidden])")
     assert page.errors == []
@@ -98,6 +107,9 @@ def test_a_downloaded_model_looks_through_its_own_samples(page, cnn_mirror: Mirr
             f"sample {e['id']} ({e['label']})" for e in body["top"]
         ]
         assert page.locator("select.topk-data").input_value() == "samples"
+        page.goto(f"{url}?model=cnn-explainer&view=topk&layer=relu_1_1&channel=4")  # a link, no image chosen
+        _ready(page)
+        _shown_matches_api(page, body)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "topk_cnn_explainer_relu_1_1.png"), full_page=True)
     assert page.errors == []

@@ -59,7 +59,7 @@ def topk_payload(network: Network, result: TopkResult, layer: str, channel: int,
     entries = []
     for rank, entry in enumerate(report["channels"][0]["top"]):
         top, left, bottom, right = entry["box"]
-        clipped = [max(top, 0), max(left, 0), min(bottom, h), min(right, w)]
+        clipped = list(result.fields.clipped(layer, entry["y"], entry["x"]))
         whole = result.images[entry["index"]]  # (H, W, C)
         pixels = whole[clipped[0] : clipped[2], clipped[1] : clipped[3]]
         entries.append({
