@@ -28,6 +28,7 @@ from convscope.server.paths import WEB_DIR
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
 from convscope.server.samples import ModelSamples
+from convscope.server.topk_jobs import TopkJobs
 from convscope.server.tracing import TraceService
 from convscope.server.trained_models import offer_run_model
 from convscope.server.training_runs import TrainingRuns
@@ -52,6 +53,7 @@ def create_app(
     max_url_bytes: int = 16384,
     runs_dir: str | Path | None = None,
     train_data: Sequence[str | Path] = (),
+    insight_dir: str | Path | None = None,
 ) -> FastAPI:
     """Build the ConvScope app.
 
@@ -71,14 +73,19 @@ def create_app(
         max_upload_bytes: the largest image file accepted; larger bodies are refused unread.
         max_url_bytes: the longest path plus query string accepted.
         runs_dir: the runs folder of the Train page (``serve --runs``); ``None``: no training.
-        train_data: class-per-folder datasets the Train page offers besides Fashion-MNIST (``serve --data``).
+        train_data: class-per-folder datasets the Train page offers besides Fashion-MNIST (``serve --data``);
+            the top-k patches may look through them too.
+        insight_dir: where top-k passes keep their results; ``None`` for ``insight/`` in ConvScope's
+            cache folder (``$CONVSCOPE_HOME``, see ``formats.download.cache``).
     """
     networks = dict(models) if isinstance(models, Mapping) else load_models(models)
     training = _training_runs(runs_dir, train_data) if runs_dir is not None else None
+    topk = _topk_jobs(insight_dir, train_data)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        topk.close()  # a running pass stops at its next batch
         if training is not None:
             training.close()  # a training process never outlives its server
 
@@ -98,6 +105,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
     )
     app.state.training = training
+    app.state.topk = topk
     if training is not None:
         service = app.state.service
         training.on_finished = lambda name, folder: offer_run_model(service, name, folder)
@@ -129,6 +137,14 @@ def _training_runs(runs_dir: str | Path, train_data: Sequence[str | Path]) -> Tr
             raise ConvScopeError(f"--data {path} is not a folder of class folders")
         datasets[path.resolve().name] = str(path.resolve())
     return TrainingRuns(runs_dir, datasets)
+
+
+def _topk_jobs(insight_dir: str | Path | None, folders: Sequence[str | Path]) -> TopkJobs:
+    from convscope.formats.download.cache import cache_root
+    from convscope.server.topk_datasets import folder_datasets
+
+    root = Path(insight_dir) if insight_dir is not None else cache_root() / "insight"
+    return TopkJobs(root, folders=folder_datasets(tuple(folders)))
 
 
 def app_from_environment() -> FastAPI:

@@ -4,6 +4,7 @@ from convscope.server.routes import (
     calc,
     explain,
     insight,
+    insight_topk,
     model_samples,
     models,
     pages,
@@ -29,5 +30,6 @@ ROUTERS = (
     structure.router,
     structure_pages.router,
     insight.router,
+    insight_topk.router,
     pages.router,
 )

@@ -18,14 +18,15 @@ import * as pool from "./views/detail/pool.js";
 import * as softmax from "./views/detail/softmax.js";
 import * as step from "./views/detail/step.js";
 import * as explorer from "./views/explorer.js";
+import * as topk from "./topkdetail.js";
 
 /** Views by the name viewForLayer gives, plus the ones reached from inside a view. */
-const VIEWS = { conv, activation, pool, batchnorm, add, linear, softmax, step, formula, explorer };
+const VIEWS = { conv, activation, pool, batchnorm, add, linear, softmax, step, formula, explorer, topk };
 
 const TITLES = {
   conv: "Convolution", formula: "Convolution formula", activation: "Activation", pool: "Pooling",
   batchnorm: "Batch normalisation", add: "Residual add", linear: "Fully connected", softmax: "Softmax",
-  step: "Step", explorer: "Hyperparameter explorer",
+  step: "Step", explorer: "Hyperparameter explorer", topk: "What excites this channel",
 };
 
 /**
@@ -96,6 +97,7 @@ export function createDetails(main, handlers) {
     back.addEventListener("click", () => escape(app.state));
     const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer ? ` · ${layer.name}` : ""}`);
     head.append(back, title, el("span", "detail-hint", {}, "Esc steps back"));
+    topk.offer(head, state, handlers.navigate);
     const body = el("div", "detail-body");
     const slot = el("div", "explain-slot");
     root.append(head, slot, body);
@@ -108,15 +110,17 @@ export function createDetails(main, handlers) {
       root.dataset.ready = "true";
       return;
     }
-    if (!app.info && name !== "explorer") {
+    if (!app.info && name !== "explorer" && name !== "topk") {
       message(body, "Choose an image first: detail views explain a traced image.");
       root.dataset.ready = "true";
       return;
     }
     const myKey = key;
-    current.panel = createExplainPanel(slot, { className: "explain-detail" });
-    current.follow = panelFollower(current.panel, api.panel);
-    current.follow(name, state, panelContext(layer));
+    if (name !== "topk") { // the patches come from a dataset: this image's step-by-step panel does not apply
+      current.panel = createExplainPanel(slot, { className: "explain-detail" });
+      current.follow = panelFollower(current.panel, api.panel);
+      current.follow(name, state, panelContext(layer));
+    }
     try {
       const view = await VIEWS[name].open(body, contextFor(state));
       if (current.key !== myKey) {

@@ -8,7 +8,7 @@ export function viewForLayer(layer) {
 }
 
 /** Views one level above each view: Esc goes there. */
-const PARENT = { formula: "detail", softmax: "detail", detail: "overview", explorer: "overview" };
+const PARENT = { formula: "detail", softmax: "detail", detail: "overview", explorer: "overview", topk: "detail" };
 
 /**
  * The state patch Esc applies, or null when the overview has nothing to step back from.

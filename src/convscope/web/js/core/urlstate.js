@@ -33,6 +33,8 @@ export const FIELDS = [
   { key: "compact", type: "enum", values: ["auto", "on", "off"], fallback: "auto" },
   { key: "open", type: "string", fallback: "" },
   { key: "unfold", type: "string", fallback: "" },
+  // "What excites this channel" (core/topk.js): the dataset its patches come from ("": the model's default).
+  { key: "data", type: "string", fallback: "" },
 ];
 
 /** Fields that make a new history entry when they change (the rest replace the current one). */
