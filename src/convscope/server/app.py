@@ -24,6 +24,7 @@ from convscope.errors import ConvScopeError
 from convscope.inputs import MAX_IMAGE_BYTES, megabytes
 from convscope.network import Network
 from convscope.server.guards import OriginGuard, RequestLimits, SecurityHeaders
+from convscope.server.insight_jobs import VisualiseJobs
 from convscope.server.paths import WEB_DIR
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
@@ -52,6 +53,7 @@ def create_app(
     max_url_bytes: int = 16384,
     runs_dir: str | Path | None = None,
     train_data: Sequence[str | Path] = (),
+    max_visualisations: int = 2,
 ) -> FastAPI:
     """Build the ConvScope app.
 
@@ -72,6 +74,7 @@ def create_app(
         max_url_bytes: the longest path plus query string accepted.
         runs_dir: the runs folder of the Train page (``serve --runs``); ``None``: no training.
         train_data: class-per-folder datasets the Train page offers besides Fashion-MNIST (``serve --data``).
+        max_visualisations: feature visualisations the Insight page may run at the same time.
     """
     networks = dict(models) if isinstance(models, Mapping) else load_models(models)
     training = _training_runs(runs_dir, train_data) if runs_dir is not None else None
@@ -79,6 +82,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.visualisations.close()  # no optimisation outlives its server either
         if training is not None:
             training.close()  # a training process never outlives its server
 
@@ -98,6 +102,7 @@ def create_app(
         max_upload_bytes=max_upload_bytes,
     )
     app.state.training = training
+    app.state.visualisations = VisualiseJobs(app.state.service.models, max_running=max_visualisations)
     if training is not None:
         service = app.state.service
         training.on_finished = lambda name, folder: offer_run_model(service, name, folder)

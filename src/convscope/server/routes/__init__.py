@@ -4,6 +4,7 @@ from convscope.server.routes import (
     calc,
     explain,
     insight,
+    insight_jobs,
     model_samples,
     models,
     pages,
@@ -29,5 +30,6 @@ ROUTERS = (
     structure.router,
     structure_pages.router,
     insight.router,
+    insight_jobs.router,
     pages.router,
 )
