@@ -158,3 +158,23 @@ def test_a_class_from_the_url_is_visualised_and_a_refused_request_says_why(page,
     assert "class 1" in page.locator("#vis-status").inner_text()
     # The refused request left a console error (the 422); nothing else went wrong.
     assert all("422" in e for e in page.errors)
+
+
+def test_the_insight_page_runs_under_its_content_security_policy(browser, server_url) -> None:
+    """The overlay's styles and the visualisation's drawing go through CSSOM and attributes, never inline styles."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})  # CSP enforced: CSS selectors only
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(f"{server_url}insight?model=gray&image=sample_3&layer=relu_1_1&channel=1#visualize")
+        page.wait_for_selector("body[data-ready='true'] .insight-heat", timeout=60_000)
+        page.locator("#insight-opacity").fill("30")
+        page.locator("#vis-steps").fill("4")
+        page.locator("#vis-start").click()
+        page.wait_for_selector("body[data-visualize='done'] .vis-image", timeout=60_000)
+        assert page.locator(".insight-heat").evaluate("c => c.style.opacity") == "0.3"
+        assert problems == [], problems
+    finally:
+        context.close()

@@ -117,3 +117,11 @@ def test_shutting_down_stops_a_running_job_and_says_so() -> None:
         job = _start(client, model="rgb", layer="conv_1_1", channel=0, steps=512).json()
     ended = app.state.visualisations.get(job["id"]).describe()
     assert ended["status"] == "stopped" and "the server shut down" in ended["message"]
+
+
+def test_a_poll_asks_only_for_the_snapshots_it_has_not_seen(jobs_client) -> None:
+    job, _ = _wait(jobs_client, _start(jobs_client, layer="relu_1_1", channel=0, steps=16).json()["id"])
+    later = jobs_client.get(f"api/insight/jobs/{job['id']}", params={"snapshots_from": 5}).json()
+    assert [s["step"] for s in job["snapshots"]] == [2, 4, 6, 8, 10, 12, 14, 16]
+    assert later["snapshots_from"] == 5 and later["snapshots"] == job["snapshots"][5:]
+    assert jobs_client.get(f"api/insight/jobs/{job['id']}", params={"snapshots_from": -1}).status_code == 422

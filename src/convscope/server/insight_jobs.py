@@ -76,8 +76,9 @@ class Job:
     thread: threading.Thread | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def describe(self) -> dict[str, Any]:
-        """The job as the page polls it: settings, progress, and the image once done."""
+    def describe(self, snapshots_from: int = 0) -> dict[str, Any]:
+        """The job as the page polls it: settings, progress, the snapshots from number ``snapshots_from``
+        on (a poll asks only for those it has not seen), and the image once done."""
         r = self.request
         with self.lock:
             return {
@@ -93,7 +94,8 @@ class Job:
                 "step": self.step,
                 "curve": list(self.curve),
                 "final": self.final,
-                "snapshots": list(self.snapshots),
+                "snapshots_from": snapshots_from,
+                "snapshots": self.snapshots[snapshots_from:],
                 "pixels": self.pixels,
                 "message": self.message,
             }

@@ -397,6 +397,7 @@ class VisualizeJobInfo(BaseModel):
     step: int = Field(description="Steps taken so far")
     curve: list[float] = Field(description="The objective at each step so far")
     final: float | None = Field(description="The objective on the final, untransformed image (when done)")
+    snapshots_from: int = Field(0, description="The number of the first snapshot listed (earlier ones were asked away)")
     snapshots: list[SnapshotInfo] = Field(description="The image every few steps (small inputs only)")
     pixels: list[list[list[float]]] | None = Field(description="The final image (C, H, W) in 0…1 (when done)")
     message: str | None = Field(description="Why a stopped or failed job ended")

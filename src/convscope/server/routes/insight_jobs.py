@@ -7,7 +7,7 @@ a 4xx with the library's message) and hands the run to
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -36,9 +36,13 @@ def start_visualisation(model_id: str, body: VisualizeBody, request: Request) ->
 
 
 @router.get("/api/insight/jobs/{job_id}", response_model=VisualizeJobInfo, responses=errors(404))
-def get_job(job_id: str, request: Request) -> JSONResponse:
+def get_job(
+    job_id: str,
+    request: Request,
+    snapshots_from: int = Query(0, ge=0, le=10_000, description="Leave out the snapshots before this one"),
+) -> JSONResponse:
     """The job's progress: the step reached, the objective so far, and the image once done."""
-    return JSONResponse(jobs(request).get(job_id).describe(), headers=NO_STORE)
+    return JSONResponse(jobs(request).get(job_id).describe(snapshots_from), headers=NO_STORE)
 
 
 @router.post("/api/insight/jobs/{job_id}/stop", response_model=VisualizeJobInfo, responses=errors(404))

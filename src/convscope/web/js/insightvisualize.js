@@ -59,10 +59,12 @@ export function wireVisualize({ model, spatial, channels, classes, state, onStar
 
   async function follow(job, mine) {
     show(job);
+    let shots = job.snapshots; // each poll asks only for the snapshots not seen yet
     while (!finished(job) && mine === token) {
       await sleep(POLL_MS);
-      job = await json(`api/insight/jobs/${encodeURIComponent(job.id)}`);
-      if (mine === token) show(job);
+      job = await json(`api/insight/jobs/${encodeURIComponent(job.id)}?snapshots_from=${shots.length}`);
+      shots = shots.slice(0, job.snapshots_from).concat(job.snapshots);
+      if (mine === token) show({ ...job, snapshots: shots });
     }
     if (mine === token) {
       running = null;

@@ -46,12 +46,14 @@ function picture(pixels, size, className) {
   return canvas;
 }
 
-/** The final image once the job is done, and the snapshots the server took on the way. */
+/** The final image once the job is done (until then the latest snapshot), and the snapshots taken on the way. */
 export function renderImages(container, job) {
   container.replaceChildren();
-  if (job.pixels) {
+  const latest = job.snapshots.length ? job.snapshots[job.snapshots.length - 1] : null;
+  if (job.pixels || latest) {
     const figure = el("figure", "vis-final");
-    figure.append(picture(job.pixels, 196, "vis-image"), el("figcaption", "", {}, `after ${job.steps} steps · objective ${fmt(job.final)} on this image`));
+    const caption = job.pixels ? `after ${job.steps} steps · objective ${fmt(job.final)} on this image` : `at step ${latest.step} of ${job.steps}`;
+    figure.append(picture(job.pixels ?? latest.pixels, 196, job.pixels ? "vis-image" : "vis-current"), el("figcaption", "", {}, caption));
     container.append(figure);
   }
   if (!job.snapshots.length) return;
