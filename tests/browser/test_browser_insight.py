@@ -92,6 +92,12 @@ def test_the_map_over_the_image_shows_the_apis_value_under_the_pointer(page, ser
     assert [float(t) for t in labels] == pytest.approx(body["range"], rel=5e-3)
     page.mouse.move(box["x"] - 20, box["y"] - 20)
     assert readout.get_attribute("data-y") is None
+    # The keyboard reads the same values: focus the map, then move with the arrow keys.
+    heat.focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowUp", "ArrowDown", "ArrowDown"):
+        page.keyboard.press(key)
+    assert (readout.get_attribute("data-y"), readout.get_attribute("data-x")) == ("2", "2")
+    assert float(readout.inner_text().rsplit(":", 1)[1]) == pytest.approx(grid[2][2], rel=5e-3, abs=1e-12)
     assert not page.errors
 
 

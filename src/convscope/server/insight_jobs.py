@@ -68,8 +68,8 @@ class Job:
     status: str = "running"  # running, done, stopped, failed
     step: int = 0
     curve: list[float] = field(default_factory=list)
-    snapshots: list[dict[str, Any]] = field(default_factory=list)
-    pixels: list[Any] | None = None
+    snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)  # (step, image): lists only when sent
+    pixels: torch.Tensor | None = None
     final: float | None = None
     message: str | None = None
     stop_reason: str | None = None
@@ -95,8 +95,10 @@ class Job:
                 "curve": list(self.curve),
                 "final": self.final,
                 "snapshots_from": snapshots_from,
-                "snapshots": self.snapshots[snapshots_from:],
-                "pixels": self.pixels,
+                "snapshots": [
+                    {"step": step, "pixels": image.tolist()} for step, image in self.snapshots[snapshots_from:]
+                ],
+                "pixels": None if self.pixels is None else self.pixels.tolist(),
                 "message": self.message,
             }
 
@@ -194,7 +196,7 @@ class VisualiseJobs:
 
         def snapshot(step: int, pixels: torch.Tensor) -> None:
             with job.lock:
-                job.snapshots.append({"step": step, "pixels": pixels.tolist()})
+                job.snapshots.append((step, pixels.clone()))
 
         try:
             result = visualize(
@@ -209,7 +211,7 @@ class VisualiseJobs:
             self._end(job, "failed", f"the visualisation failed: {first_line(error)}")
         else:
             with job.lock:
-                job.pixels = result.pixels.tolist()
+                job.pixels = result.pixels
                 job.final = result.final
                 job.status = "done"
 

@@ -5,7 +5,7 @@ import { el } from "./dom.js";
 import { drawGrid } from "./insight.js";
 
 const SIZE = 280; // about this many pixels across, whatever the input's size
-const HOVER_HINT = "Point at the map for its value.";
+const HOVER_HINT = "Point at the map (or focus it and use the arrow keys) for its value.";
 
 function fact(list, name, value, key) {
   const row = el("div", "insight-fact");
@@ -44,17 +44,31 @@ function overlay(data, imageUrl, opacity, readout) {
   base.style.height = heat.style.height;
   const stack = el("div", "insight-overlay");
   stack.append(base, heat);
-  heat.addEventListener("mousemove", (event) => {
-    const cell = cellAt(event.offsetX, event.offsetY, heat.clientWidth, heat.clientHeight, rows, cols);
-    if (!cell) return;
+  const show = (cell) => {
     readout.dataset.y = String(cell.y);
     readout.dataset.x = String(cell.x);
     readout.textContent = `row ${cell.y}, column ${cell.x}: ${fmt(map[cell.y][cell.x])}`;
+  };
+  let at = { y: 0, x: 0 }; // the keyboard's cell
+  heat.addEventListener("mousemove", (event) => {
+    const cell = cellAt(event.offsetX, event.offsetY, heat.clientWidth, heat.clientHeight, rows, cols);
+    if (cell) show(cell);
   });
   heat.addEventListener("mouseleave", () => {
     delete readout.dataset.y;
     delete readout.dataset.x;
     readout.textContent = HOVER_HINT;
+  });
+  // Keyboard: focus the map, then the arrow keys move from cell to cell.
+  heat.tabIndex = 0;
+  heat.setAttribute("aria-label", "attribution map: arrow keys read its values");
+  heat.addEventListener("focus", () => show(at));
+  heat.addEventListener("keydown", (event) => {
+    const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    at = { y: Math.max(0, Math.min(rows - 1, at.y + step[0])), x: Math.max(0, Math.min(cols - 1, at.x + step[1])) };
+    show(at);
   });
   return { stack, heat };
 }
