@@ -26,9 +26,14 @@ export function drawGrid(grid, { low, high, signed, size = 196 }) {
     }
   }
   ctx.putImageData(image, 0, 0);
-  const scale = Math.max(1, Math.floor(size / Math.max(rows, cols)));
-  canvas.style.width = `${cols * scale}px`;
-  canvas.style.height = `${rows * scale}px`;
+  return enlarge(canvas, size);
+}
+
+/** Show a canvas of cells enlarged by a whole factor to about `size` pixels across (crisp cells). */
+export function enlarge(canvas, size) {
+  const scale = Math.max(1, Math.floor(size / Math.max(canvas.width, canvas.height)));
+  canvas.style.width = `${canvas.width * scale}px`;
+  canvas.style.height = `${canvas.height * scale}px`;
   return canvas;
 }
 

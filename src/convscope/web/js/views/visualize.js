@@ -3,6 +3,7 @@
 import { fmt } from "../core/insight.js";
 import { curveGeometry, imageBytes } from "../core/visualize.js";
 import { el } from "./dom.js";
+import { enlarge } from "./insight.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 320;
@@ -40,10 +41,7 @@ function picture(pixels, size, className) {
   const { bytes, rows, cols } = imageBytes(pixels);
   const canvas = el("canvas", `insight-grid ${className}`, { width: cols, height: rows });
   canvas.getContext("2d").putImageData(new ImageData(bytes, cols, rows), 0, 0);
-  const scale = Math.max(1, Math.floor(size / Math.max(rows, cols)));
-  canvas.style.width = `${cols * scale}px`;
-  canvas.style.height = `${rows * scale}px`;
-  return canvas;
+  return enlarge(canvas, size);
 }
 
 /** The final image once the job is done (until then the latest snapshot), and the snapshots taken on the way. */
