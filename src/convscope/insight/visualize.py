@@ -12,6 +12,7 @@ objective is recorded at every step.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -22,6 +23,8 @@ from convscope.insight.forward import check_class, eval_mode, layer_outputs
 from convscope.network import Network
 
 PARAMETRISATIONS = ("fourier", "pixels")
+#: The most optimisation steps one run may take.
+MAX_STEPS = 10_000
 
 
 @dataclass
@@ -67,7 +70,9 @@ def visualize(
     jitter: int = 2,
     degrees: float = 5.0,
     scale: float = 0.05,
-    progress: callable | None = None,  # type: ignore[valid-type]
+    progress: Callable[[int, float], object] | None = None,
+    snapshot: Callable[[int, torch.Tensor], object] | None = None,
+    snapshot_every: int = 0,
 ) -> Visualisation:
     """Maximise channel ``channel`` of ``layer`` (its mean over positions), or class ``target``'s score.
 
@@ -78,12 +83,13 @@ def visualize(
             (blurred every 4 steps instead).
         jitter, degrees, scale: the random transformations each step sees.
         progress: called with ``(step, objective)`` after each step.
+        snapshot, snapshot_every: ``snapshot(step, pixels)`` with the image ``(C, H, W)`` in 0…1
+            after every ``snapshot_every``-th step (0: never); it draws no random numbers,
+            so a run with snapshots ends where one without ends.
     """
-    if parametrisation not in PARAMETRISATIONS:
-        raise ConvScopeError(f"unknown parametrisation '{parametrisation}'; use {' or '.join(PARAMETRISATIONS)}")
-    if not 1 <= steps <= 10_000:
-        raise ConvScopeError(f"steps must be 1 to 10000, got {steps}")
-    objective_layer = _objective(network, layer, channel, target)
+    objective_layer = check_request(
+        network, layer=layer, channel=channel, target=target, steps=steps, parametrisation=parametrisation
+    )
     c, h, w = network.input_spec.shape
     generator = torch.Generator().manual_seed(seed)
     if parametrisation == "fourier":
@@ -122,13 +128,32 @@ def visualize(
             curve.append(float(value.detach()))
             if progress is not None:
                 progress(step + 1, curve[-1])
+            if snapshot is not None and snapshot_every and (step + 1) % snapshot_every == 0:
+                with torch.no_grad():
+                    snapshot(step + 1, pixels()[0].detach())
         with torch.no_grad():
             final = pixels()
             last = float(objective(final))
     return Visualisation(final[0].detach(), curve, last)
 
 
-def _objective(network: Network, layer: str | None, channel: int | None, target: int | None) -> str | None:
+def check_request(
+    network: Network,
+    *,
+    layer: str | None = None,
+    channel: int | None = None,
+    target: int | None = None,
+    steps: int = 128,
+    parametrisation: str = "fourier",
+) -> str | None:
+    """The layer whose channel is maximised (``None`` for a class), or a one-line error for a bad request.
+
+    :func:`visualize` calls it first; a server calls it before it starts a run in the background.
+    """
+    if parametrisation not in PARAMETRISATIONS:
+        raise ConvScopeError(f"unknown parametrisation '{parametrisation}'; use {' or '.join(PARAMETRISATIONS)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ConvScopeError(f"steps must be 1 to {MAX_STEPS}, got {steps}")
     if target is not None:
         if layer is not None or channel is not None:
             raise ConvScopeError("give either a class or a layer and channel, not both")

@@ -24,6 +24,7 @@ from convscope.errors import ConvScopeError
 from convscope.inputs import MAX_IMAGE_BYTES, megabytes
 from convscope.network import Network
 from convscope.server.guards import OriginGuard, RequestLimits, SecurityHeaders
+from convscope.server.insight_jobs import VisualiseJobs
 from convscope.server.paths import WEB_DIR
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.routes import ROUTERS
@@ -54,6 +55,7 @@ def create_app(
     runs_dir: str | Path | None = None,
     train_data: Sequence[str | Path] = (),
     insight_dir: str | Path | None = None,
+    max_visualisations: int = 2,
 ) -> FastAPI:
     """Build the ConvScope app.
 
@@ -77,6 +79,7 @@ def create_app(
             the top-k patches may look through them too.
         insight_dir: where top-k passes keep their results; ``None`` for ``insight/`` in ConvScope's
             cache folder (``$CONVSCOPE_HOME``, see ``formats.download.cache``).
+        max_visualisations: feature visualisations the Insight page may run at the same time.
     """
     networks = dict(models) if isinstance(models, Mapping) else load_models(models)
     training = _training_runs(runs_dir, train_data) if runs_dir is not None else None
@@ -86,6 +89,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         topk.close()  # a running pass stops at its next batch
+        app.state.visualisations.close()  # no optimisation outlives its server either
         if training is not None:
             training.close()  # a training process never outlives its server
 
@@ -106,6 +110,7 @@ def create_app(
     )
     app.state.training = training
     app.state.topk = topk
+    app.state.visualisations = VisualiseJobs(app.state.service.models, max_running=max_visualisations)
     if training is not None:
         service = app.state.service
         training.on_finished = lambda name, folder: offer_run_model(service, name, folder)

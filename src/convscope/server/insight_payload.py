@@ -29,13 +29,16 @@ def attribution_payload(trace: Trace, method: str, target: int | None, layer: st
     })  # fmt: skip
 
 
-def layers_payload(network: Network) -> dict[str, list[str]]:
-    """Which layers the page may offer: conv layers (filters) and layers with maps (Grad-CAM), in graph order."""
+def layers_payload(network: Network) -> dict[str, Any]:
+    """Which layers the page may offer: conv layers (filters) and layers with maps (Grad-CAM, feature
+    visualisation), in graph order, with each map layer's channel count."""
     from convscope.types import LayerKind
 
+    spatial = [layer for layer in network.layers if layer.is_spatial and layer.kind is not LayerKind.INPUT]
     return {
         "conv": [layer.name for layer in network.layers if layer.kind is LayerKind.CONV2D],
-        "spatial": [layer.name for layer in network.layers if layer.is_spatial and layer.kind is not LayerKind.INPUT],
+        "spatial": [layer.name for layer in spatial],
+        "channels": {layer.name: layer.output_shape[0] for layer in spatial},
     }
 
 

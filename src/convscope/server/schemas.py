@@ -358,3 +358,47 @@ class CalcCatalog(BaseModel):
     operations: list[dict[str, Any]] = Field(description="id, title, summary, formula and fields of each calculator")
     kernels: list[KernelInfo]
     max_side: int
+
+
+class VisualizeBody(BaseModel):
+    """A feature visualisation to start: a layer and channel, or a class (``convscope.insight.visualize``)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    layer: str | None = Field(
+        None, max_length=200, description="The layer of the channel (conv, activation or pooling)"
+    )
+    channel: int | None = Field(None, ge=-(2**31), le=2**31, description="The channel to excite")
+    target: int | None = Field(
+        None, alias="class", ge=-(2**31), le=2**31, description="Or the class whose score to raise"
+    )
+    steps: int = Field(64, ge=1, le=512, description="Optimisation steps (the page's bound; the CLI allows more)")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="The starting noise and every random transformation")
+    parametrisation: Literal["fourier", "pixels"] = "fourier"
+
+
+class SnapshotInfo(BaseModel):
+    step: int
+    pixels: list[list[list[float]]] = Field(description="The image (C, H, W) in 0…1 after this step")
+
+
+class VisualizeJobInfo(BaseModel):
+    """A visualisation job: its settings, its progress and, once done, the image."""
+
+    id: str = Field(description="Use in /api/insight/jobs/{job_id}")
+    model: str
+    layer: str | None
+    channel: int | None
+    target: int | None = Field(alias="class")
+    steps: int
+    seed: int
+    parametrisation: str
+    status: Literal["running", "done", "stopped", "failed"]
+    step: int = Field(description="Steps taken so far")
+    curve: list[float] = Field(description="The objective at each step so far")
+    final: float | None = Field(description="The objective on the final, untransformed image (when done)")
+    snapshots_from: int = Field(0, description="The number of the first snapshot listed (earlier ones were asked away)")
+    snapshots: list[SnapshotInfo] = Field(description="The image every few steps (small inputs only)")
+    pixels: list[list[list[float]]] | None = Field(description="The final image (C, H, W) in 0…1 (when done)")
+    message: str | None = Field(description="Why a stopped or failed job ended")
+    joined: bool = Field(False, description="The request joined a job that was already there")

@@ -5,6 +5,7 @@ from convscope.server.routes import (
     explain,
     insight,
     insight_topk,
+    insight_jobs,
     model_samples,
     models,
     pages,
@@ -31,5 +32,6 @@ ROUTERS = (
     structure_pages.router,
     insight.router,
     insight_topk.router,
+    insight_jobs.router,
     pages.router,
 )

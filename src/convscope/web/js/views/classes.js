@@ -1,10 +1,12 @@
 // The class column: one probability bar per class shown, the predicted class set apart;
 // with many classes, one page of them and the search box and pager under it.
 import { formatPercent, formatValue } from "../core/format.js";
+import { whyLink } from "../core/insight.js";
 import { el, place } from "./dom.js";
 import { createClassControls } from "./topclasses.js";
 
 const ROW = 26; // the layout's class row pitch, for the controls when no class matches
+const WHY = 11; // the "Why this class?" link beside each row, inside the overview's right margin
 
 /**
  * Build the rows inside `stage` at the positions of the layout's class column (box.channel is the class index).
@@ -21,8 +23,11 @@ export function createClasses(stage, column, names, options = {}) {
     const value = el("span", "class-value");
     track.append(bar);
     row.append(label, track, value);
-    stage.append(row);
-    return { row, bar, value, i };
+    // A sibling, not a child: the row is itself a button (it opens the class's detail view).
+    const why = place(el("a", "class-why", { title: "Why this class? Attribution on the Insight page", "aria-label": `Why ${names[i]}? Attribution on the Insight page` }, "?"), { x: box.x + box.w + 1, y: box.y, w: WHY, h: box.h });
+    why.dataset.channel = String(i);
+    stage.append(row, why);
+    return { row, bar, value, why, i };
   });
   const list = options.list;
   if (list && list.paged) {
@@ -33,7 +38,8 @@ export function createClasses(stage, column, names, options = {}) {
     rows,
     /** info: the trace info (probabilities, logits, prediction). */
     update(info) {
-      rows.forEach(({ row, bar, value, i }) => {
+      rows.forEach(({ row, bar, value, why, i }) => {
+        why.href = whyLink(info.model, info.image, i);
         const p = info.probabilities[i];
         bar.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
         value.textContent = formatPercent(p);
@@ -54,4 +60,5 @@ export function renderPrediction(node, info, trueLabel) {
     const ok = trueLabel === info.prediction.label;
     node.append(el("span", `prediction-truth ${ok ? "right" : "wrong"}`, {}, ` · true label: ${trueLabel} ${ok ? "✓" : "✗"}`));
   }
+  node.append(el("span", "", {}, " · "), el("a", "prediction-why", { href: whyLink(info.model, info.image, info.prediction.index) }, "Why this class?"));
 }

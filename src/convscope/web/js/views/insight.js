@@ -1,4 +1,5 @@
-// The insight page's views: an attribution map with its trust numbers, a layer's filters, classic kernels.
+// The insight page's views: a layer's filters, classic kernels, and the grid drawing they share with the
+// attribution overlay (views/attribution.js).
 // Each takes its container and its data; none fetches.
 
 import { colourOf, fmt } from "../core/insight.js";
@@ -25,42 +26,15 @@ export function drawGrid(grid, { low, high, signed, size = 196 }) {
     }
   }
   ctx.putImageData(image, 0, 0);
-  const scale = Math.max(1, Math.floor(size / Math.max(rows, cols)));
-  canvas.style.width = `${cols * scale}px`;
-  canvas.style.height = `${rows * scale}px`;
+  return enlarge(canvas, size);
+}
+
+/** Show a canvas of cells enlarged by a whole factor to about `size` pixels across (crisp cells). */
+export function enlarge(canvas, size) {
+  const scale = Math.max(1, Math.floor(size / Math.max(canvas.width, canvas.height)));
+  canvas.style.width = `${canvas.width * scale}px`;
+  canvas.style.height = `${canvas.height * scale}px`;
   return canvas;
-}
-
-function fact(list, name, value, key) {
-  const row = el("div", { class: "insight-fact" });
-  row.append(el("dt", {}, name), el("dd", { "data-key": key }, value));
-  list.append(row);
-}
-
-/** The map and, beside it, the sanity check, deletion/insertion areas and (IG) completeness. */
-export function renderAttribution(container, data) {
-  container.replaceChildren();
-  const [low, high] = data.range;
-  const figure = el("figure", { class: "insight-map" });
-  figure.append(drawGrid(data.map, { low, high, signed: data.signed }));
-  figure.append(el("figcaption", {}, `${data.method} for “${data.class_name}” (p = ${fmt(data.probability)})` +
-    (data.layer ? ` at ${data.layer}` : "") + ` · range ${fmt(low)} … ${fmt(high)}`));
-  const facts = el("dl", { class: "insight-trust", "aria-label": "How far the map can be trusted" });
-  const s = data.sanity;
-  fact(facts, "Sanity check: rank correlation with randomised weights", fmt(s.correlation), "sanity");
-  if (s.flagged) facts.append(el("p", { class: "insight-flag", role: "alert" }, "does not depend on the learned weights"));
-  const f = data.faithfulness;
-  fact(facts, "Deletion area (lower is better)", fmt(f.deletion_area), "deletion");
-  fact(facts, "… random order", fmt(f.random_deletion_area), "random-deletion");
-  fact(facts, "Insertion area (higher is better)", fmt(f.insertion_area), "insertion");
-  fact(facts, "… random order", fmt(f.random_insertion_area), "random-insertion");
-  if (data.completeness) {
-    const c = data.completeness;
-    fact(facts, "Completeness: Σ attributions", fmt(c.sum), "sum");
-    fact(facts, "f(x) − f(baseline)", fmt(c.difference), "difference");
-    fact(facts, "error", fmt(c.error), "error");
-  }
-  container.append(figure, facts);
 }
 
 /** One row per filter (in the server's order): a cell per input channel, the composite, norm and resemblance. */
