@@ -23,6 +23,8 @@ class ModelRegistry:
         if not models:
             raise ValueError("a server needs at least one model")
         self._models = dict(models)
+        for network in self._models.values():
+            _serve(network)
 
     @property
     def ids(self) -> list[str]:
@@ -37,13 +39,24 @@ class ModelRegistry:
 
     def add(self, model_id: str, network: Network) -> None:
         """Offer one more model (a run trained from the Train page), listed after the others."""
-        self._models[model_id] = network
+        self._models[model_id] = _serve(network)
 
     def get(self, model_id: str) -> Network:
         try:
             return self._models[model_id]
         except KeyError:
             raise NotFoundError(f"unknown model '{model_id}'; this server offers: {', '.join(self._models)}") from None
+
+
+def _serve(network: Network) -> Network:
+    """Put a served network in eval mode for good: a server only infers.
+
+    Left in training mode, each trace would switch dropout and batch norm to eval and back around
+    its forward pass, and two traces overlapping (the server runs several at once) could switch
+    them back on under one another.
+    """
+    network.module.eval()
+    return network
 
 
 def model_id_for(spec: str) -> str:

@@ -140,10 +140,6 @@ class TopkJobs:
                 if self._closing.is_set():
                     raise _Closing
                 job.status = "loading"
-                # A served network only ever infers. Left in training mode, every trace toggles its
-                # modules to eval and back around its forward pass, and a trace finishing while this
-                # long pass runs would switch dropout and batch norm back on under it.
-                network.module.eval()
                 loaded = job.dataset.read(network.input_spec)
                 job.total = len(loaded.data)
                 job.result = self._result(job, network, loaded, min(k, job.total))
