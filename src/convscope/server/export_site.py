@@ -37,6 +37,7 @@ from convscope.explain.conv import conv_module
 from convscope.explain.flatten import flattened_source
 from convscope.explain.pool import POOLS, PoolSettings
 from convscope.explain.softmax import _axis
+from convscope.explain.steps import FlattenStep
 from convscope.formats.samples import SampleImage
 from convscope.network import Layer, Network
 from convscope.server.explain_payload import finite, layer_windows
@@ -177,7 +178,8 @@ def layer_rule(network: Network, layer: Layer, files: dict[str, bytes], base: st
             )
             rule.update(log=kind is LayerKind.LOG_SOFTMAX, labels=labels)
         elif kind is LayerKind.FLATTEN:
-            rule.update(input_shape=list(network.layer(layer.inputs[0]).output_shape))
+            # The step's family name is also a kind name, which the browser never spells itself.
+            rule.update(step=FlattenStep.step, input_shape=list(network.layer(layer.inputs[0]).output_shape))
         else:
             return {
                 "refusal": f"the exported site cannot explain layer '{layer.name}' ({layer.kind}); use convscope serve"

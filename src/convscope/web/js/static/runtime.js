@@ -308,7 +308,7 @@ function explainFlatten(layer, rule, position, data) {
   const [c, y, x] = flatToChw(shape, position.index);
   const value = at(data.output(rule.inputs[0]), [c, y, x]);
   return {
-    step: "flatten",
+    step: rule.step,
     ...traced(layer, position, data),
     computed: value,
     scale: Math.abs(value),
