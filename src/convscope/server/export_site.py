@@ -196,6 +196,26 @@ def probabilities_rule(network: Network) -> dict[str, Any]:
             "labels": list(network.class_names)}  # fmt: skip
 
 
+#: The key of the panel shown for positions whose panel was not exported.
+NOT_EXPORTED = "not-exported"
+
+
+def not_exported_panel() -> dict[str, Any]:
+    """What the panel says at a position the export carries no panel for (the view's numbers are still there)."""
+    return {
+        "view": NOT_EXPORTED,
+        "title": "Explanation",
+        "seeing": (
+            "This exported site carries the worded explanation of the position each view opens at: "
+            f"channel 0 at (y 0, x 0), unit 0, or the predicted class and the next {CLASS_PANELS - 1}."
+        ),
+        "reading": "The numbers beside it are computed for every position; for this position's words, run convscope serve.",
+        "formula": "",
+        "worked": [],
+        "notes": [],
+    }
+
+
 def _panel_positions(network: Network, layer: Layer, info: dict[str, Any]) -> Iterable[dict[str, int]]:
     """The positions a view opens at: channel 0 at (0, 0), unit 0, or the top class scores."""
     shape = layer.output_shape
@@ -321,7 +341,8 @@ def site_files(networks: Mapping[str, Network], samples: ModelSamples, images: S
         files[f"{base}/samples.json"] = _dumps(gallery)
         files[f"{base}/rules.json"] = _dumps({"layers": rules, "probabilities": probabilities_rule(network)})
         files[f"{base}/panels.json"] = _dumps(
-            {f"explanation?order={o}": overview_panel(network, order=o).to_dict() for o in ORDERS}
+            {NOT_EXPORTED: not_exported_panel()}
+            | {f"explanation?order={o}": overview_panel(network, order=o).to_dict() for o in ORDERS}
         )
     files[f"{DATA}/models.json"] = _dumps(listing)
     return files

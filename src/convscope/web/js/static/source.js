@@ -105,10 +105,9 @@ async function staticPanel(url) {
   const overview = url.match(/^api\/models\/([^/]+)\/(explanation\?.*)$/);
   if (!trace && !overview) throw new ApiError(404, `this exported site has no explanation panel for this view; ${SERVE}`);
   const file = trace ? `data/models/${trace[1]}/traces/${trace[2]}/panels.json` : `data/models/${overview[1]}/panels.json`;
-  const panels = await fetchJson(file);
-  const panel = panels[trace ? trace[3] : overview[2]];
-  if (!panel) throw new ApiError(404, `this exported site carries the explanation of the first position each view opens at; for this one, ${SERVE}`);
-  return panel;
+  const panel = (await fetchJson(file))[trace ? trace[3] : overview[2]];
+  // Panels of other positions were not exported: the model's panel file says so in words.
+  return panel ?? (await fetchJson(`data/models/${(trace ?? overview)[1]}/panels.json`))["not-exported"];
 }
 
 /** The detail views' source: detailapi.js's shape. */
