@@ -159,3 +159,20 @@ def test_static_runtime_rebuilds_every_payload_of_the_server(node, sites, tmp_pa
     assert kinds == {"explain", "intermediate", "padded", "probabilities"}
     explained = {c["layer"] for c in cases if c["what"] == "explain"}
     assert len(explained) >= 12  # conv, relu, pool, flatten and linear layers all asked
+
+
+def test_worked_numbers_are_written_like_pythons_four_significant_digits(node):
+    from convscope.explain.base import num
+
+    rng = np.random.default_rng(8)
+    values = [0.0, -0.0, 1.0, -1.0, 9999.4, 9999.6, 1e-4, 9.99951e-5, 123456.0, 0.5, 2.5, 1e300, -3.14159e-30]
+    values += (rng.standard_normal(300) * 10.0 ** rng.integers(-8, 8, 300)).astype(np.float32).astype(float).tolist()
+    script = (
+        "import { num } from './src/convscope/web/js/static/runtime.js';"
+        f"console.log(JSON.stringify({json.dumps(values)}.map(num)));"
+    )
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [num(v) for v in values]

@@ -368,8 +368,8 @@ def export_site(
         classes: class names for model files that carry none.
 
     Example:
-        >>> export_site(["default"], "site").bytes < 25e6
-        True
+        >>> export_site(["default"], "site", images=["00000-ankle-boot"]).images
+        {'default': ['00000-ankle-boot']}
     """
     out = Path(out)
     check_target(out, force)
