@@ -31,13 +31,14 @@ from torch import nn
 from convscope import arithmetic
 from convscope.atomic import write_folder
 from convscope.errors import ConvScopeError
-from convscope.explain import EXPLAINERS, explain, explain_probabilities
+from convscope.explain import EXPLAINERS, NoExplanationError, explain, explain_probabilities
 from convscope.explain.activation import RULES, parameters
 from convscope.explain.conv import conv_module
 from convscope.explain.flatten import flattened_source
+from convscope.explain.passthrough import _NOTES
 from convscope.explain.pool import POOLS, PoolSettings
 from convscope.explain.softmax import _axis
-from convscope.explain.steps import FlattenStep
+from convscope.explain.steps import ConcatStep, FlattenStep, PassThroughStep
 from convscope.formats.samples import SampleImage
 from convscope.network import Layer, Network
 from convscope.server.explain_payload import finite, layer_windows
@@ -131,6 +132,45 @@ def _pool_windows(layer: Layer, in_shape: Sequence[int]) -> dict[str, Any]:
             "divisor_override": s.divisor_override, "settings": s.to_dict()}  # fmt: skip
 
 
+def _batchnorm_rule(layer: Layer) -> dict[str, Any]:
+    """Per-channel running statistics and affine parameters, as ``explain_batchnorm`` reads them."""
+    module = layer.module
+    if not isinstance(module, nn.BatchNorm2d):
+        raise NoExplanationError(
+            f"layer '{layer.name}' is not an nn.BatchNorm2d module; only module batchnorm is explained"
+        )
+    tracked = layer.hyper.get("track_running_stats", True)
+    if not tracked or module.running_mean is None or module.running_var is None:
+        raise NoExplanationError(
+            f"layer '{layer.name}' normalises with each image's own statistics; the exported site explains running ones only"
+        )
+    channels = module.num_features
+    gamma = module.weight.detach().tolist() if module.weight is not None else [1.0] * channels
+    beta = module.bias.detach().tolist() if module.bias is not None else [0.0] * channels
+    return {"mean": module.running_mean.tolist(), "var": module.running_var.tolist(), "eps": float(layer.hyper["eps"]),
+            "gamma": gamma, "beta": beta, "statistics": "running"}  # fmt: skip
+
+
+def _concat_rule(network: Network, layer: Layer) -> dict[str, Any]:
+    """The slice of the concatenated axis each input fills, and the formula naming them (``explain_concat``)."""
+    ndim = len(layer.output_shape) + 1
+    axis = int(layer.hyper.get("dim", 0)) % ndim - 1
+    spans: list[tuple[str, int, int]] = []
+    start = 0
+    for name in layer.inputs:
+        size = network.layer(name).output_shape[axis] if axis >= 0 else 0
+        spans.append((name, start, start + size))
+        start += size
+    if axis < 0 or start != layer.output_shape[axis]:
+        raise NoExplanationError(
+            f"layer '{layer.name}' concatenates tensors ConvScope cannot line up with its inputs "
+            "(the batch axis, or one tensor used twice)"
+        )
+    where = "channels" if len(layer.output_shape) == 3 and axis == 0 else f"axis {axis}"
+    formula = f"inputs stacked along {where}: " + ", ".join(f"{n} → {a}…{b - 1}" for n, a, b in spans)
+    return {"step": ConcatStep.step, "axis": axis, "spans": spans, "formula": formula}
+
+
 def layer_rule(network: Network, layer: Layer, files: dict[str, bytes], base: str) -> dict[str, Any]:
     """What the browser runtime needs to explain ``layer``: its explainer's name and settings.
 
@@ -177,6 +217,24 @@ def layer_rule(network: Network, layer: Layer, files: dict[str, bytes], base: st
                 else None
             )
             rule.update(log=kind is LayerKind.LOG_SOFTMAX, labels=labels)
+        elif kind is LayerKind.BATCHNORM2D:
+            rule.update(_batchnorm_rule(layer))
+        elif kind is LayerKind.ADD:
+            if any(list(network.layer(n).output_shape) != list(layer.output_shape) for n in layer.inputs):
+                return {
+                    "refusal": f"the exported site explains adds of same-shaped inputs only; serve '{layer.name}' with convscope serve"
+                }
+            rule.update(formula=" + ".join(layer.inputs))
+        elif kind is LayerKind.CONCAT:
+            rule.update(_concat_rule(network, layer))
+        elif kind in _NOTES:
+            rule.update(step=PassThroughStep.step, note=_NOTES[kind])
+        elif kind is LayerKind.ZEROPAD2D:
+            padding = layer.hyper.get("padding")
+            if padding is None:
+                return {"refusal": f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded"}
+            notes = ["zero padding: a copied input value", "zero padding: an added zero"]
+            rule.update(step=PassThroughStep.step, left=padding[0], top=padding[2], notes=notes)
         elif kind is LayerKind.FLATTEN:
             # The step's family name is also a kind name, which the browser never spells itself.
             rule.update(step=FlattenStep.step, input_shape=list(network.layer(layer.inputs[0]).output_shape))
@@ -371,9 +429,22 @@ def export_site(
         >>> export_site(["default"], "site", images=["00000-ankle-boot"]).images
         {'default': ['00000-ankle-boot']}
     """
+    check_target(Path(out), force)
+    networks = load_models(models, classes=classes)
+    return export_networks(networks, out, samples_dir=samples_dir, images=images, force=force)
+
+
+def export_networks(
+    networks: Mapping[str, Network],
+    out: str | Path,
+    *,
+    samples_dir: str | Path | None = None,
+    images: Sequence[str] = (),
+    force: bool = False,
+) -> SiteReport:
+    """:func:`export_site` for networks already loaded, by model id (``create_app`` takes the same)."""
     out = Path(out)
     check_target(out, force)
-    networks = load_models(models, classes=classes)
     samples = ModelSamples.for_models(networks, Path(samples_dir) if samples_dir is not None else None)
     with torch.no_grad():
         files = site_files(networks, samples, images)
@@ -387,4 +458,4 @@ def export_site(
     )
 
 
-__all__ = ["SiteReport", "check_target", "export_site", "layer_rule", "site_files"]
+__all__ = ["SiteReport", "check_target", "export_networks", "export_site", "layer_rule", "site_files"]
