@@ -198,5 +198,12 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
     assert _shown(page, ".softmax-result .step-output") == pytest.approx(softmax.output, rel=1e-6)
     assert _shown(page, ".exp-sum") == pytest.approx(softmax.shown["sum"], rel=1e-9)
     _shot(page, "softmax")
+
+    # Flatten, through the plain step view: unit 200 is cell (c 4, y 0, x 4) of max_pool_2.
+    page.goto(site_url + f"?model=default&image={image}&view=detail&layer=flatten&channel=200")
+    _view(page, "step")
+    step = explain(trace, "flatten", index=200)
+    assert _shown(page, ".step-output") == pytest.approx(step.output, rel=1e-6)
+    assert '{"channel":4,"y":0,"x":4}' in page.inner_text(".detail .dnumbers")
     _all_static(answers, site_url)
     assert page.errors == [], page.errors
