@@ -49,6 +49,7 @@ from convscope.server.tensor_codec import encode_tensor
 from convscope.server.tracing import TracedImage, TraceService
 from convscope.teaching.explanations import overview_panel, softmax_panel, step_panel
 from convscope.teaching.softmax_shown import softmax_shown
+from convscope.trace import Trace
 from convscope.types import LayerKind
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -58,8 +59,6 @@ DATA = "data"
 ORDERS = ("chw", "hwc")
 #: Class scores and softmax panels exported per image: the predicted class and the next ones.
 CLASS_PANELS = 10
-#: The top-bar entries that need a ConvScope server; the export hides them.
-SERVER_ONLY = ("quiz-toggle", "explorer-entry", "arch-links", "insight-link")
 
 
 @dataclass(frozen=True)
@@ -102,11 +101,8 @@ def _weights(layer: Layer, module: nn.Module) -> bytes:
     return encode_tensor(weight, dtype="float32", header=header)
 
 
-def _refusal(layer: Layer) -> str:
-    return (
-        f"layer '{layer.name}' is of kind '{layer.kind}', which has no step-by-step explanation; "
-        "pick a convolution, activation, pooling, batchnorm, linear, softmax, add, concat or flatten layer"
-    )
+def _first_position(layer: Layer) -> dict[str, int]:
+    return {"index": 0} if len(layer.output_shape) == 1 else {"channel": 0, "y": 0, "x": 0}
 
 
 def _pool_windows(layer: Layer, in_shape: Sequence[int]) -> dict[str, Any]:
@@ -171,15 +167,23 @@ def _concat_rule(network: Network, layer: Layer) -> dict[str, Any]:
     return {"step": ConcatStep.step, "axis": axis, "spans": spans, "formula": formula}
 
 
-def layer_rule(network: Network, layer: Layer, files: dict[str, bytes], base: str) -> dict[str, Any]:
+def layer_rule(
+    network: Network, layer: Layer, files: dict[str, bytes], base: str, probe: Trace | None = None
+) -> dict[str, Any]:
     """What the browser runtime needs to explain ``layer``: its explainer's name and settings.
 
     Weight tensors go into ``files`` (path → bytes) under ``base``; the rule names them.
-    A layer the runtime cannot explain gets ``refusal``, the message the server would give.
+    A layer the runtime cannot explain gets ``refusal``: the message ``explain`` gives for
+    it on ``probe`` (an exported image's trace), or the runtime's own reason.
     """
+    if probe is not None:
+        try:
+            explain(probe, layer.name, **_first_position(layer))
+        except ConvScopeError as exc:
+            return {"refusal": str(exc)}
     explainer = EXPLAINERS.get(layer.kind)
     if explainer is None:
-        return {"refusal": _refusal(layer)}
+        return {"refusal": f"layer '{layer.name}' ({layer.kind}) has no step-by-step explanation"}
     rule: dict[str, Any] = {"explainer": explainer.__name__, "inputs": list(layer.inputs)}
     kind = layer.kind
     try:
@@ -320,7 +324,7 @@ def shown_softmax(network: Network, entry: TracedImage) -> dict[str, Any]:
     return shown
 
 
-def _image_set(images: Sequence[str], samples: SampleSet, classes: Sequence[str]) -> SampleSet:
+def _image_set(images: Sequence[str], samples: SampleSet) -> SampleSet:
     """The images ``--images`` names: sample ids keep those samples only; files are added."""
     if not images:
         return samples
@@ -384,17 +388,19 @@ def site_files(networks: Mapping[str, Network], samples: ModelSamples, images: S
     for model_id, network in networks.items():
         base = f"{DATA}/models/{model_id}"
         listing.append(model_summary(model_id, network))
-        chosen = _image_set(images, samples.of(model_id), network.class_names)
+        chosen = _image_set(images, samples.of(model_id))
         gallery = []
+        probe = None
         for sample in chosen:
-            _export_image(service, model_id, sample, base, files)
+            entry = _export_image(service, model_id, sample, base, files)
+            probe = entry.trace if probe is None else probe  # any exported image shows what explain refuses
             ext = sample.path.suffix.lower()
             image_path = f"{base}/samples/{sample.id}{ext}"
             files[image_path] = sample.path.read_bytes()
             gallery.append(
                 {"id": sample.id, "label": sample.label, "class_index": sample.class_index, "url": quote(image_path)}
             )
-        rules = {layer.name: layer_rule(network, layer, files, base) for layer in network.layers}
+        rules = {layer.name: layer_rule(network, layer, files, base, probe) for layer in network.layers}
         files[f"{base}/model.json"] = _dumps(model_detail(model_id, network))
         files[f"{base}/samples.json"] = _dumps(gallery)
         files[f"{base}/rules.json"] = _dumps({"layers": rules, "probabilities": probabilities_rule(network)})
