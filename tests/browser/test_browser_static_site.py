@@ -174,6 +174,8 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
         c, y, x = _position(page, ".dnumbers")
         step = explain(trace, layer, channel=c, y=y, x=x)
         assert _shown(page, ".step-output") == pytest.approx(step.output, rel=1e-6)
+        # The worded panel was exported for channel 0 at (0, 0) only; here it says so.
+        page.wait_for_selector(".explain-detail[data-view='not-exported']", timeout=5_000)
         if view == "activation":
             assert page.locator(".dworked").first.inner_text() == step.worked
         else:
@@ -191,6 +193,9 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
     assert _shown(page, ".dnumbers .step-output") == pytest.approx(step.output, rel=1e-6)
     assert _shown(page, ".dnumbers .bias") == pytest.approx(step.bias, rel=1e-6)
     assert page.locator(".contribution").first.locator("td").first.inner_text() == str(step.top[0].input_index)
+    # The top classes' panels were exported: worded from the library's payload, its numbers quoted.
+    page.wait_for_selector(".explain-detail[data-view='linear']", timeout=5_000)
+    assert f"{step.output:.4f}".replace("-", "−") in page.inner_text(".explain-detail")
     _shot(page, "linear")
     page.click(".to-softmax")
     _view(page, "softmax")

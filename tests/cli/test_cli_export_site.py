@@ -14,6 +14,7 @@ from convscope.cli import main
 from convscope.server.samples import SAMPLES_DIR
 from convscope.server.tensor_codec import decode_tensor
 from tests.cli.test_cli_conventions import one_line_error
+from tests.server.images import write_samples
 
 #: Issue 17's budget for the default model with its 30 samples.
 BUDGET_BYTES = 25 * 1000 * 1000
@@ -83,3 +84,18 @@ def test_bad_targets_and_images_are_one_line(tmp_path, capsys):
     assert not (tmp_path / "s").exists()
     assert main(["export-site", "no-such-model", "--out", str(tmp_path / "s")]) == 2
     one_line_error(capsys)
+
+
+def test_samples_folder_adds_its_images_to_the_models_gallery(tmp_path, capsys):
+    folder = tmp_path / "extra"
+    write_samples(folder, ["Trouser", "Bag"])
+    out = tmp_path / "site"
+    argv = ["export-site", "default", "--out", str(out), "--samples", str(folder), "--images", "00001-pullover"]
+    assert main([*argv, "sample_0", "sample_1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["images"] == {"default": ["00001-pullover", "sample_0", "sample_1"]}
+    gallery = json.loads((out / "data/models/default/samples.json").read_text())
+    listing = json.loads((folder / "samples.json").read_text())  # labels as the folder lists them, as serve shows them
+    assert [(s["label"], s["class_index"]) for s in gallery] == [("Pullover", 2)] + [
+        (r["label"], r["class_index"]) for r in listing
+    ]
