@@ -36,7 +36,8 @@ def test_default_export_with_its_30_samples_fits_the_size_budget(tmp_path, capsy
     assert report["bytes"] == _disk_bytes(out) <= BUDGET_BYTES
     assert report["images"]["default"] == sorted(p.stem for p in SAMPLES_DIR.glob("*.png"))
     assert len(report["images"]["default"]) == 30
-    assert 'data-source="static"' in (out / "index.html").read_text()
+    page = (out / "index.html").read_text()
+    assert 'data-source="static"' in page and 'href="static/css/static-site.css"' in page
     assert (out / "static/js/static/runtime.js").is_file() and not (out / "static/train.html").exists()
     # Each layer's file is the server's float32 message of the whole layer.
     header, values = decode_tensor((out / "data/models/default/traces/00003-trouser/layers/conv_1_1.bin").read_bytes())
