@@ -26,7 +26,8 @@ from convscope.errors import ConvScopeError
 
 #: Command modules under ``convscope.cli``, in the order ``--help`` lists them.
 COMMANDS = (
-    "summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "augment_preview",
+    "summary", "arith", "calc", "serve", "train", "evaluate", "predict", "import_", "export", "export_site",
+    "augment_preview",
     "models", "download", "quiz", "compare", "insight",
 )  # fmt: skip
 

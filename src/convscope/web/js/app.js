@@ -1,7 +1,7 @@
 // Wiring only: state in the URL, data from the API, drawing by the views.
 // Views register in VIEWS; the overview is always drawn, detail views (later)
 // open over it when state.view names them.
-import { api } from "./api.js";
+import { dataSources } from "./source.js";
 import { openText, overviewPlan, resolveView, toggled } from "./core/blocks.js";
 import { columnsKey, fitColumnGap, fitMapSize, overviewColumns, valueCount } from "./core/layout.js";
 import { ordersOf } from "./core/paging.js";
@@ -25,6 +25,8 @@ import { wireExplorerEntry } from "./views/explorerentry.js";
 import { createDetails } from "./details.js";
 import { createQuizMode } from "./quizmode.js";
 
+// The server's API, or an exported site's files (source.js).
+const { api, detailApi } = await dataSources(document.documentElement.dataset.source);
 // Up to this many values, all layers come in one request.
 const BATCH_VALUES = 1 << 20;
 const $ = (id) => document.getElementById(id);
@@ -44,7 +46,7 @@ const controls = createControls($("controls"), {
 const inputs = createInputs($("inputs"), { onSample: (id) => navigate({ image: id }), onFile: upload });
 const overview = createOverview($("overview"), { onSelectLayer: toggleLayer, onPage: turnPage, onToggleBlock: toggleBlock, onToggleFold: toggleFold, onClasses: turnClasses, tooltip });
 const overviewBar = createOverviewBar($("overview"), { onCompact: setCompact, onAll: setAllBlocks });
-const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info") });
+const details = createDetails(document.querySelector("main"), { navigate, overviewRoot: $("overview"), layerInfoRoot: $("layer-info"), api: detailApi });
 const quiz = createQuizMode({ navigate, toggle: $("quiz-toggle"), storage: window.localStorage });
 
 wireExplorerEntry($("explorer-entry"), navigate);
