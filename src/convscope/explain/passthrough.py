@@ -9,10 +9,13 @@ from convscope.network import Layer
 from convscope.trace import Trace
 from convscope.types import LayerKind
 
-_NOTES = {
+# What a copied value's step says, by kind; read by the static export's rules too.
+PASS_NOTES = {
     LayerKind.DROPOUT: "dropout is switched off in eval mode: the value passes through unchanged",
     LayerKind.IDENTITY: "identity: the value passes through unchanged",
 }
+# A zero-padding output cell either copies an input value or is an added zero.
+PADDING_NOTES = ("zero padding: a copied input value", "zero padding: an added zero")
 
 
 def _padded_source(layer: Layer, position: Position, in_hw: tuple[int, int]) -> Position | None:
@@ -43,9 +46,9 @@ def explain_passthrough(trace: Trace, layer: Layer, position: Position) -> PassT
     inp = input_of(trace, layer)
     if layer.kind is LayerKind.ZEROPAD2D:
         source = _padded_source(layer, position, tuple(inp.shape[-2:]))  # type: ignore[arg-type]
-        note = "zero padding: a copied input value" if source is not None else "zero padding: an added zero"
+        note = PADDING_NOTES[0] if source is not None else PADDING_NOTES[1]
     else:
-        source, note = position, _NOTES[layer.kind]
+        source, note = position, PASS_NOTES[layer.kind]
     value = value_at(inp, source.coords) if source is not None else 0.0
     return PassThroughStep(
         **traced(trace, layer, position),

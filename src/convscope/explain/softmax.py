@@ -48,7 +48,7 @@ def _parts(logits: torch.Tensor, j: int, log: bool) -> dict[str, Any]:
     }
 
 
-def _axis(layer: Layer) -> int:
+def class_axis(layer: Layer) -> int:
     """The axis of one batch item's output the softmax runs along."""
     dim = layer.hyper.get("dim")
     ndim = len(layer.output_shape) + 1
@@ -81,7 +81,7 @@ def explain_softmax(trace: Trace, layer: Layer, position: Position) -> SoftmaxSt
         >>> round(float(step.probabilities.sum()), 6)
         1.0
     """
-    axis = _axis(layer)
+    axis = class_axis(layer)
     coords = position.coords
     rest = coords[:axis] + coords[axis + 1 :]
     logits = trace.outputs[single_input(layer)][0].movedim(axis, -1)[rest]  # (K,)

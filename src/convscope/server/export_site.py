@@ -35,9 +35,9 @@ from convscope.explain import EXPLAINERS, NoExplanationError, explain, explain_p
 from convscope.explain.activation import RULES, parameters
 from convscope.explain.conv import conv_module
 from convscope.explain.flatten import flattened_source
-from convscope.explain.passthrough import _NOTES
+from convscope.explain.passthrough import PADDING_NOTES, PASS_NOTES
 from convscope.explain.pool import POOLS, PoolSettings
-from convscope.explain.softmax import _axis
+from convscope.explain.softmax import class_axis
 from convscope.explain.steps import ConcatStep, FlattenStep, PassThroughStep
 from convscope.formats.samples import SampleImage
 from convscope.network import Layer, Network
@@ -210,7 +210,7 @@ def layer_rule(
                         source_shape=list(source.output_shape) if source else None)  # fmt: skip
         elif kind in (LayerKind.SOFTMAX, LayerKind.LOG_SOFTMAX):
             source = network.layer(layer.inputs[0]) if len(layer.inputs) == 1 else None
-            if source is None or len(source.output_shape) != 1 or _axis(layer) != 0:
+            if source is None or len(source.output_shape) != 1 or class_axis(layer) != 0:
                 return {
                     "refusal": f"the exported site explains softmax over one vector only; serve '{layer.name}' with convscope serve"
                 }
@@ -231,13 +231,13 @@ def layer_rule(
             rule.update(formula=" + ".join(layer.inputs))
         elif kind is LayerKind.CONCAT:
             rule.update(_concat_rule(network, layer))
-        elif kind in _NOTES:
-            rule.update(step=PassThroughStep.step, note=_NOTES[kind])
+        elif kind in PASS_NOTES:
+            rule.update(step=PassThroughStep.step, note=PASS_NOTES[kind])
         elif kind is LayerKind.ZEROPAD2D:
             padding = layer.hyper.get("padding")
             if padding is None:
                 return {"refusal": f"layer '{layer.name}' pads through F.pad, whose mode and amounts are not recorded"}
-            notes = ["zero padding: a copied input value", "zero padding: an added zero"]
+            notes = list(PADDING_NOTES)
             rule.update(step=PassThroughStep.step, left=padding[0], top=padding[2], notes=notes)
         elif kind is LayerKind.FLATTEN:
             # The step's family name is also a kind name, which the browser never spells itself.

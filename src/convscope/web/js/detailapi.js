@@ -3,6 +3,7 @@
 // never asks twice. Failures reject with ApiError carrying the server's message.
 import { check } from "./api.js";
 import { decodeTensor } from "./core/tensor.js";
+import { offerUrl } from "./core/topk.js";
 
 const enc = encodeURIComponent;
 const CACHE_LIMIT = 256;
@@ -49,6 +50,8 @@ export const detailApi = {
     const response = await fetchChecked(`${info.layers_url}${enc(name)}?${params}`);
     return decodeTensor(await response.arrayBuffer());
   },
+  /** Which layers of a model have top-k dataset patches, and over which datasets (core/topk.offerUrl). */
+  topkOffer: (model) => fetchChecked(offerUrl(model)).then((r) => r.json()),
   /** An explanation panel (core/explain.panelUrl names it). */
   panel: (url) => cachedJson(url),
   /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */

@@ -97,7 +97,7 @@ export function createDetails(main, handlers) {
     back.addEventListener("click", () => escape(app.state));
     const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer ? ` · ${layer.name}` : ""}`);
     head.append(back, title, el("span", "detail-hint", {}, "Esc steps back"));
-    topk.offer(head, state, handlers.navigate);
+    topk.offer(head, state, handlers.navigate, api);
     const body = el("div", "detail-body");
     const slot = el("div", "explain-slot");
     root.append(head, slot, body);

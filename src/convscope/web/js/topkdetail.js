@@ -1,27 +1,32 @@
 // Wiring of "what excites this channel" inside the explainer: the offer in a detail view's
 // head, and the view itself (fetch, poll while the pass runs, hand the data to views/topk.js).
 import { check } from "./api.js";
-import { offerUrl, offersLayer, patchesUrl, pollDelay } from "./core/topk.js";
+import { offersLayer, patchesUrl, pollDelay } from "./core/topk.js";
 import { el } from "./views/dom.js";
 import { message } from "./views/detail/common.js";
 import { renderDatasetPicker, renderPatches, renderProgress } from "./views/topk.js";
 
 const offers = new Map(); // model id -> promise of its offer (a model's layers and datasets never change)
 
-function offerOf(model) {
+function offerOf(api, model) {
+  if (!api.topkOffer) return Promise.resolve(null); // a source without a server (an exported site) has no passes
   if (!offers.has(model)) {
-    const pending = fetch(offerUrl(model)).then(check).then((r) => r.json());
+    const pending = api.topkOffer(model);
     pending.catch(() => offers.delete(model)); // a failure is not remembered
     offers.set(model, pending);
   }
   return offers.get(model);
 }
 
-/** A "What excites this channel" button in a detail view's head, when the layer's channels have patches. */
-export async function offer(head, state, navigate) {
+/**
+ * A "What excites this channel" button in a detail view's head, when the layer's channels have
+ * patches; `api` is the detail views' data source (detailapi.js's shape).
+ */
+export async function offer(head, state, navigate, api) {
   if (state.view === "topk" || state.view === "explorer" || !state.layer) return;
   try {
-    if (!offersLayer(await offerOf(state.model), state.layer)) return;
+    const offered = await offerOf(api, state.model);
+    if (!offered || !offersLayer(offered, state.layer)) return;
   } catch {
     return; // without an offer the view simply offers nothing
   }
@@ -42,7 +47,11 @@ export async function open(root, ctx) {
   let token = 0;
   let data = ctx.state.data || null;
 
-  const offered = await offerOf(model);
+  const offered = await offerOf(ctx.api, model);
+  if (!offered) {
+    message(body, "Top-k dataset patches are computed by a ConvScope server: run convscope serve to see them.");
+    return {};
+  }
   const chosen = () => (offered.datasets.some((d) => d.id === data) ? data : offered.default);
   const pick = (id) => {
     data = id;
