@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from convscope.colour import Scales, paint
-from convscope.explain import explain
+from convscope.explain import explain, explain_probabilities
 from convscope.formats import resolve_model
 from tests.browser.conftest import ARTIFACTS
 from tests.requirements import require
@@ -44,6 +44,7 @@ w"""
 STATE = 'print("STATE " + json.dumps({k: getattr(w, k) for k in ("view", "layer", "channel", "y", "x")}))'
 FOLLOW = """with w.hold_sync():
     w.layer, w.channel, w.position = "relu_2_1", 5, (4, 6)"""
+SOFTMAX = """w.view, w.channel = "softmax", 7"""
 
 CONFIG = """c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = {port}
@@ -82,7 +83,7 @@ def _write_notebook(path: Path) -> None:
     except ImportError:
         nbformat = None
     require(nbformat is not None, "nbformat", "pip install -e '.[test]'")
-    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW)]
+    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW, SOFTMAX)]
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}  # no kernel picker
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
 
@@ -281,7 +282,18 @@ def test_widget_in_jupyterlab_draws_the_trace_opens_detail_views_and_follows_pyt
     assert page.locator(".convscope-widget .detail .dworked").first.inner_text() == step.to_dict()["worked"]
     page.screenshot(path=str(ARTIFACTS / "jupyterlab_widget_activation.png"))
 
-    # Back steps back to the overview, and the kernel hears of it.
+    # A view named from Python: the softmax, singling out class 7.
+    _run_cell(page, 3)
+    _view(page, "softmax")
+    softmax = explain_probabilities(trace, index=7).to_dict()
+    assert _shown(page, ".softmax-result .step-output") == pytest.approx(softmax["output"], rel=1e-12)
+    assert _shown(page, ".exp-sum") == pytest.approx(softmax["shown"]["sum"], rel=1e-12)
+
+    # Esc in the cell steps back one level (the softmax to the layer's view), Back to the overview,
+    # and the kernel hears of it.
+    page.locator(".convscope-widget .detail-back").focus()
+    page.keyboard.press("Escape")
+    _view(page, "activation")
     page.locator(".convscope-widget .detail-back").click()
     page.wait_for_selector(".convscope-widget .detail", state="hidden")
     assert _state(page)["view"] == "overview"
