@@ -45,6 +45,7 @@ STATE = 'print("STATE " + json.dumps({k: getattr(w, k) for k in ("view", "layer"
 FOLLOW = """with w.hold_sync():
     w.layer, w.channel, w.position = "relu_2_1", 5, (4, 6)"""
 SOFTMAX = """w.view, w.channel = "softmax", 7"""
+SCALE = 'w.scale = "unit"'
 
 CONFIG = """c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = {port}
@@ -83,7 +84,7 @@ def _write_notebook(path: Path) -> None:
     except ImportError:
         nbformat = None
     require(nbformat is not None, "nbformat", "pip install -e '.[test]'")
-    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW, SOFTMAX)]
+    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW, SOFTMAX, SCALE)]
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}  # no kernel picker
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
 
@@ -297,5 +298,14 @@ def test_widget_in_jupyterlab_draws_the_trace_opens_detail_views_and_follows_pyt
     page.locator(".convscope-widget .detail-back").click()
     page.wait_for_selector(".convscope-widget .detail", state="hidden")
     assert _state(page)["view"] == "overview"
+
+    # The colour scale set from Python: the maps are painted again, each on its own range.
+    unit = paint(trace.output("conv_1_2", 0)[0].numpy(), scales.domain("unit", "conv_1_2", 0))
+    assert not np.array_equal(_pixels(page, "conv_1_2", 0), unit)  # the block and unit scales differ here
+    _run_cell(page, 4)
+    deadline = time.monotonic() + 10
+    while not np.array_equal(_pixels(page, "conv_1_2", 0), unit):
+        assert time.monotonic() < deadline, "the maps were not repainted on the unit scale"
+        time.sleep(0.2)
     assert page.offsite == []
     assert page.errors == []
