@@ -46,6 +46,7 @@ FOLLOW = """with w.hold_sync():
     w.layer, w.channel, w.position = "relu_2_1", 5, (4, 6)"""
 SOFTMAX = """w.view, w.channel = "softmax", 7"""
 SCALE = 'w.scale = "unit"'
+EXPLORER = 'w.view = "explorer"'
 
 CONFIG = """c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = {port}
@@ -84,7 +85,7 @@ def _write_notebook(path: Path) -> None:
     except ImportError:
         nbformat = None
     require(nbformat is not None, "nbformat", "pip install -e '.[test]'")
-    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW, SOFTMAX, SCALE)]
+    cells = [nbformat.v4.new_code_cell(source) for source in (MAKE, STATE, FOLLOW, SOFTMAX, SCALE, EXPLORER)]
     kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}  # no kernel picker
     nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": kernel}), path)
 
@@ -307,5 +308,12 @@ def test_widget_in_jupyterlab_draws_the_trace_opens_detail_views_and_follows_pyt
     while not np.array_equal(_pixels(page, "conv_1_2", 0), unit):
         assert time.monotonic() < deadline, "the maps were not repainted on the unit scale"
         time.sleep(0.2)
+
+    # The hyperparameter explorer: its arithmetic and panel are the kernel's answers too.
+    _run_cell(page, 5)
+    _view(page, "explorer")
+    page.wait_for_selector(".convscope-widget .detail [data-valid='valid'] .explorer-stage .cell-grid")
+    page.wait_for_selector(".convscope-widget .explain-detail:not([hidden]) .explain-worked")
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab_widget_explorer.png"))
     assert page.offsite == []
     assert page.errors == []
