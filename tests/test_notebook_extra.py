@@ -20,7 +20,7 @@ def test_widget_and_notebook_runner_packages_are_extras_not_base():
     assert not _names(PROJECT["dependencies"]) & notebook_packages
     assert _names(PROJECT["optional-dependencies"]["notebook"]) == {"anywidget"}
     assert "convscope[notebook]" in PROJECT["optional-dependencies"]["test"]
-    assert {"nbclient", "nbformat", "ipykernel"} <= _names(PROJECT["optional-dependencies"]["test"])
+    assert {"nbclient", "nbformat", "ipykernel", "jupyterlab"} <= _names(PROJECT["optional-dependencies"]["test"])
 
 
 def test_importing_convscope_does_not_import_the_widget_or_anywidget():

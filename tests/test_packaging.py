@@ -27,9 +27,9 @@ def test_the_installed_torch_satisfies_the_declared_range():
     assert tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]) >= floor
 
 
-def test_constraints_pin_the_tested_cpu_build_of_torch():
+def test_constraints_pin_the_tested_cpu_build_of_torch_and_jupyterlab():
     pins = [line for line in (REPO / "constraints.txt").read_text().splitlines() if line and not line.startswith("#")]
-    assert pins == [f"torch=={version('torch').split('+')[0]}"]
+    assert pins == [f"torch=={version('torch').split('+')[0]}", f"jupyterlab=={version('jupyterlab')}"]
 
 
 def test_the_readme_and_ci_install_with_the_constraints():

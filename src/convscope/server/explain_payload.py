@@ -12,7 +12,7 @@ import numpy as np
 import torch.nn.functional as F
 
 from convscope import arithmetic
-from convscope.arithmetic import arithmetic_report
+from convscope.arithmetic_words import arithmetic_report
 from convscope.errors import ConvScopeError
 from convscope.explain import NoExplanationError, intermediate_maps
 from convscope.network import Layer

@@ -19,11 +19,20 @@ function workedLine(segments) {
   return line;
 }
 
+/** The page's localStorage, or null where reading it throws (a sandboxed frame, as notebook outputs may be). */
+function pageStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A panel inside `root`: {node, show(panel, key), wait(key), error(message), sync()}.
  * `key` names what the panel explains (tests wait on data-ready = key).
  */
-export function createExplainPanel(root, { storage = window.localStorage, className = "" } = {}) {
+export function createExplainPanel(root, { storage = pageStorage(), className = "" } = {}) {
   const id = `explain-body-${className || "panel"}`;
   const node = el("aside", `explain-panel ${className}`.trim(), { "aria-label": "Explanation" });
   const head = el("div", "explain-head");
