@@ -176,7 +176,10 @@ def step_payload(
     must not mutate the returned dict.
     """
     key = (layer, tuple(sorted(position.items())))
-    return steps.get_or_compute(key, lambda: finite(explain(trace, layer, **position).to_dict()))
+    channel, y, x, index = (position.get(name) for name in ("channel", "y", "x", "index"))
+    return steps.get_or_compute(
+        key, lambda: finite(explain(trace, layer, channel=channel, y=y, x=x, index=index).to_dict())
+    )
 
 
 def finite(value: Any) -> Any:

@@ -35,43 +35,21 @@ function shiftStep(step) {
   return box;
 }
 
-export async function open(root, ctx) {
-  const index = ctx.state.channel;
-  const step = await ctx.api.probabilities(ctx.info, index === null ? null : index);
+/** The table's rows and the sum's terms of one page, linked: hovering either lights up both; a row picks its class. */
+function linkedRows(step, labels, navigate) {
   const shown = step.shown;
-  const chosen = step.position.index;
-  const labels = step.labels ?? step.logits.map((_, i) => `class ${i}`);
-  const basis = shown.basis; // "exp(z)", or "exp(z − m)" when exp(z) would overflow
   const rows = new Map();
   const terms = new Map();
-
-  function highlight(i, on) {
+  const highlight = (i, on) => {
     rows.get(i)?.classList.toggle("linked", on);
     terms.get(i)?.classList.toggle("linked", on);
-  }
-
-  const many = step.logits.length > MAX_ROWS;
-  if (many) root.append(classFinder(labels, (i) => ctx.navigate({ channel: i }), "softmax-classes"));
-  root.append(el("p", "dformula", {}, shown.shift ? "p_i = exp(z_i − m) / Σ_j exp(z_j − m), m = the largest logit" : "p_i = exp(z_i) / Σ_j exp(z_j)"));
-  if (shown.shift) root.append(shiftStep(step));
-  const table = el("table", "softmax-table");
-  const sum = el("p", "dworked softmax-sum");
-  const fill = (list) => {
-    const classes = shownClasses(list, chosen);
-    rows.clear();
-    terms.clear();
-    table.replaceChildren(headRow(basis), ...classes.map((i) => classRow(i)));
-    sum.replaceChildren(`Σ ${basis} = `);
-    classes.forEach((i, k) => {
-      if (k) sum.append(" + ");
-      sum.append(sumTerm(i));
-    });
-    if (classes.length < step.logits.length) sum.append(` + … (${step.logits.length - classes.length} more)`);
-    sum.append(" = ", shownNum(shown.sum_text, shown.sum, "num exp-sum"));
+  };
+  const link = (node, i, events) => {
+    for (const [name, on] of events) node.addEventListener(name, () => highlight(i, on));
   };
 
-  function classRow(i) {
-    const tr = el("tr", `softmax-row${i === chosen ? " chosen" : ""}`, { tabindex: "0" });
+  function row(i) {
+    const tr = el("tr", `softmax-row${i === step.position.index ? " chosen" : ""}`, { tabindex: "0" });
     tr.dataset.index = String(i);
     const bar = el("span", "prob-bar");
     bar.style.width = `${Math.max(0, Math.min(1, step.probabilities[i])) * 100}%`;
@@ -81,30 +59,52 @@ export async function open(root, ctx) {
     prob.append(shownNum(shown.probability_texts[i], step.probabilities[i], "num prob-value"), track, el("span", "prob-pct", {}, formatPercent(step.probabilities[i])));
     const cells = [shownNum(shown.logit_texts[i], step.logits[i], "num logit"), shownNum(shown.term_texts[i], shown.terms[i], "num exp-term")];
     tr.append(el("td", "", {}, labels[i]), ...cells.map((c) => { const td = el("td"); td.append(c); return td; }), prob);
-    tr.addEventListener("mouseenter", () => highlight(i, true));
-    tr.addEventListener("mouseleave", () => highlight(i, false));
-    tr.addEventListener("focus", () => highlight(i, true));
-    tr.addEventListener("blur", () => highlight(i, false));
-    tr.addEventListener("click", () => ctx.navigate({ channel: i }));
+    link(tr, i, [["mouseenter", true], ["mouseleave", false], ["focus", true], ["blur", false]]);
+    tr.addEventListener("click", () => navigate({ channel: i }));
     tr.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {
         e.preventDefault();
-        ctx.navigate({ channel: i });
+        navigate({ channel: i });
       }
     });
     rows.set(i, tr);
     return tr;
   }
 
-  function sumTerm(i) {
+  function term(i) {
     const t = shownNum(shown.term_texts[i], shown.terms[i], "num sum-term");
     t.title = `${labels[i]}: ${shown.terms[i]}`;
-    t.addEventListener("mouseenter", () => highlight(i, true));
-    t.addEventListener("mouseleave", () => highlight(i, false));
+    link(t, i, [["mouseenter", true], ["mouseleave", false]]);
     terms.set(i, t);
     return t;
   }
 
+  /** Fill `table` and `sum` with the rows and terms of `classes` (the nodes of another page are dropped). */
+  return (table, sum, classes) => {
+    rows.clear();
+    terms.clear();
+    table.replaceChildren(headRow(shown.basis), ...classes.map(row));
+    sum.replaceChildren(`Σ ${shown.basis} = `);
+    classes.forEach((i, k) => sum.append(...(k ? [" + "] : []), term(i)));
+    if (classes.length < step.logits.length) sum.append(` + … (${step.logits.length - classes.length} more)`);
+    sum.append(" = ", shownNum(shown.sum_text, shown.sum, "num exp-sum"));
+  };
+}
+
+export async function open(root, ctx) {
+  const index = ctx.state.channel;
+  const step = await ctx.api.probabilities(ctx.info, index === null ? null : index);
+  const shown = step.shown;
+  const chosen = step.position.index;
+  const labels = step.labels ?? step.logits.map((_, i) => `class ${i}`);
+  const many = step.logits.length > MAX_ROWS;
+  if (many) root.append(classFinder(labels, (i) => ctx.navigate({ channel: i }), "softmax-classes"));
+  root.append(el("p", "dformula", {}, shown.shift ? "p_i = exp(z_i − m) / Σ_j exp(z_j − m), m = the largest logit" : "p_i = exp(z_i) / Σ_j exp(z_j)"));
+  if (shown.shift) root.append(shiftStep(step));
+  const table = el("table", "softmax-table");
+  const sum = el("p", "dworked softmax-sum");
+  const fillPage = linkedRows(step, labels, ctx.navigate);
+  const fill = (list) => fillPage(table, sum, shownClasses(list, chosen));
   const pages = pagedClasses(labels, ctx.info.ranking, { k: MAX_ROWS, key: `${ctx.info.model}/${ctx.info.image}`, view: "softmax" }, fill);
   const result = el("p", "dworked softmax-result");
   result.append(`p(${labels[chosen]}) = `, shownNum(shown.term_texts[chosen], shown.terms[chosen]), " / ", shownNum(shown.sum_text, shown.sum), " = ", shownNum(shown.probability_texts[chosen], step.output, "num step-output"), ` (${formatPercent(step.output)})`);
