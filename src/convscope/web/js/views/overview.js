@@ -94,6 +94,9 @@ export function createOverview(root, handlers) {
         s.boxes.set(key(col.name, box.channel), box);
         if (col.type === "classes") return;
         const canvas = old.get(key(col.name, before.maps[j].channel));
+        // Blank until the new trace's map arrives, as a new canvas would be: never the last image's map under a new label.
+        canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+        delete canvas.dataset.trace;
         canvas.dataset.channel = String(box.channel);
         s.canvases.set(key(col.name, box.channel), canvas);
         const side = s.sideNames.get(key(col.name, j));
