@@ -33,8 +33,10 @@ from convscope.trace import Trace
 T = TypeVar("T")
 
 #: Explain payloads kept per trace: a detail view asks for one position's step and then
-#: for its panel, and hovering walks a few positions, so a handful covers the repeats.
-STEP_CACHE_SIZE = 8
+#: for its panel, so a few cover the repeats. A payload of a 512-channel 3×3 conv is
+#: ~0.3 MB of JSON (~1 MB as Python objects), outside the trace cache's byte budget,
+#: so the count stays small.
+STEP_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
