@@ -20,6 +20,7 @@ export function pagedClasses(names, ranking, { k, key, view }, render) {
     const list = { ...classPage(names, ranking, wanted, k), focus: wanted.focus ?? null };
     kept.set(view, { key, query: list.query, page: list.page });
     render(list);
+    node.hidden = !list.paged; // few classes: every one is shown, and the view looks as it always did
     if (!list.paged) return node.replaceChildren();
     const { search, pager, refocus } = classControls(list, show);
     search.placeholder = "Filter the list";
