@@ -8,6 +8,7 @@ import math
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -112,4 +113,87 @@ def test_the_fully_connected_and_softmax_views_find_a_class_by_name(page, imagen
     page.keyboard.press("Enter")
     page.wait_for_selector(".softmax-row.chosen[data-index='5']", timeout=30_000)
     assert page.locator(".softmax-row").count() <= 21  # the 20 most probable and the chosen one, not 1,000
+    assert page.errors == []
+
+
+def _page_order(page, selector: str) -> list[int]:
+    return page.eval_on_selector_all(selector, "ns => ns.map((n) => +n.dataset.index)")
+
+
+def _values(page, selector: str) -> list[float]:
+    return page.eval_on_selector_all(selector, "ns => ns.map((n) => n.dataset.value)")
+
+
+def _wait_pager(page, start: str) -> None:
+    page.wait_for_function(
+        "t => document.querySelector('.class-pages .class-pager-text').textContent.startsWith(t)", arg=start
+    )
+
+
+def _search(page, text: str) -> None:
+    page.fill(".class-pages .class-search", text)
+    _wait_pager(page, "1–")
+
+
+def test_the_softmax_and_fully_connected_views_page_and_search_all_thousand_classes(page, imagenet_like) -> None:
+    url, network, _ = imagenet_like
+    with httpx.Client(base_url=url, timeout=60) as api:
+        info = api.get("api/models/resnet18/traces/sample_0").json()
+        ranking = info["ranking"]
+        chosen = ranking[500]  # far down the ranking: kept in view after each page
+        probs = api.get("api/models/resnet18/traces/sample_0/probabilities", params={"index": chosen}).json()
+    names = network.class_names
+    logits = network.logits_layer
+    # A search with more than a page of matches: the start of a lowly ranked class's name ("class 3" of "class 345").
+    needle = names[next(i for i in reversed(ranking) if i >= 100)][:-2]
+    matching = [i for i in ranking if needle in names[i].lower()]
+    assert 40 < len(matching) < 1000
+
+    page.goto(url + f"?model=resnet18&image=sample_0&view=softmax&layer={logits}&channel={chosen}")
+    page.wait_for_selector(".detail[data-view='softmax'][data-ready='true']", timeout=60_000)
+    assert page.inner_text(".class-pages .class-pager-text") == "top 1–20 of 1,000"
+    assert _page_order(page, ".softmax-row") == [*ranking[:20], chosen]
+    shown = _values(page, ".softmax-row .prob-value")
+    assert [float(v) for v in shown] == [probs["probabilities"][i] for i in [*ranking[:20], chosen]]
+    assert [float(v) for v in _values(page, ".softmax-row .logit")] == [
+        probs["logits"][i] for i in [*ranking[:20], chosen]
+    ]
+    page.click(".class-pages [data-pager='next']")
+    _wait_pager(page, "21–40")
+    assert _page_order(page, ".softmax-row") == [*ranking[20:40], chosen]
+    assert [float(v) for v in _values(page, ".softmax-row .prob-value")][:20] == [
+        probs["probabilities"][i] for i in ranking[20:40]
+    ]
+    # Picking a class re-opens the view on the same page, that class chosen.
+    page.click(f".softmax-row[data-index='{ranking[25]}']")
+    page.wait_for_selector(f".detail[data-ready='true'] .softmax-row.chosen[data-index='{ranking[25]}']")
+    assert page.inner_text(".class-pages .class-pager-text").startswith("21–40")
+    _search(page, needle)
+    assert _page_order(page, ".softmax-row") == matching[:20]
+    assert page.evaluate("document.activeElement.closest('.class-pages') !== null")  # typing goes on
+    page.click(".class-pages [data-pager='next']")
+    _wait_pager(page, "21–40")
+    assert page.inner_text(".class-pages .class-pager-text") == f"21–40 of {len(matching)} matching"
+    assert _page_order(page, ".softmax-row") == matching[20:40]
+    assert [float(v) for v in _values(page, ".softmax-row .prob-value")] == [
+        probs["probabilities"][i] for i in matching[20:40]
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "bignet_softmax_pages.png"))
+
+    page.goto(url + f"?model=resnet18&image=sample_0&view=detail&layer={logits}&channel={ranking[0]}")
+    page.wait_for_selector(".detail[data-view='linear'][data-ready='true']", timeout=60_000)
+    buttons = ".class-page-buttons .class-pick"
+    assert _page_order(page, buttons) == ranking[:20]
+    assert [float(v) for v in _values(page, f"{buttons} .class-logit")] == [info["logits"][i] for i in ranking[:20]]
+    assert page.get_attribute(f"{buttons}[data-index='{ranking[0]}']", "aria-pressed") == "true"
+    page.click(".class-pages [data-pager='next']")
+    _wait_pager(page, "21–40")
+    assert _page_order(page, buttons) == ranking[20:40]
+    _search(page, needle)
+    assert _page_order(page, buttons) == matching[:20]
+    page.click(f"{buttons}[data-index='{matching[0]}']")
+    page.wait_for_selector(f".detail[data-ready='true'] .dnumbers[data-position='{matching[0]}']")
+    assert page.get_attribute(f"{buttons}[data-index='{matching[0]}']", "aria-pressed") == "true"
+    page.screenshot(path=str(ARTIFACTS / "bignet_linear_pages.png"))
     assert page.errors == []

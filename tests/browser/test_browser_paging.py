@@ -126,3 +126,49 @@ def test_clicking_a_map_on_a_later_page_explains_that_channel(page, wide) -> Non
     page.wait_for_selector(".detail", state="hidden", timeout=10_000)
     assert _shown(page, LAYER) == order[16:]  # back in the overview, still on the page left
     assert page.errors == []
+
+
+_PIXELS = """() => Object.fromEntries([...document.querySelectorAll('canvas.map')].map((c) =>
+  [`${c.dataset.layer}#${c.dataset.channel}`, c.toDataURL()]))"""
+
+
+def test_another_image_reorders_the_kept_canvases_as_a_fresh_page_draws_them(page, wide) -> None:
+    url, network, samples = wide
+    page.goto(url + "?model=wide&image=sample_0")
+    page.wait_for_function("document.body.dataset.drawn === 'wide/sample_0'", timeout=20_000)
+    # The first trace's prediction and legends push the overview down, so its maps are sized once more.
+    page.click(".sample[data-sample='sample_1']")
+    page.wait_for_function("document.body.dataset.drawn === 'wide/sample_1'", timeout=20_000)
+    count = page.evaluate(
+        "(() => { const cs = document.querySelectorAll('canvas.map'); cs.forEach((c, i) => { c.kept = i; }); return cs.length; })()"
+    )
+    first, second = (_most_active(network, samples, image, LAYER)[:16] for image in ("sample_1", "sample_2"))
+    assert first != second  # the switch must move channels between canvases
+
+    page.click(".sample[data-sample='sample_2']")
+    page.wait_for_function("document.body.dataset.drawn === 'wide/sample_2'", timeout=20_000)
+    # The same canvases (a new image relabels them, it does not rebuild the overview) show the new order.
+    assert page.evaluate("[...document.querySelectorAll('canvas.map')].every((c) => c.kept !== undefined)")
+    assert page.locator("canvas.map").count() == count
+    assert _shown(page, LAYER) == second
+    labels = page.eval_on_selector_all(
+        f"canvas.map[data-layer='{LAYER}']", "cs => cs.map((c) => [c.dataset.channel, c.getAttribute('aria-label')])"
+    )
+    assert all(label == f"Explain {LAYER} channel {channel}" for channel, label in labels)
+    both = next(c for c in _shown(page, "relu_1_2") if c in second)
+    page.hover(f"canvas.map[data-layer='relu_1_2'][data-channel='{both}']")
+    edge = page.eval_on_selector_all(".edges-strong path", "ps => ps.map((p) => p.getBBox().y + p.getBBox().height)")
+    source = page.eval_on_selector(f"canvas.map[data-layer='{LAYER}'][data-channel='{both}']", "c => c.offsetTop")
+    assert len(edge) == 1 and source <= edge[0]  # from its own channel of conv_1_2, wherever that sits now
+    switched = page.evaluate(_PIXELS)
+
+    # Every map equals what a rebuilt overview draws: a new page's first switch sizes the maps anew, so it rebuilds.
+    page.goto(url + "?model=wide&image=sample_0")
+    page.wait_for_function("document.body.dataset.drawn === 'wide/sample_0'", timeout=20_000)
+    page.evaluate("document.querySelectorAll('canvas.map').forEach((c) => { c.kept = true; })")
+    page.click(".sample[data-sample='sample_2']")
+    page.wait_for_function("document.body.dataset.drawn === 'wide/sample_2'", timeout=20_000)
+    assert page.evaluate("[...document.querySelectorAll('canvas.map')].every((c) => c.kept === undefined)")
+    fresh = page.evaluate(_PIXELS)
+    assert switched.keys() == fresh.keys() and switched == fresh
+    assert page.errors == []

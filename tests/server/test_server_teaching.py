@@ -94,3 +94,33 @@ def test_bad_panel_requests_get_a_4xx_with_a_message(client, url, params, status
 def test_explorer_panel_refuses_a_kernel_larger_than_the_padded_input(client) -> None:
     answer = client.get("api/explanation/explorer", params={"size": 4, "kernel": 9})
     assert answer.status_code == 400 and "bigger than the padded input" in answer.json()["detail"]
+
+
+def test_a_panel_reuses_the_step_its_view_fetched(client, app, monkeypatch) -> None:
+    """One explain request and then its panel run ``explain`` once; another position runs it again."""
+    import anyio
+
+    from convscope.server import explain_payload
+
+    calls: list[tuple[str, dict]] = []
+    real = explain_payload.explain
+
+    def counted(trace, layer, **position):
+        calls.append((layer, position))
+        return real(trace, layer, **position)
+
+    monkeypatch.setattr(explain_payload, "explain", counted)
+    base = TRACE.format(model="rgb").replace("sample_1", "sample_2")  # a trace no other test explained
+    params = {"channel": 3, "y": 4, "x": 6}
+    step = client.get(f"{base}/layers/conv_1_2/explain", params=params)
+    panel = client.get(f"{base}/layers/conv_1_2/explanation", params=params)
+    assert step.status_code == 200 and panel.status_code == 200, panel.text
+    assert calls == [("conv_1_2", {"channel": 3, "y": 4, "x": 6, "index": None})]
+    for number in _quoted(panel.json()):
+        assert _field(step.json(), number["field"]) == number["value"]
+    # The payload is what the library gives for that position, and another position is a fresh step.
+    entry = anyio.run(app.state.service.get, "rgb", "sample_2")
+    assert step.json() == explain_payload.finite(real(entry.trace, "conv_1_2", **params).to_dict())
+    assert client.get(f"{base}/layers/conv_1_2/explain", params=params).json() == step.json()
+    other = client.get(f"{base}/layers/conv_1_2/explain", params={**params, "x": 5})
+    assert other.status_code == 200 and len(calls) == 2 and other.json() != step.json()

@@ -14,8 +14,9 @@ import torch.nn.functional as F
 from convscope import arithmetic
 from convscope.arithmetic_words import arithmetic_report
 from convscope.errors import ConvScopeError
-from convscope.explain import NoExplanationError, intermediate_maps
+from convscope.explain import NoExplanationError, explain, intermediate_maps
 from convscope.network import Layer
+from convscope.server.cache import LRUCache
 from convscope.server.payload import parse_channels
 from convscope.server.tensor_codec import Dtype, encode_tensor
 from convscope.trace import Trace
@@ -163,6 +164,22 @@ def arith_payload(
         "padded": list(arithmetic.padded_hw(report.size, report.padding)),
         "windows": {"rows": window_taps(h_out, kh, sh, top, dh), "cols": window_taps(w_out, kw, sw, left, dw)},
     }
+
+
+def step_payload(
+    trace: Trace, steps: LRUCache[dict[str, Any]], layer: str, position: dict[str, int | None]
+) -> dict[str, Any]:
+    """The JSON explain payload of one position, computed once per trace and position.
+
+    The explain route and the panel route ask for the same position one after the other;
+    ``steps`` (the trace's own cache) lets the second reuse the first's step. Callers
+    must not mutate the returned dict.
+    """
+    key = (layer, tuple(sorted(position.items())))
+    channel, y, x, index = (position.get(name) for name in ("channel", "y", "x", "index"))
+    return steps.get_or_compute(
+        key, lambda: finite(explain(trace, layer, channel=channel, y=y, x=x, index=index).to_dict())
+    )
 
 
 def finite(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -32,6 +32,12 @@ from convscope.trace import Trace
 
 T = TypeVar("T")
 
+#: Explain payloads kept per trace: a detail view asks for one position's step and then
+#: for its panel, so a few cover the repeats. A payload of a 512-channel 3×3 conv is
+#: ~0.3 MB of JSON (~1 MB as Python objects), outside the trace cache's byte budget,
+#: so the count stays small.
+STEP_CACHE_SIZE = 4
+
 
 @dataclass(frozen=True)
 class TracedImage:
@@ -41,6 +47,11 @@ class TracedImage:
     info: dict[str, Any]
     png: bytes
     seconds: float
+    #: Explain payloads by (layer, position), shared by the explain and panel routes so a
+    #: position is explained once. Not counted in ``nbytes``: a few small dicts at most.
+    steps: LRUCache[dict[str, Any]] = field(
+        default_factory=lambda: LRUCache(STEP_CACHE_SIZE), compare=False, repr=False
+    )
 
     @property
     def nbytes(self) -> int:

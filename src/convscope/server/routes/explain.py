@@ -7,8 +7,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
-from convscope.explain import explain, explain_probabilities
-from convscope.server.explain_payload import arith_payload, finite, intermediate_message, padded_input_message
+from convscope.explain import explain_probabilities
+from convscope.server.explain_payload import (
+    arith_payload,
+    finite,
+    intermediate_message,
+    padded_input_message,
+    step_payload,
+)
 from convscope.server.layer_request import dedupe_channels
 from convscope.server.routes.common import BINARY_RESPONSES, NO_STORE, binary_message, errors, service
 from convscope.server.schemas import ArithInfo, StepInfo
@@ -18,21 +24,34 @@ router = APIRouter(tags=["explain"])
 _TRACE = "/api/models/{model_id}/traces/{image_id}"
 
 
+def get_position(
+    channel: int | None = Query(None, description="Output channel of a (C, H, W) layer"),
+    y: int | None = Query(None, description="Row of a (C, H, W) layer"),
+    x: int | None = Query(None, description="Column of a (C, H, W) layer"),
+    index: int | None = Query(None, description="Unit of an (F,) layer"),
+) -> dict[str, int | None]:
+    """The value a step explains: (channel, y, x) of a map or the index of a vector unit."""
+    return {"channel": channel, "y": y, "x": x, "index": index}
+
+
+async def explained(
+    svc: TraceService, model_id: str, image_id: str, layer: str, position: dict[str, int | None]
+) -> dict[str, Any]:
+    """One position's explain payload, shared with its panel (``…/explanation``) through the trace's step cache."""
+    entry = await svc.get(model_id, image_id)
+    return await svc.build(step_payload, entry.trace, entry.steps, layer, position)
+
+
 @router.get(f"{_TRACE}/layers/{{layer}}/explain", response_model=StepInfo, responses=errors(400, 404, 422))
 async def explain_value(
     model_id: str,
     image_id: str,
     layer: str,
-    channel: int | None = Query(None, description="Output channel of a (C, H, W) layer"),
-    y: int | None = Query(None, description="Row of a (C, H, W) layer"),
-    x: int | None = Query(None, description="Column of a (C, H, W) layer"),
-    index: int | None = Query(None, description="Unit of an (F,) layer"),
+    position: dict[str, int | None] = Depends(get_position),
     svc: TraceService = Depends(service),
 ) -> JSONResponse:
     """How one output value was computed, step by step (``convscope.explain``)."""
-    entry = await svc.get(model_id, image_id)
-    step = await svc.build(explain, entry.trace, layer, channel=channel, y=y, x=x, index=index)
-    return JSONResponse(finite(step.to_dict()), headers=NO_STORE)
+    return JSONResponse(await explained(svc, model_id, image_id, layer, position), headers=NO_STORE)
 
 
 @router.get(f"{_TRACE}/probabilities", response_model=StepInfo, responses=errors(400, 404, 422))

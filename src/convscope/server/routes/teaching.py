@@ -7,10 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from convscope.explain import explain, explain_probabilities
+from convscope.explain import explain_probabilities
 from convscope.server.explain_payload import finite
 from convscope.server.routes.common import NO_STORE, errors, service
-from convscope.server.routes.explain import get_arith
+from convscope.server.routes.explain import explained, get_arith, get_position
 from convscope.server.schemas import PanelInfo
 from convscope.server.tracing import TraceService
 from convscope.teaching.explanations import explorer_panel, overview_panel, softmax_panel, step_panel
@@ -26,18 +26,18 @@ async def layer_explanation(
     model_id: str,
     image_id: str,
     layer: str,
-    channel: int | None = Query(None, description="Output channel of a (C, H, W) layer"),
-    y: int | None = Query(None, description="Row of a (C, H, W) layer"),
-    x: int | None = Query(None, description="Column of a (C, H, W) layer"),
-    index: int | None = Query(None, description="Unit of an (F,) layer"),
+    position: dict[str, int | None] = Depends(get_position),
     input: int | None = Query(None, description="A conv layer's input channel: the formula view's panel"),
     order: Order = _ORDER,
     svc: TraceService = Depends(service),
 ) -> JSONResponse:
-    """The panel of the view explaining one value, its worked lines read from that value's explain payload."""
-    entry = await svc.get(model_id, image_id)
-    step = await svc.build(explain, entry.trace, layer, channel=channel, y=y, x=x, index=index)
-    panel = step_panel(entry.trace.network, finite(step.to_dict()), order=order, input_channel=input)
+    """The panel of the view explaining one value, its worked lines read from that value's explain payload.
+
+    The payload is the one ``…/explain`` sent for this position (the trace's step cache), not a second run.
+    """
+    step = await explained(svc, model_id, image_id, layer, position)
+    network = svc.models.get(model_id)
+    panel = step_panel(network, step, order=order, input_channel=input)
     return JSONResponse(panel.to_dict(), headers=NO_STORE)
 
 

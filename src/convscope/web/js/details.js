@@ -198,12 +198,15 @@ export function createDetails(main, handlers) {
     }
   });
 
+  // A new image may show other channels in the same canvases (the overview keeps them), so labels are checked each time.
   function makeFocusable() {
-    handlers.overviewRoot.querySelectorAll("canvas.map:not([tabindex]), .class-row:not([tabindex])").forEach((node) => {
-      node.tabIndex = 0;
-      node.setAttribute("role", "button");
+    handlers.overviewRoot.querySelectorAll("canvas.map, .class-row").forEach((node) => {
+      if (!node.hasAttribute("tabindex")) {
+        node.tabIndex = 0;
+        node.setAttribute("role", "button");
+      }
       const what = node.classList.contains("class-row") ? `class ${node.textContent.trim().split(/\s/)[0]}` : `${node.dataset.layer} channel ${node.dataset.channel}`;
-      node.setAttribute("aria-label", `Explain ${what}`);
+      if (node.getAttribute("aria-label") !== `Explain ${what}`) node.setAttribute("aria-label", `Explain ${what}`);
     });
   }
 

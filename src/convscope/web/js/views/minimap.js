@@ -36,6 +36,7 @@ export function createMinimap(root, scroller) {
     const box = svg.getBoundingClientRect();
     const x = ((event.clientX - box.left) / box.width) * width;
     scroller.scrollLeft = x - scroller.clientWidth / 2;
+    sync(); // the scroll event comes a frame later; the mark moves with the click
   }
 
   wrap.addEventListener("pointerdown", (event) => {
@@ -49,6 +50,7 @@ export function createMinimap(root, scroller) {
     if (!step) return;
     event.preventDefault();
     scroller.scrollLeft += step * scroller.clientWidth * 0.8;
+    sync();
   });
   scroller.addEventListener("scroll", sync, { passive: true });
   window.addEventListener("resize", sync);

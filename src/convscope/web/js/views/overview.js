@@ -42,27 +42,70 @@ export function createOverview(root, handlers) {
 
   /** opts: {details, mapSize, columnGap, order, classList}; columns may carry block and fold facts (core/blocks.js overviewPlan). */
   function build(model, columns, { details, mapSize, columnGap, order = "chw", classList = null }) {
-    const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
-    const refocus = focused ? refocusSelector(focused) : null;
-    stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
     const blockRow = columns.some((c) => c.block) ? BLOCK_ROW : 0;
     const band = model.layers.some((l) => l.inputs.length > 1) || blockRow ? ROUTE_BAND : 0;
     const head = details ? 58 : 30;
     const layout = overviewLayout(columns, { mapSize, top: blockRow + head + band, ...(columnGap ? { columnGap } : {}) });
-    s = { model, columns, layout, boxes: new Map(), canvases: new Map(), labels: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])), order };
+    // Another image ranks each big layer's channels differently, but the maps sit in the same places:
+    // keep every node and canvas, and only say which channel each one shows now.
+    const frame = frameKey(columns, { details, mapSize, columnGap, order });
+    if (s && s.model === model && s.frame === frame) return rechannel(columns, layout, classList);
+    const focused = document.activeElement && stage.contains(document.activeElement) ? document.activeElement : null;
+    const refocus = focused ? refocusSelector(focused) : null;
+    stage.querySelectorAll(":scope > :not(svg)").forEach((n) => n.remove());
+    s = { model, columns, layout, frame, boxes: new Map(), canvases: new Map(), labels: new Map(), sideNames: new Map(), placed: new Map(), tensors: new Map(), byName: new Map(model.layers.map((l) => [l.name, l])), order };
     Object.assign(stage.style, { width: `${layout.width}px`, height: `${layout.height}px` });
     svg.setAttribute("width", layout.width);
     svg.setAttribute("height", layout.height);
     layout.columns.forEach((placed, i) => buildColumn(columns[i], placed, details, blockRow, classList));
     buildBlocks(layout);
-    const pairs = [];
-    for (const col of columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
-    edges.draw(pairs);
-    edges.highlight([]);
+    drawEdges();
     drawRoutes(layout, { top: blockRow + head, bottom: blockRow + head + band - 4 }, band > 0);
     minimap.build(layout, columns);
     // Paging and folding rebuild the stage; the keyboard stays on the button it pressed.
     if (refocus) stage.querySelector(refocus)?.focus({ preventScroll: true });
+  }
+
+  function drawEdges() {
+    const pairs = [];
+    for (const col of s.columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
+    edges.draw(pairs);
+    edges.highlight([]);
+  }
+
+  /** Everything that places the overview's nodes, but not which channel each map shows. */
+  function frameKey(columns, opts) {
+    const cols = columns.map((c) => [c.name, c.type, c.channels.length, c.page, c.pages, c.slots, c.block, c.collapsed, c.unfolded, c.folded].join(":"));
+    return JSON.stringify([opts.details, opts.mapSize, opts.columnGap ?? null, opts.order, cols]);
+  }
+
+  /** Same places, other channels: relabel the canvases in place and rebuild only the class column's few rows. */
+  function rechannel(columns, layout, classList) {
+    const old = s.canvases;
+    s.columns = columns;
+    s.layout = layout;
+    s.boxes = new Map();
+    s.canvases = new Map();
+    s.tensors.clear();
+    layout.columns.forEach((placed, i) => {
+      const col = columns[i];
+      const before = s.placed.get(col.name);
+      placed.maps.forEach((box, j) => {
+        s.boxes.set(key(col.name, box.channel), box);
+        if (col.type === "classes") return;
+        const canvas = old.get(key(col.name, before.maps[j].channel));
+        // Blank until the new trace's map arrives, as a new canvas would be: never the last image's map under a new label.
+        canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+        delete canvas.dataset.trace;
+        canvas.dataset.channel = String(box.channel);
+        s.canvases.set(key(col.name, box.channel), canvas);
+        const side = s.sideNames.get(key(col.name, j));
+        if (side) side.textContent = channelName(box.channel);
+      });
+      s.placed.set(col.name, placed);
+      if (col.type === "classes") buildClasses(placed, classList);
+    });
+    drawEdges();
   }
 
   function refocusSelector(node) {
@@ -137,21 +180,36 @@ export function createOverview(root, handlers) {
     label.addEventListener("blur", () => edges.highlight([]));
     label.addEventListener("keydown", (event) => moveFocus(event, col.name));
     s.labels.set(col.name, label);
+    s.placed.set(col.name, placed);
     if (col.type === "classes") {
-      s.classes = createClasses(stage, placed, s.model.classes, { list: classList, onClasses: handlers.onClasses });
+      buildClasses(placed, classList);
       placed.maps.forEach((box) => s.boxes.set(key(col.name, box.channel), box));
       return;
     }
     if (placed.pager) buildPager(col, placed.pager);
-    const names = s.model.input_spec.channel_names;
-    for (const box of placed.maps) {
+    placed.maps.forEach((box, j) => {
       s.boxes.set(key(col.name, box.channel), box);
       const canvas = mapCanvas(col, box);
       stage.append(canvas);
       s.canvases.set(key(col.name, box.channel), canvas);
+      if (col.display !== "input") return;
       // Beside the map, in the gap before the next column: a label never covers the image.
-      if (col.display === "input") stage.append(place(el("span", "channel-name beside", {}, names[box.channel] ?? `channel ${box.channel}`), { x: box.x + box.w + 2, y: box.y + box.h / 2 - 7, w: 40, h: 14 }));
-    }
+      const side = place(el("span", "channel-name beside", {}, channelName(box.channel)), { x: box.x + box.w + 2, y: box.y + box.h / 2 - 7, w: 40, h: 14 });
+      s.sideNames.set(key(col.name, j), side);
+      stage.append(side);
+    });
+  }
+
+  function channelName(channel) {
+    return s.model.input_spec.channel_names[channel] ?? `channel ${channel}`;
+  }
+
+  /** The class column's rows (and with many classes its search and pager), in a holder a rechannel replaces. */
+  function buildClasses(placed, classList) {
+    if (s.classHolder) s.classHolder.remove();
+    s.classHolder = el("div", "class-column");
+    stage.append(s.classHolder);
+    s.classes = createClasses(s.classHolder, placed, s.model.classes, { list: classList, onClasses: handlers.onClasses });
   }
 
   /** Left and right arrows move between column headers (Enter on one selects its layer). */

@@ -6,8 +6,12 @@ import { el, place } from "./dom.js";
 
 const SEARCH_DELAY_MS = 150; // one rebuild per pause in typing, not per key
 
-/** list: classPage(...) plus focus ("search" | "prev" | "next" | null); box: {x, y, w, rowHeight}. */
-export function createClassControls(stage, list, box, onClasses) {
+/**
+ * The search box and pager for one page of classes, not yet placed.
+ * list: classPage(...) plus focus ("search" | "prev" | "next" | null); onClasses({query, page, focus}) asks for another page.
+ * Returns {search, pager, refocus()}: refocus gives the keyboard back to the control that had it.
+ */
+export function classControls(list, onClasses) {
   const search = el("input", "class-search", { type: "search", placeholder: "Find a class", "aria-label": "Find a class by name", autocomplete: "off" });
   search.value = list.query;
   let timer = null;
@@ -33,12 +37,20 @@ export function createClassControls(stage, list, box, onClasses) {
   };
   const text = el("span", "pager-text class-pager-text", { "aria-live": "polite" }, classPageText(list));
   pager.append(step(-1, "‹", "Previous"), text, step(1, "›", "Next"));
+  const refocus = () => {
+    const node = list.focus === "search" ? search : list.focus ? pager.querySelector(`[data-pager="${list.focus}"]`) : null;
+    if (!node) return;
+    node.focus({ preventScroll: true });
+    if (node === search) search.setSelectionRange(search.value.length, search.value.length);
+  };
+  return { search, pager, refocus };
+}
+
+/** The class column's controls, placed under its k rows; box: {x, y, w, rowHeight}. */
+export function createClassControls(stage, list, box, onClasses) {
+  const { search, pager, refocus } = classControls(list, onClasses);
   stage.append(place(search, { x: box.x, y: box.y, w: box.w, h: box.rowHeight - 4 }), place(pager, { x: box.x, y: box.y + box.rowHeight, w: box.w, h: box.rowHeight - 4 }));
-  const refocus = list.focus === "search" ? search : list.focus ? pager.querySelector(`[data-pager="${list.focus}"]`) : null;
-  if (refocus) {
-    refocus.focus({ preventScroll: true });
-    if (refocus === search) search.setSelectionRange(search.value.length, search.value.length);
-  }
+  refocus();
   return { search, pager };
 }
 

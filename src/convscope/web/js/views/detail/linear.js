@@ -7,10 +7,14 @@ import { mapValues } from "../../core/tensor.js";
 import { el } from "../dom.js";
 import { paintMap } from "../maps.js";
 import { classFinder } from "../topclasses.js";
+import { pagedClasses } from "./classpages.js";
 import { domainOf, mapFigure, num, panel } from "./common.js";
 
 const WRAP = 64;
 const SOURCE_MAPS = 16;
+// Up to this many classes each get a button; more get a page of CLASS_PAGE buttons with search.
+const CLASS_BUTTONS = 40;
+const CLASS_PAGE = 20;
 
 /** A long vector drawn as a block of WRAP-wide rows; hover reports the index. */
 function strip(values, label, onHover) {
@@ -45,22 +49,42 @@ function strip(values, label, onHover) {
   };
 }
 
+function classButton(ctx, step, i, logit = null) {
+  const b = el("button", "class-pick", { type: "button", "aria-pressed": String(i === step.position.index) }, ctx.model.classes[i]);
+  b.dataset.index = String(i);
+  // The class score the trace computed (the server's logits), shown beside the name.
+  if (logit !== null) b.append(num(logit, "num class-logit", formatValue));
+  b.addEventListener("click", () => ctx.navigate({ channel: i }));
+  return b;
+}
+
+/** Many classes: a page of buttons, most probable first, each with its logit; search and pages. */
+function classPages(ctx, step) {
+  const buttons = el("div", "unit-picker class-page-buttons", { role: "group", "aria-label": "Classes, most probable first" });
+  const key = `${ctx.info.model}/${ctx.info.image}`;
+  const controls = pagedClasses(ctx.model.classes, ctx.info.ranking, { k: CLASS_PAGE, key, view: "linear" }, (list) => {
+    buttons.replaceChildren(...list.channels.map((i) => classButton(ctx, step, i, ctx.info.logits[i])));
+  });
+  const box = el("div", "linear-class-pages");
+  box.append(controls, buttons);
+  return box;
+}
+
 function unitPicker(ctx, step) {
   const bar = el("div", "unit-picker", { role: "group", "aria-label": "Unit" });
-  if (step.label !== null && ctx.model.classes.length <= 40) {
-    ctx.model.classes.forEach((name, i) => {
-      const b = el("button", "class-pick", { type: "button", "aria-pressed": String(i === step.position.index) }, name);
-      b.addEventListener("click", () => ctx.navigate({ channel: i }));
-      bar.append(b);
-    });
+  if (step.label !== null && ctx.model.classes.length <= CLASS_BUTTONS) {
+    bar.append(...ctx.model.classes.map((_, i) => classButton(ctx, step, i)));
     return bar;
   }
   const input = el("input", "unit-input", { type: "number", min: "0", max: String(ctx.layer.output_shape[0] - 1), value: String(step.position.index), "aria-label": "unit index" });
   const go = el("button", "", { type: "button" }, "Show unit");
   go.addEventListener("click", () => ctx.navigate({ channel: Math.max(0, Number.parseInt(input.value, 10) || 0) }));
   bar.append(el("span", "", {}, step.label !== null ? "class index " : "unit "), input, go);
-  if (step.label !== null) bar.append(classFinder(ctx.model.classes, (i) => ctx.navigate({ channel: i }), "linear-classes"));
-  return bar;
+  if (step.label === null) return bar;
+  bar.append(classFinder(ctx.model.classes, (i) => ctx.navigate({ channel: i }), "linear-classes"));
+  const wrap = el("div");
+  wrap.append(bar, classPages(ctx, step));
+  return wrap;
 }
 
 async function sourceMaps(ctx, step) {
