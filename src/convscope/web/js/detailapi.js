@@ -1,6 +1,7 @@
 // The detail views' requests: step explanations, intermediate conv maps, the
-// explorer's arithmetic and attribution maps. Explanations are cached per URL: hovering back and forth
-// never asks twice. Failures reject with ApiError carrying the server's message.
+// explorer's arithmetic and attribution maps. Explanations are cached per URL:
+// hovering back and forth never asks twice. Failures reject with ApiError carrying
+// the server's message.
 import { check } from "./api.js";
 import { decodeTensor } from "./core/tensor.js";
 import { offerUrl } from "./core/topk.js";
