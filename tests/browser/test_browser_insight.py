@@ -1,6 +1,6 @@
 """The insight page in Chromium: the trust numbers, the overlaid map's values, filters and kernels it shows are
-the API's, a feature visualisation run from it ends where the API's job ends, and the explainer's
-"Why this class?" links land on it."""
+the API's, a feature visualisation run from it ends where the API's job ends. (The explainer's "Why this class?" opens
+its own view: test_browser_why.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from tests.browser.conftest import wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -98,25 +96,6 @@ def test_the_map_over_the_image_shows_the_apis_value_under_the_pointer(page, ser
         page.keyboard.press(key)
     assert (readout.get_attribute("data-y"), readout.get_attribute("data-x")) == ("2", "2")
     assert float(readout.inner_text().rsplit(":", 1)[1]) == pytest.approx(grid[2][2], rel=5e-3, abs=1e-12)
-    assert not page.errors
-
-
-def test_why_this_class_opens_the_insight_page_on_that_class_with_grad_cam(page, server_url, api):
-    page.goto(f"{server_url}?model=gray&image=sample_2")
-    wait_drawn(page, "gray/sample_2")
-    link = page.locator(".class-why[data-channel='3']")
-    assert link.get_attribute("href") == "insight?model=gray&image=sample_2&class=3&method=gradcam"
-    predicted = api.get("api/models/gray/traces/sample_2").json()["prediction"]["index"]
-    headline = page.locator(".prediction-why")
-    assert headline.get_attribute("href") == f"insight?model=gray&image=sample_2&class={predicted}&method=gradcam"
-    link.click()
-    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
-    assert "/insight?" in page.url and page.locator("#insight-status").inner_text() == ""
-    assert page.locator("#insight-class").input_value() == "3"
-    assert page.locator("#insight-method").input_value() == "gradcam"
-    name = api.get("api/models/gray").json()["classes"][3]
-    assert f"gradcam for “{name}”" in page.locator(".insight-map figcaption").inner_text()
-    assert page.locator(".insight-base").get_attribute("src").endswith("traces/sample_2/image")
     assert not page.errors
 
 

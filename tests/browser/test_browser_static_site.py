@@ -212,3 +212,19 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
     assert '{"channel":4,"y":0,"x":4}' in page.inner_text(".detail .dnumbers")
     _all_static(answers, site_url)
     assert page.errors == [], page.errors
+
+
+def test_a_why_this_class_url_says_it_needs_a_server(page, site_url, answers) -> None:
+    # "Why this class?" computes attributions on a server; the exported site's link to it says so in one line.
+    _open(page, site_url, f"?model=default&image={IMAGES[0]}&view=why&class=3")
+    page.wait_for_selector(".detail[data-view='why'][data-ready='true']:not([hidden])", timeout=10_000)
+    assert page.locator(".detail .detail-message").inner_text() == (
+        "“Why this class?” needs a ConvScope server: attribution maps are computed by convscope serve."
+    )
+    assert page.locator(".detail .insight-map").count() == 0
+    assert not page.locator(".class-why").first.is_visible() and not page.locator(".prediction-why").is_visible()
+    _shot(page, "why")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".detail", state="hidden", timeout=5_000)
+    _all_static(answers, site_url)
+    assert page.errors == [], page.errors

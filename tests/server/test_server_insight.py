@@ -63,3 +63,17 @@ def test_classic_kernels_are_applied_to_the_traced_image(client: httpx.Client) -
     body = client.get("api/models/gray/traces/sample_2/insight/kernels").json()
     assert [o["name"] for o in body["outputs"]][:2] == ["sobel-x", "sobel-y"]
     assert np.array(body["outputs"][0]["output"]).shape == (28, 28)
+
+
+def test_insight_layers_offer_the_attribution_methods_and_grad_cams_layers(client: httpx.Client, app) -> None:
+    from convscope.insight.attribution import Method
+    from convscope.types import LayerKind
+
+    body = client.get("api/models/gray/insight/layers").json()
+    network = _network(app, "gray")
+    assert body["methods"] == [m.value for m in Method]
+    # Every method offered is one the attribution route takes.
+    for method in body["methods"]:
+        assert client.get(_ATTR, params={"method": method, "steps": 2}).status_code == 200, method
+    spatial = [la.name for la in network.layers if la.is_spatial and la.kind is not LayerKind.INPUT]
+    assert body["spatial"] == spatial and body["spatial"][-1] == "max_pool_2"

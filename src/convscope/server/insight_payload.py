@@ -31,7 +31,9 @@ def attribution_payload(trace: Trace, method: str, target: int | None, layer: st
 
 def layers_payload(network: Network) -> dict[str, Any]:
     """Which layers the page may offer: conv layers (filters) and layers with maps (Grad-CAM, feature
-    visualisation), in graph order, with each map layer's channel count."""
+    visualisation), in graph order, with each map layer's channel count; and the attribution methods
+    the attribution route takes (the explainer's method picker lists these)."""
+    from convscope.insight.attribution import Method
     from convscope.types import LayerKind
 
     spatial = [layer for layer in network.layers if layer.is_spatial and layer.kind is not LayerKind.INPUT]
@@ -39,6 +41,7 @@ def layers_payload(network: Network) -> dict[str, Any]:
         "conv": [layer.name for layer in network.layers if layer.kind is LayerKind.CONV2D],
         "spatial": [layer.name for layer in spatial],
         "channels": {layer.name: layer.output_shape[0] for layer in spatial},
+        "methods": [method.value for method in Method],
     }
 
 

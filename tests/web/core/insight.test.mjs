@@ -41,3 +41,8 @@ test("the cell under the pointer follows the drawn size, and nothing outside it"
   assert.equal(cellAt(-1, 10, 280, 280, 28, 28), null);
   assert.equal(cellAt(5, 5, 0, 0, 28, 28), null);
 });
+
+test("the Insight page link carries the method and Grad-CAM's layer when given", () => {
+  assert.equal(whyLink("default", "s", 2, "occlusion"), "insight?model=default&image=s&class=2&method=occlusion");
+  assert.equal(whyLink("default", "s", 2, "gradcam", "conv_2"), "insight?model=default&image=s&layer=conv_2&class=2&method=gradcam");
+});

@@ -32,7 +32,7 @@ async def get_attribution(
 
 @router.get("/api/models/{model_id}/insight/layers", responses=errors(404))
 def get_insight_layers(model_id: str, svc: TraceService = Depends(service)) -> JSONResponse:
-    """The conv layers (for filters) and the layers with maps (for Grad-CAM), in graph order."""
+    """The conv layers (for filters) and the layers with maps (for Grad-CAM), in graph order; the attribution methods."""
     return JSONResponse(layers_payload(svc.models.get(model_id)))
 
 

@@ -1,6 +1,7 @@
-// The detail views' requests: step explanations, intermediate conv maps and the
-// explorer's arithmetic. Explanations are cached per URL: hovering back and forth
-// never asks twice. Failures reject with ApiError carrying the server's message.
+// The detail views' requests: step explanations, intermediate conv maps, the
+// explorer's arithmetic and attribution maps. Explanations are cached per URL:
+// hovering back and forth never asks twice. Failures reject with ApiError carrying
+// the server's message.
 import { check } from "./api.js";
 import { decodeTensor } from "./core/tensor.js";
 import { offerUrl } from "./core/topk.js";
@@ -52,6 +53,10 @@ export const detailApi = {
   },
   /** Which layers of a model have top-k dataset patches, and over which datasets (core/topk.offerUrl). */
   topkOffer: (model) => fetchChecked(offerUrl(model)).then((r) => r.json()),
+  /** An attribution map with its trust checks: params {class?, method?, layer?} (core/why.attributionParams). */
+  attribution: (info, params) => cachedJson(`${traceBase(info)}/insight/attribution?${query(params)}`),
+  /** The attribution methods and Grad-CAM's layers a model offers: {methods, spatial, conv, channels}. */
+  insightLayers: (model) => cachedJson(`api/models/${enc(model)}/insight/layers`),
   /** An explanation panel (core/explain.panelUrl names it). */
   panel: (url) => cachedJson(url),
   /** The explorer's arithmetic for a query string made by core/explorer.arithQuery. */

@@ -19,14 +19,17 @@ import * as softmax from "./views/detail/softmax.js";
 import * as step from "./views/detail/step.js";
 import * as explorer from "./views/explorer.js";
 import * as topk from "./topkdetail.js";
+import { whyPatch } from "./core/why.js";
+import * as why from "./whydetail.js";
 
 /** Views by the name viewForLayer gives, plus the ones reached from inside a view. */
-const VIEWS = { conv, activation, pool, batchnorm, add, linear, softmax, step, formula, explorer, topk };
+const VIEWS = { conv, activation, pool, batchnorm, add, linear, softmax, step, formula, explorer, topk, why };
 
 const TITLES = {
   conv: "Convolution", formula: "Convolution formula", activation: "Activation", pool: "Pooling",
   batchnorm: "Batch normalisation", add: "Residual add", linear: "Fully connected", softmax: "Softmax",
   step: "Step", explorer: "Hyperparameter explorer", topk: "What excites this channel",
+  why: "Why this class?",
 };
 
 /**
@@ -82,7 +85,9 @@ export function createDetails(main, handlers) {
   async function open(state) {
     const layer = app.model.layers.find((l) => l.name === state.layer) ?? null;
     const name = viewName(state, layer);
-    const key = [state.view, name, state.model, state.image, state.layer, state.view === "explorer" ? "" : state.channel, state.input].join("|");
+    // "Why this class?" follows its class, method and layer in place (position), like a cursor.
+    const inPlace = state.view === "explorer" || state.view === "why";
+    const key = [state.view, name, state.model, state.image, state.view === "why" ? "" : state.layer, inPlace ? "" : state.channel, state.input].join("|");
     if (key === current.key && current.view) {
       if (current.view.position) current.view.position(state);
       if (current.follow) current.follow(name, state, panelContext(layer)); // the panel follows the same position
@@ -95,7 +100,7 @@ export function createDetails(main, handlers) {
     const head = el("header", "detail-head");
     const back = el("button", "detail-back", { type: "button", "aria-label": "Back one level (Esc)" }, "← Back");
     back.addEventListener("click", () => escape(app.state));
-    const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer ? ` · ${layer.name}` : ""}`);
+    const title = el("h2", "detail-title", {}, `${TITLES[name] ?? "Detail"}${layer && name !== "why" ? ` · ${layer.name}` : ""}`);
     head.append(back, title, el("span", "detail-hint", {}, "Esc steps back"));
     topk.offer(head, state, handlers.navigate, api);
     const body = el("div", "detail-body");
@@ -116,7 +121,7 @@ export function createDetails(main, handlers) {
       return;
     }
     const myKey = key;
-    if (name !== "topk") { // the patches come from a dataset: this image's step-by-step panel does not apply
+    if (name !== "topk" && name !== "why") { // dataset patches and attributions have no step-by-step panel
       current.panel = createExplainPanel(slot, { className: "explain-detail" });
       current.follow = panelFollower(current.panel, api.panel);
       current.follow(name, state, panelContext(layer));
@@ -186,6 +191,15 @@ export function createDetails(main, handlers) {
     handlers.navigate({ view: "detail", layer: layer.name, channel, y: sweep ? null : cell.y, x: sweep ? null : cell.x });
   }
 
+  // The class column's "?" and the headline's "Why this class?" open the view in place; their
+  // href (core/why.whyHref) is the same state, for a new tab.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a.class-why, a.prediction-why");
+    if (!link || !app || !app.model || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    handlers.navigate(whyPatch(Number(link.dataset.channel)));
+  });
+
   handlers.overviewRoot.addEventListener("click", (event) => {
     const target = event.target.closest("canvas.map, .class-row");
     if (target) openFrom(target, event);
@@ -219,8 +233,8 @@ export function createDetails(main, handlers) {
       renderActions(state);
       introSlot.hidden = state.view !== "overview";
       if (state.view === "overview") followIntro("overview", state, panelContext(null));
-      // A detail view needs a layer (a model switch clears it); the explorer does not.
-      if (state.view === "overview" || (!state.layer && state.view !== "explorer")) close();
+      // A detail view needs a layer (a model switch clears it); the explorer and "Why this class?" do not.
+      if (state.view === "overview" || (!state.layer && state.view !== "explorer" && state.view !== "why")) close();
       else open(state);
     },
     escape,

@@ -23,7 +23,7 @@ function offerOf(api, model) {
  * patches; `api` is the detail views' data source (detailapi.js's shape).
  */
 export async function offer(head, state, navigate, api) {
-  if (state.view === "topk" || state.view === "explorer" || !state.layer) return;
+  if (state.view === "topk" || state.view === "explorer" || state.view === "why" || !state.layer) return;
   try {
     const offered = await offerOf(api, state.model);
     if (!offered || !offersLayer(offered, state.layer)) return;

@@ -8,7 +8,7 @@ export function viewForLayer(layer) {
 }
 
 /** Views one level above each view: Esc goes there. */
-const PARENT = { formula: "detail", softmax: "detail", detail: "overview", explorer: "overview", topk: "detail" };
+const PARENT = { formula: "detail", softmax: "detail", detail: "overview", explorer: "overview", topk: "detail", why: "overview" };
 
 /**
  * The state patch Esc applies, or null when the overview has nothing to step back from.
@@ -18,6 +18,8 @@ export function backFrom(state) {
   const parent = PARENT[state.view];
   if (!parent) return null;
   if (state.view === "softmax" && state.layer === "") return { view: "overview" };
+  // Leaving "Why this class?" drops its class and method; Grad-CAM's layer stays the selected one.
+  if (state.view === "why") return { view: "overview", channel: null, y: null, x: null, input: null, class: null, method: "" };
   return parent === "overview" ? { view: "overview", channel: null, y: null, x: null, input: null } : { view: parent, input: null };
 }
 

@@ -33,9 +33,9 @@ export function writeState(state) {
   return `?${params.toString()}`;
 }
 
-/** The Insight page explaining class `klass` of an image with Grad-CAM: the explainer's "Why this class?" link. */
-export function whyLink(model, image, klass) {
-  return `insight${writeState({ model, image, klass, method: "gradcam" })}`;
+/** The Insight page explaining class `klass` of an image (Grad-CAM unless `method`; `layer`: Grad-CAM's). */
+export function whyLink(model, image, klass, method = "gradcam", layer = null) {
+  return `insight${writeState({ model, image, klass, method, layer })}`;
 }
 
 /** RGB of a value: blue (−scale) · white (0) · red (+scale) when signed, white to red otherwise. */

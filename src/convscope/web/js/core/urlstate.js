@@ -10,6 +10,10 @@ export const FIELDS = [
   { key: "y", type: "int", fallback: null },
   { key: "x", type: "int", fallback: null },
   { key: "input", type: "int", fallback: null }, // the conv formula view's input channel
+  // "Why this class?" (view=why, core/why.js): the class explained and the attribution method
+  // ("": the server's default); Grad-CAM's layer is `layer`.
+  { key: "class", type: "int", fallback: null },
+  { key: "method", type: "string", fallback: "" },
   { key: "scale", type: "enum", values: ["unit", "block", "global"], fallback: "block" },
   { key: "details", type: "bool", fallback: false },
   // How every shape is written: C×H×W (PyTorch) or H×W×C (Keras and most courses).

@@ -1,7 +1,7 @@
 // The class column: one probability bar per class shown, the predicted class set apart;
 // with many classes, one page of them and the search box and pager under it.
 import { formatPercent, formatValue } from "../core/format.js";
-import { whyLink } from "../core/insight.js";
+import { whyHref } from "../core/why.js";
 import { el, place } from "./dom.js";
 import { createClassControls } from "./topclasses.js";
 
@@ -24,7 +24,7 @@ export function createClasses(stage, column, names, options = {}) {
     track.append(bar);
     row.append(label, track, value);
     // A sibling, not a child: the row is itself a button (it opens the class's detail view).
-    const why = place(el("a", "class-why", { title: "Why this class? Attribution on the Insight page", "aria-label": `Why ${names[i]}? Attribution on the Insight page` }, "?"), { x: box.x + box.w + 1, y: box.y, w: WHY, h: box.h });
+    const why = place(el("a", "class-why", { title: "Why this class? Its attribution map", "aria-label": `Why ${names[i]}? Its attribution map` }, "?"), { x: box.x + box.w + 1, y: box.y, w: WHY, h: box.h });
     why.dataset.channel = String(i);
     stage.append(row, why);
     return { row, bar, value, why, i };
@@ -39,7 +39,7 @@ export function createClasses(stage, column, names, options = {}) {
     /** info: the trace info (probabilities, logits, prediction). */
     update(info) {
       rows.forEach(({ row, bar, value, why, i }) => {
-        why.href = whyLink(info.model, info.image, i);
+        why.href = whyHref(info.model, info.image, i);
         const p = info.probabilities[i];
         bar.style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
         value.textContent = formatPercent(p);
@@ -60,5 +60,5 @@ export function renderPrediction(node, info, trueLabel) {
     const ok = trueLabel === info.prediction.label;
     node.append(el("span", `prediction-truth ${ok ? "right" : "wrong"}`, {}, ` · true label: ${trueLabel} ${ok ? "✓" : "✗"}`));
   }
-  node.append(el("span", "", {}, " · "), el("a", "prediction-why", { href: whyLink(info.model, info.image, info.prediction.index) }, "Why this class?"));
+  node.append(el("span", "", {}, " · "), el("a", "prediction-why", { href: whyHref(info.model, info.image, info.prediction.index), "data-channel": String(info.prediction.index) }, "Why this class?"));
 }
