@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -115,6 +115,26 @@ async def check(request: Request, body: dict[str, Any] = Body(...)) -> Any:
     async def work() -> dict[str, Any]:
         config = training.config_from(body)
         return {"ok": True, **(await run_in_threadpool(training.check, config))}
+
+    return await _answer(work)
+
+
+@router.get("/augment-preview", responses=errors(400, 422))
+async def augment_preview(
+    request: Request,
+    data: str = "fashion-mnist",
+    augment: list[str] = Query(default=[]),
+    count: int = 4,
+    seed: int = 0,
+) -> Any:
+    """Each augmentation alone and all together on ``count`` seeded training samples, as PNG data URLs.
+
+    The pictures ``convscope augment-preview`` draws; a bad setting gets the form's field-named message.
+    """
+    training = runs(request)
+
+    async def work() -> dict[str, Any]:
+        return await run_in_threadpool(training.augment_preview, data, augment, count=count, seed=seed)
 
     return await _answer(work)
 

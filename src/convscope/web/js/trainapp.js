@@ -2,12 +2,17 @@
 // `convscope train` does and starts the run in a process of its own; the run's live
 // events arrive as server-sent events and are folded (core/trainlog.js) and drawn.
 import { emptyRun, foldEvent } from "./core/trainlog.js";
+import { renderAugPreview } from "./views/augpreview.js";
 import { createTrainForm } from "./views/trainform.js";
 import { createTrainLive } from "./views/trainlive.js";
 import { renderRuns } from "./views/trainruns.js";
 
 const $ = (id) => document.getElementById(id);
-const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0 };
+const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0 };
+// Milliseconds of quiet after an augmentation change before the preview is asked for (typing a strength sends one request).
+const PREVIEW_DELAY = 250;
+// Training images in each augmentation's preview strip.
+const PREVIEW_SAMPLES = 4;
 
 async function call(method, url, body) {
   const response = await fetch(url, {
@@ -35,6 +40,27 @@ async function check(values) {
   } finally {
     page.form.busy(false);
     document.body.dataset.checked = String(Date.now());
+  }
+}
+
+/** Ask for the augmentation preview once the settings have stopped changing. */
+function schedulePreview(values) {
+  clearTimeout(page.previewTimer);
+  page.previewTimer = setTimeout(() => showPreview(values), PREVIEW_DELAY);
+}
+
+async function showPreview(values) {
+  if (!values.data) return; // this server offers no dataset
+  const asked = ++page.previewAsked;
+  const query = new URLSearchParams({ data: values.data, count: PREVIEW_SAMPLES, seed: values.seed ?? 0 });
+  for (const item of values.augment) query.append("augment", item);
+  try {
+    const answer = await call("GET", `api/train/augment-preview?${query}`);
+    if (asked !== page.previewAsked) return; // a later change's answer is on its way
+    renderAugPreview(page.form.previewSlots, answer);
+    document.body.dataset.preview = answer.augment.join(" ") || "none";
+  } catch (error) {
+    if (asked === page.previewAsked) page.form.showError(error.message, error.field);
   }
 }
 
@@ -141,7 +167,8 @@ async function refreshRuns() {
 
 async function startPage() {
   page.options = await call("GET", "api/train/options");
-  page.form = createTrainForm($("train-form"), page.options, { onStart: start, onCheck: check });
+  page.form = createTrainForm($("train-form"), page.options, { onStart: start, onCheck: check, onAugment: schedulePreview });
+  showPreview(page.form.values());
   page.live = createTrainLive($("train-live"), {
     onPause: () => steer("pause"),
     onUnpause: () => steer("unpause"),
