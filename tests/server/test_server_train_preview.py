@@ -83,3 +83,9 @@ def test_bad_settings_get_the_forms_field_named_400(api, params, field, words):
     answer = api.get("api/train/augment-preview", params=params)
     assert answer.status_code == 400
     assert answer.json()["field"] == field and words in answer.json()["detail"]
+
+
+def test_the_metrics_of_a_run_that_is_not_there_are_a_404_and_a_bad_name_a_400(api):
+    assert api.get("api/train/runs/nothing-here/metrics").status_code == 404
+    answer = api.get("api/train/runs/..bad/metrics")
+    assert answer.status_code == 400 and "run name" in answer.json()["detail"]

@@ -386,6 +386,19 @@ class TrainingRuns:
             self._samples = {data: load_dataset(source, split="train", spec=spec)}  # one dataset held at a time
         return self._samples[data]
 
+    def metrics(self, name: str) -> dict[str, Any]:
+        """A run's per-epoch records as its ``metrics.json`` holds them (none before its first epoch ends)."""
+        import json
+
+        folder = self.existing(name)
+        try:
+            epochs = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["epochs"]
+        except FileNotFoundError:
+            epochs = []
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConvScopeError(f"run '{name}' has an unreadable metrics.json: {exc}") from None
+        return {"name": name, "status": self.status(name), "epochs": epochs}
+
     def events(self, name: str, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         return read_events(self.existing(name) / LIVE_NAME, offset)
 

@@ -169,6 +169,12 @@ def get_run(request: Request, name: str) -> dict[str, Any]:
     return runs(request).describe(name)
 
 
+@router.get("/runs/{name}/metrics", responses=errors(400, 404))
+def get_metrics(request: Request, name: str) -> dict[str, Any]:
+    """The run's ``metrics.json`` epochs, for the runs overlaid on one chart."""
+    return runs(request).metrics(name)
+
+
 @router.post("/runs/{name}/pause", responses=errors(400, 404))
 def pause_run(request: Request, name: str) -> dict[str, Any]:
     return runs(request).pause(name)

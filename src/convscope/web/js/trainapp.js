@@ -5,14 +5,17 @@ import { emptyRun, foldEvent } from "./core/trainlog.js";
 import { renderAugPreview } from "./views/augpreview.js";
 import { createTrainForm } from "./views/trainform.js";
 import { createTrainLive } from "./views/trainlive.js";
+import { renderOverlay } from "./views/trainoverlay.js";
 import { renderRuns } from "./views/trainruns.js";
 
 const $ = (id) => document.getElementById(id);
-const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0 };
+const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0, compared: [], compareTimer: 0 };
 // Milliseconds of quiet after an augmentation change before the preview is asked for (typing a strength sends one request).
 const PREVIEW_DELAY = 250;
 // Training images in each augmentation's preview strip.
 const PREVIEW_SAMPLES = 4;
+// Milliseconds between looks at the metrics of compared runs that are still training.
+const COMPARE_POLL = 5000;
 
 async function call(method, url, body) {
   const response = await fetch(url, {
@@ -161,8 +164,39 @@ async function refreshRuns() {
   if (page.info && ["finished", "failed", "stopped", "interrupted"].includes(page.info.status) && !["finished", "failed", "stopped"].includes(page.run.status)) {
     page.run = { ...page.run, status: page.info.status === "interrupted" ? "stopped" : page.info.status, message: page.info.message ?? page.run.message };
   }
-  renderRuns($("train-runs"), page.runs, page.name, { onFollow: follow });
+  drawRuns();
   redraw();
+}
+
+function drawRuns() {
+  renderRuns($("train-runs"), page.runs, page.name, { onFollow: follow, onCompare: compare }, new Set(page.compared));
+}
+
+/** Tick or untick a run for the overlay chart; the ticked runs live in the URL (?compare=a,b). */
+function compare(name, ticked) {
+  page.compared = ticked ? [...page.compared.filter((n) => n !== name), name] : page.compared.filter((n) => n !== name);
+  const url = new URL(location.href);
+  if (page.compared.length) url.searchParams.set("compare", page.compared.join(","));
+  else url.searchParams.delete("compare");
+  history.replaceState(null, "", url);
+  refreshCompare();
+}
+
+/** Fetch every ticked run's metrics.json and draw them on one chart; look again while one trains. */
+async function refreshCompare() {
+  clearTimeout(page.compareTimer);
+  const names = [...page.compared];
+  let series;
+  try {
+    series = await Promise.all(names.map((n) => call("GET", `api/train/runs/${encodeURIComponent(n)}/metrics`)));
+  } catch (error) {
+    page.form.showError(error.message, null);
+    return;
+  }
+  if (names.join(",") !== page.compared.join(",")) return; // ticked again meanwhile; that answer draws
+  renderOverlay($("train-compare"), series);
+  document.body.dataset.compared = names.join(",");
+  if (series.some((s) => ["running", "paused"].includes(s.status))) page.compareTimer = setTimeout(refreshCompare, COMPARE_POLL);
 }
 
 async function startPage() {
@@ -178,6 +212,12 @@ async function startPage() {
     onCell: showCell,
   });
   await refreshRuns();
+  const ticked = (new URLSearchParams(location.search).get("compare") ?? "").split(",");
+  page.compared = ticked.filter((n) => page.runs.some((r) => r.name === n));
+  if (page.compared.length) {
+    drawRuns();
+    refreshCompare();
+  }
   const wanted = new URLSearchParams(location.search).get("run");
   if (wanted && page.runs.some((r) => r.name === wanted)) follow(wanted);
   document.body.dataset.ready = "true";
