@@ -7,7 +7,8 @@ load hits them alike (medians, with min and max):
   settings to a live server, which checks them and starts ``convscope train
   --live`` in its own process; the clock stops when the event stream ends;
 - **live ÷ plain training throughput** (goal: live events cost ≤ 3 %): images per
-  second of the last epoch of ``convscope train --live`` against ``convscope train``;
+  second of the last epoch of ``convscope train --live`` against ``convscope train``
+  (the live run's event bytes by type are printed too: the maps events are the big ones);
 - **explainer latency during a run ÷ idle**: the median time of a layer request
   (``GET /api/models/default``) while the page's run trains, against with no run.
 
@@ -88,6 +89,15 @@ def latency(client: httpx.Client, stop: threading.Event, out: list[float]) -> No
         time.sleep(0.05)
 
 
+def event_bytes(path: Path) -> dict[str, int]:
+    """Bytes of a run's live events by type (the maps events are the big ones), largest first."""
+    sizes: dict[str, int] = {}
+    for line in path.read_bytes().splitlines():
+        kind = json.loads(line)["type"]
+        sizes[kind] = sizes.get(kind, 0) + len(line) + 1
+    return dict(sorted(sizes.items(), key=lambda item: -item[1]))
+
+
 def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):.3f} (min {min(values):.3f}, max {max(values):.3f})"
 
@@ -133,6 +143,8 @@ def main() -> None:
     print(f"live img/s:           {summary(live_rates)}")
     print(f"plain img/s:          {summary(plain_rates)}")
     print(f"live events' cost:    {summary([c * 100 for c in costs])} %  (goal ≤ 3 %)")
+    sizes = event_bytes(root / "cli-live-0" / "live.jsonl")
+    print("live.jsonl bytes:     " + ", ".join(f"{kind} {size:,}" for kind, size in sizes.items()))
     print(f"explainer request s:  idle {summary(idle)}; during a run {summary(busy)}")
     print(f"during ÷ idle:        {statistics.median(busy) / statistics.median(idle):.2f}")
 

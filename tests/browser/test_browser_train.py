@@ -145,7 +145,7 @@ def test_a_run_is_stopped_and_continued_from_the_page_and_a_reload_shows_it_all(
     assert dots >= finished
     page.click("#train-stop")
     wait_status(page, "stopped")
-    row = page.locator('[data-run="page-long"] td').nth(1).inner_text()
+    row = page.locator('[data-run="page-long"] td').nth(2).inner_text()  # after the compare box and the name
     assert row == "stopped"
     assert not page.errors, page.errors
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,7 +15,16 @@ from convscope.cli import main
 from convscope.errors import ConvScopeError
 from convscope.formats import load_model
 from convscope.training.evaluation import normalize
-from convscope.training.live import LIVE_NAME, SMOOTHING, LiveLog, read_events
+from convscope.training.live import (
+    LIVE_NAME,
+    MAP_CHANNELS,
+    MAPS_EVERY,
+    MAX_MAP_VALUES,
+    SMOOTHING,
+    LiveLog,
+    map_records,
+    read_events,
+)
 from convscope.training.run import prepare, train
 from tests.training.helpers import needs_fashion_mnist, tiny_cli_args, tiny_config
 
@@ -76,6 +87,43 @@ def test_the_last_probe_is_the_saved_models_answer_for_the_first_training_image(
         expected = torch.softmax(model.module.eval()(image), dim=1)[0]
     assert probe["label"] == int(prepared.train.labels[0])
     torch.testing.assert_close(torch.tensor(probe["probabilities"]), expected, rtol=1e-5, atol=1e-6)
+
+
+@needs_fashion_mnist
+def test_the_last_maps_are_the_saved_models_activations_for_the_probe_image(live_run):
+    out, events = live_run
+    maps = [e for e in events if e["type"] == "maps"]
+    last = maps[-1]
+    assert last["step"] == events[0]["total_steps"]
+    prepared = prepare(tiny_config(val_fraction=0.0))
+    network = load_model(out / "model")
+    trace = network.run(normalize(prepared.train.images[:1].float().div(255.0), network.input_spec))
+    spatial = [layer.name for layer in network.layers[1:] if trace.outputs[layer.name].ndim == 4]
+    assert [layer["name"] for layer in last["layers"]] == spatial
+    for layer in last["layers"]:
+        expected = trace.outputs[layer["name"]][0]  # (C, H, W)
+        assert layer["shape"] == list(expected.shape) and layer["channels"] == min(MAP_CHANNELS, expected.shape[0])
+        sent = torch.from_numpy(np.frombuffer(base64.b64decode(layer["values"]), dtype="<f4").copy())
+        torch.testing.assert_close(sent.view(layer["channels"], *expected.shape[1:]), expected[: layer["channels"]])
+        assert layer["min"] == float(sent.min()) and layer["max"] == float(sent.max())
+
+
+@needs_fashion_mnist
+def test_maps_come_with_every_few_probes_and_with_the_last(live_run):
+    _, events = live_run
+    probes = [e["step"] for e in events if e["type"] == "probe"]
+    maps = [e["step"] for e in events if e["type"] == "maps"]
+    assert set(maps) <= set(probes) and probes[-1] == maps[-1]
+    # Every MAPS_EVERY step events, and at the start and end: a bounded share of the probes.
+    steps = sum(e["type"] == "step" for e in events)
+    assert len(maps) <= steps // MAPS_EVERY + 2
+
+
+def test_maps_past_the_value_budget_are_left_out():
+    big, vector, small = torch.ones(1, 8, 200, 200), torch.ones(1, 10), torch.ones(1, 2, 4, 4)
+    outputs = [("big", big), ("vector", vector), ("second", big), ("small", small)]
+    records = map_records(outputs)
+    assert [(r["name"], r["channels"]) for r in records] == [("big", MAX_MAP_VALUES // 40_000)]
 
 
 @needs_fashion_mnist

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from convscope.cli import print_json
 from convscope.data.augment import Augmentation
-from convscope.data.imageset import ImageSet
+from convscope.data.preview import pick_samples, preview_grid
 from convscope.data.sources import is_idx_source, load_dataset
 from convscope.errors import ConvScopeError
 from convscope.inputs import InputSpec
@@ -38,40 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="augment-preview.png", help="the PNG to write")
     parser.add_argument("--json", action="store_true", help="print what was written as JSON")
     parser.set_defaults(run=run)
-
-
-def pick_samples(data: ImageSet, count: int, seed: int) -> torch.Tensor:
-    """``count`` seeded image indices, taking the classes in turn so each appears."""
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(data), generator=generator)
-    chosen: list[int] = []
-    seen: set[int] = set()
-    for index in order.tolist():  # first one image per class, then any
-        if int(data.labels[index]) not in seen:
-            seen.add(int(data.labels[index]))
-            chosen.append(index)
-        if len(chosen) == count:
-            break
-    extra = [i for i in order.tolist() if i not in set(chosen)]
-    return torch.tensor((chosen + extra)[:count])
-
-
-def preview_grid(
-    data: ImageSet, augmentation: Augmentation, *, count: int, seed: int
-) -> tuple[list[str], list[torch.Tensor]]:
-    """Column titles and, per column, the ``count`` sample images ``(N, C, H, W)`` in 0..1.
-
-    Columns: the originals, each augmentation alone, then all of them together.
-    """
-    x = data.images[pick_samples(data, count, seed)].float() / 255.0  # (N, C, H, W)
-    titles, columns = ["original"], [x]
-    for name, step in augmentation.steps():
-        titles.append(name)
-        columns.append(step(x, torch.Generator().manual_seed(seed + len(titles))))  # type: ignore[operator]
-    if len(augmentation.steps()) > 1:
-        titles.append("all")
-        columns.append(augmentation(x, torch.Generator().manual_seed(seed)))
-    return titles, columns
 
 
 def write_grid_png(path: Path, titles: list[str], columns: list[torch.Tensor], labels: list[str]) -> None:

@@ -40,6 +40,10 @@ LOG_NAME = "train.log"  # one of training.run.SESSION_FILES
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 #: Events after which a run's process has ended on its own account.
 TERMINAL = ("done", "error", "stopped")
+#: Samples an augmentation preview may show: a strip beside a control, not a dataset dump.
+MAX_PREVIEW_SAMPLES = 12
+#: Side of a folder dataset's images in a preview (as ``convscope augment-preview --size``).
+PREVIEW_SIZE = 64
 
 
 class ConflictError(ConvScopeError):
@@ -88,6 +92,8 @@ class TrainingRuns:
         self.on_finished: Callable[[str, Path], object] | None = None
         #: The last finished run whose test images were judged: (name, model time) -> (test set, predictions).
         self._judged: dict[tuple[str, int], tuple[Any, Any]] = {}
+        #: The dataset the augmentation previews were last drawn from: name -> its training split.
+        self._samples: dict[str, Any] = {}
 
     # --- reading runs
     def folder(self, name: str) -> Path:
@@ -161,15 +167,19 @@ class TrainingRuns:
     # --- starting and steering the process
     def config_from(self, request: Mapping[str, Any]) -> TrainConfig:
         """The TrainConfig a page's form describes, checked by TrainConfig as the CLI's flags are."""
-        data = str(request.get("data", "fashion-mnist"))
+        source = self.source(str(request.get("data", "fashion-mnist")))
+        fields = {k: v for k, v in request.items() if k not in ("name", "data")}
+        try:
+            return TrainConfig(**{**fields, "data": source})
+        except TypeError as exc:  # an unknown field
+            raise ConvScopeError(f"unknown training setting: {exc}") from None
+
+    def source(self, data: str) -> str:
+        """Where dataset ``data`` (a name the page shows) is read from; a name this server does not offer fails."""
         if data not in self.datasets:
             offered = ", ".join(self.datasets) or "none (install Debian's dataset-fashion-mnist or pass serve --data)"
             raise ConvScopeError(f"unknown dataset '{data[:80]}'; this server offers: {offered}")
-        fields = {k: v for k, v in request.items() if k not in ("name", "data")}
-        try:
-            return TrainConfig(**{**fields, "data": self.datasets[data]})
-        except TypeError as exc:  # an unknown field
-            raise ConvScopeError(f"unknown training setting: {exc}") from None
+        return self.datasets[data]
 
     def check(self, config: TrainConfig) -> dict[str, Any]:
         """What ``convscope train`` checks before it trains: the data, the architecture and that they fit."""
@@ -312,11 +322,6 @@ class TrainingRuns:
         The finished model is run over the run's test set once, in the batches
         :func:`~convscope.training.evaluation.evaluate` used, so each cell's count is test.json's.
         """
-        import base64
-        import io
-
-        from PIL import Image
-
         from convscope.formats import load_model
         from convscope.training.evaluation import predictions
         from convscope.training.run import prepare, read_run_config
@@ -334,15 +339,7 @@ class TrainingRuns:
         if not (0 <= true < k and 0 <= predicted < k):
             raise ConvScopeError(f"classes are numbered 0 to {k - 1}; got true={true}, predicted={predicted}")
         cell = ((test.labels == true) & (predicted_all == predicted)).nonzero().flatten()
-        images = []
-        for index in cell[:limit].tolist():
-            pixels = test.images[index].permute(1, 2, 0).numpy()
-            picture = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
-            buffer = io.BytesIO()
-            picture.save(buffer, format="PNG")
-            images.append(
-                {"index": index, "png": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}
-            )
+        images = [{"index": index, "png": png_data_url(test.images[index])} for index in cell[:limit].tolist()]
         return {
             "true": true,
             "predicted": predicted,
@@ -352,8 +349,72 @@ class TrainingRuns:
             "images": images,
         }
 
+    def augment_preview(self, data: str, augment: list[str], *, count: int, seed: int) -> dict[str, Any]:
+        """Each augmentation's effect on ``count`` seeded training samples of dataset ``data`` (a name
+        this server offers), as :func:`~convscope.data.preview.preview_grid` draws them, in PNG data URLs."""
+        from convscope.data.augment import Augmentation
+        from convscope.data.preview import pick_samples, preview_grid, to_bytes
+
+        augmentation = Augmentation.parse(augment)  # a bad setting fails before the data is read
+        if not 1 <= count <= MAX_PREVIEW_SAMPLES:
+            raise ConvScopeError(f"--count must be from 1 to {MAX_PREVIEW_SAMPLES}, got {count}")
+        if not 0 <= seed < 2**63:
+            raise ConvScopeError(f"--seed must be from 0 to 2**63 - 1, got {seed}")
+        samples = self._preview_data(data)
+        count = min(count, len(samples))
+        titles, columns = preview_grid(samples, augmentation, count=count, seed=seed)
+        labels = [samples.classes[int(samples.labels[i])] for i in pick_samples(samples, count, seed)]
+        return {
+            "data": data,
+            "augment": augmentation.names(),
+            "seed": seed,
+            "samples": labels,
+            "columns": [
+                {"title": title, "images": [png_data_url(image) for image in to_bytes(images)]}
+                for title, images in zip(titles, columns, strict=True)
+            ],
+        }
+
+    def _preview_data(self, data: str) -> Any:
+        """The training split of an offered dataset, loaded once (a preview asks for it on every change)."""
+        from convscope.data.sources import is_idx_source, load_dataset
+        from convscope.inputs import InputSpec
+
+        source = self.source(data)
+        if data not in self._samples:
+            spec = None if is_idx_source(source) else InputSpec(3, PREVIEW_SIZE, PREVIEW_SIZE)
+            self._samples = {data: load_dataset(source, split="train", spec=spec)}  # one dataset held at a time
+        return self._samples[data]
+
+    def metrics(self, name: str) -> dict[str, Any]:
+        """A run's per-epoch records as its ``metrics.json`` holds them (none before its first epoch ends)."""
+        import json
+
+        folder = self.existing(name)
+        try:
+            epochs = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["epochs"]
+        except FileNotFoundError:
+            epochs = []
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConvScopeError(f"run '{name}' has an unreadable metrics.json: {exc}") from None
+        return {"name": name, "status": self.status(name), "epochs": epochs}
+
     def events(self, name: str, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         return read_events(self.existing(name) / LIVE_NAME, offset)
+
+
+def png_data_url(pixels: Any) -> str:
+    """One uint8 image ``(C, H, W)`` (1 or 3 channels) as a ``data:image/png`` URL."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    array = pixels.permute(1, 2, 0).numpy()  # (H, W, C)
+    picture = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _last_step(events: list[dict[str, Any]]) -> int | None:

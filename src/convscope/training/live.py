@@ -9,6 +9,8 @@
   images per second and the seconds left;
 - ``filters``: the first convolution's weights, every few ``step`` events;
 - ``probe``: one fixed image's class probabilities through the model as it is now;
+- ``maps``: that image's activation maps, the first few channels of every layer with
+  spatial output at their real size (float32, base64), every few ``probe`` events;
 - ``epoch``: an :class:`~convscope.training.metrics.EpochMetrics` record;
 - ``test``: accuracy, loss and confusion matrix of the finished model;
 - ``done`` / ``error`` / ``stopped``: how the process ended.
@@ -28,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -52,6 +55,13 @@ SMOOTHING = 0.3
 SCHEDULE_POINTS = 200
 #: Filters sent per ``filters`` event (a first layer rarely has more; bigger ones are cut).
 MAX_FILTERS = 64
+#: A ``maps`` event after every this many ``step`` events (4 an epoch): one forward pass of one
+#: image and ~70 kB of JSON for TinyVGG, against the thousands of images trained in between.
+MAPS_EVERY = 10
+#: Channels per layer in a ``maps`` event: an overview, not the whole trace.
+MAP_CHANNELS = 4
+#: Values per ``maps`` event at most (layers past it are left out; a big model's first layers fill it).
+MAX_MAP_VALUES = 65_536
 
 
 def _clean(value: Any) -> Any:
@@ -202,11 +212,12 @@ class LiveReporter:
             seconds_left=steps_left * seconds / self.window_steps,  # training steps only, not validation
         )
         self.events += 1
-        if self.events % PICTURE_EVERY == 0 or step == self.total_steps:
-            self._pictures(step)
+        last = step == self.total_steps
+        if self.events % PICTURE_EVERY == 0 or last:
+            self._pictures(step, maps=self.events % MAPS_EVERY == 0 or last)
         self._reset_window()
 
-    def _pictures(self, step: int) -> None:
+    def _pictures(self, step: int, *, maps: bool = True) -> None:
         if self.conv is not None:
             weight = self.conv[1].weight.detach().float().cpu()[:MAX_FILTERS]
             self.log.emit(
@@ -221,10 +232,66 @@ class LiveReporter:
         if self.probe is not None:
             was_training = self.module.training
             self.module.eval()
-            with torch.no_grad():
-                probabilities = torch.softmax(self.module(self.probe).float(), dim=1)[0]
-            self.module.train(was_training)
+            try:
+                logits, outputs = probe_forward(self.module, self.probe, capture=maps)
+            finally:
+                self.module.train(was_training)
+            probabilities = torch.softmax(logits.float(), dim=1)[0]
             self.log.emit("probe", step=step, label=self.probe_label, probabilities=probabilities.tolist())
+            if maps:
+                self.log.emit("maps", step=step, label=self.probe_label, layers=map_records(outputs))
+
+
+def probe_forward(
+    module: nn.Module, image: torch.Tensor, *, capture: bool
+) -> tuple[torch.Tensor, list[tuple[str, torch.Tensor]]]:
+    """``module``'s logits for ``image`` and, when ``capture``, each leaf module's output in the order
+    they ran (a module called twice, like a shared ReLU, keeps its first place and its last output)."""
+    outputs: dict[str, torch.Tensor] = {}
+    hooks = []
+    if capture:
+        for name, child in module.named_modules():
+            if name and next(child.children(), None) is None:
+
+                def keep(_m: nn.Module, _i: Any, out: Any, name: str = name) -> None:
+                    if isinstance(out, torch.Tensor):
+                        outputs[name] = out.detach()
+
+                hooks.append(child.register_forward_hook(keep))
+    try:
+        with torch.no_grad():
+            logits = module(image)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return logits, list(outputs.items())
+
+
+def map_records(outputs: list[tuple[str, torch.Tensor]]) -> list[dict[str, Any]]:
+    """The ``maps`` event's layers: for each ``(1, C, H, W)`` output, its first channels as
+    little-endian float32 in base64, until :data:`MAX_MAP_VALUES` values are sent."""
+    records: list[dict[str, Any]] = []
+    left = MAX_MAP_VALUES
+    for name, out in outputs:
+        if out.ndim != 4:
+            continue  # vectors (flatten, dense layers) have no map; the probe event has the answer
+        _, c, h, w = out.shape
+        channels = min(MAP_CHANNELS, c, left // (h * w))
+        if channels == 0:
+            break
+        maps = out[0, :channels].float().contiguous().cpu()  # (k, H, W)
+        left -= maps.numel()
+        records.append(
+            {
+                "name": name,
+                "shape": [c, h, w],
+                "channels": channels,
+                "min": float(maps.min()),
+                "max": float(maps.max()),
+                "values": base64.b64encode(maps.numpy().astype("<f4").tobytes()).decode(),
+            }
+        )
+    return records
 
 
 def _ema(running: float, value: float) -> float:

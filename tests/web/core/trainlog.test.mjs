@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accuracyGap, argmax, emptyRun, foldEvent, foldEvents, formatDuration, latestStep } from "../../../src/convscope/web/js/core/trainlog.js";
+import { accuracyGap, argmax, decodeFloats, emptyRun, foldEvent, foldEvents, formatDuration, latestStep, mapsOverview } from "../../../src/convscope/web/js/core/trainlog.js";
 
 const start = (step, epoch) => ({ type: "start", step, epoch, steps_per_epoch: 4, total_steps: 8, classes: ["a", "b"], schedule: [[0, 0.1]] });
 const step = (n) => ({ type: "step", step: n, loss: 1 / n, loss_smooth: 1 / n, accuracy: 0.5, accuracy_smooth: 0.5, lr: 0.1 });
@@ -54,4 +54,23 @@ test("durations read in minutes and seconds; a missing one is a dash", () => {
 test("argmax picks the first largest value", () => {
   assert.equal(argmax([0.1, 0.6, 0.3]), 1);
   assert.equal(argmax([0.5, 0.5]), 0);
+});
+
+const floats = (values) => Buffer.from(new Float32Array(values).buffer).toString("base64"); // little-endian on every platform Node runs
+
+test("the latest maps event is kept and decodes to each layer's channels with the explainer's domains", () => {
+  const conv = { name: "conv", shape: [8, 2, 2], channels: 2, min: -3, max: 1, values: floats([1, -3, 0, 0.5, 0, 0, 1, 0.25]) };
+  const relu = { name: "relu", shape: [8, 1, 2], channels: 1, min: 0, max: 2, values: floats([0, 2]) };
+  const run = foldEvents([start(0, 0), { type: "maps", step: 1, layers: [relu] }, { type: "maps", step: 2, layers: [conv, relu] }]);
+  assert.equal(run.maps.step, 2);
+  const [a, b] = mapsOverview(run.maps);
+  assert.deepEqual([a.name, a.height, a.width, a.maps.length], ["conv", 2, 2, 2]);
+  assert.deepEqual([...a.maps[0]], [1, -3, 0, 0.5]);
+  assert.deepEqual([...a.maps[1]], [0, 0, 1, 0.25]);
+  assert.deepEqual(a.domain, { scheme: "diverging", lo: -3, hi: 3 });
+  assert.deepEqual(b.domain, { scheme: "sequential", lo: 0, hi: 2 });
+});
+
+test("decodeFloats reads little-endian float32", () => {
+  assert.deepEqual([...decodeFloats(floats([1.5, -2, 1e-3]))], [...new Float32Array([1.5, -2, 1e-3])]);
 });

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -119,6 +119,26 @@ async def check(request: Request, body: dict[str, Any] = Body(...)) -> Any:
     return await _answer(work)
 
 
+@router.get("/augment-preview", responses=errors(400, 422))
+async def augment_preview(
+    request: Request,
+    data: str = "fashion-mnist",
+    augment: list[str] = Query(default=[]),
+    count: int = 4,
+    seed: int = 0,
+) -> Any:
+    """Each augmentation alone and all together on ``count`` seeded training samples, as PNG data URLs.
+
+    The pictures ``convscope augment-preview`` draws; a bad setting gets the form's field-named message.
+    """
+    training = runs(request)
+
+    async def work() -> dict[str, Any]:
+        return await run_in_threadpool(training.augment_preview, data, augment, count=count, seed=seed)
+
+    return await _answer(work)
+
+
 @router.get("/runs", responses=errors(400))
 def list_runs(request: Request) -> list[dict[str, Any]]:
     """Every run folder under ``serve --runs``, newest first, with its status."""
@@ -147,6 +167,12 @@ async def start_run(request: Request, body: dict[str, Any] = Body(...)) -> Any:
 @router.get("/runs/{name}", responses=errors(400, 404))
 def get_run(request: Request, name: str) -> dict[str, Any]:
     return runs(request).describe(name)
+
+
+@router.get("/runs/{name}/metrics", responses=errors(400, 404))
+def get_metrics(request: Request, name: str) -> dict[str, Any]:
+    """The run's ``metrics.json`` epochs, for the runs overlaid on one chart."""
+    return runs(request).metrics(name)
 
 
 @router.post("/runs/{name}/pause", responses=errors(400, 404))

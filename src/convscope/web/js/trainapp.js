@@ -2,12 +2,20 @@
 // `convscope train` does and starts the run in a process of its own; the run's live
 // events arrive as server-sent events and are folded (core/trainlog.js) and drawn.
 import { emptyRun, foldEvent } from "./core/trainlog.js";
+import { renderAugPreview } from "./views/augpreview.js";
 import { createTrainForm } from "./views/trainform.js";
 import { createTrainLive } from "./views/trainlive.js";
+import { renderOverlay } from "./views/trainoverlay.js";
 import { renderRuns } from "./views/trainruns.js";
 
 const $ = (id) => document.getElementById(id);
-const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0 };
+const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0, compared: [], compareTimer: 0 };
+// Milliseconds of quiet after an augmentation change before the preview is asked for (typing a strength sends one request).
+const PREVIEW_DELAY = 250;
+// Training images in each augmentation's preview strip.
+const PREVIEW_SAMPLES = 4;
+// Milliseconds between looks at the metrics of compared runs that are still training.
+const COMPARE_POLL = 5000;
 
 async function call(method, url, body) {
   const response = await fetch(url, {
@@ -35,6 +43,27 @@ async function check(values) {
   } finally {
     page.form.busy(false);
     document.body.dataset.checked = String(Date.now());
+  }
+}
+
+/** Ask for the augmentation preview once the settings have stopped changing. */
+function schedulePreview(values) {
+  clearTimeout(page.previewTimer);
+  page.previewTimer = setTimeout(() => showPreview(values), PREVIEW_DELAY);
+}
+
+async function showPreview(values) {
+  if (!values.data) return; // this server offers no dataset
+  const asked = ++page.previewAsked;
+  const query = new URLSearchParams({ data: values.data, count: PREVIEW_SAMPLES, seed: values.seed ?? 0 });
+  for (const item of values.augment) query.append("augment", item);
+  try {
+    const answer = await call("GET", `api/train/augment-preview?${query}`);
+    if (asked !== page.previewAsked) return; // a later change's answer is on its way
+    renderAugPreview(page.form.previewSlots, answer);
+    document.body.dataset.preview = answer.augment.join(" ") || "none";
+  } catch (error) {
+    if (asked === page.previewAsked) page.form.showError(error.message, error.field);
   }
 }
 
@@ -135,13 +164,45 @@ async function refreshRuns() {
   if (page.info && ["finished", "failed", "stopped", "interrupted"].includes(page.info.status) && !["finished", "failed", "stopped"].includes(page.run.status)) {
     page.run = { ...page.run, status: page.info.status === "interrupted" ? "stopped" : page.info.status, message: page.info.message ?? page.run.message };
   }
-  renderRuns($("train-runs"), page.runs, page.name, { onFollow: follow });
+  drawRuns();
   redraw();
+}
+
+function drawRuns() {
+  renderRuns($("train-runs"), page.runs, page.name, { onFollow: follow, onCompare: compare }, new Set(page.compared));
+}
+
+/** Tick or untick a run for the overlay chart; the ticked runs live in the URL (?compare=a,b). */
+function compare(name, ticked) {
+  page.compared = ticked ? [...page.compared.filter((n) => n !== name), name] : page.compared.filter((n) => n !== name);
+  const url = new URL(location.href);
+  if (page.compared.length) url.searchParams.set("compare", page.compared.join(","));
+  else url.searchParams.delete("compare");
+  history.replaceState(null, "", url);
+  refreshCompare();
+}
+
+/** Fetch every ticked run's metrics.json and draw them on one chart; look again while one trains. */
+async function refreshCompare() {
+  clearTimeout(page.compareTimer);
+  const names = [...page.compared];
+  let series;
+  try {
+    series = await Promise.all(names.map((n) => call("GET", `api/train/runs/${encodeURIComponent(n)}/metrics`)));
+  } catch (error) {
+    page.form.showError(error.message, null);
+    return;
+  }
+  if (names.join(",") !== page.compared.join(",")) return; // ticked again meanwhile; that answer draws
+  renderOverlay($("train-compare"), series);
+  document.body.dataset.compared = names.join(",");
+  if (series.some((s) => ["running", "paused"].includes(s.status))) page.compareTimer = setTimeout(refreshCompare, COMPARE_POLL);
 }
 
 async function startPage() {
   page.options = await call("GET", "api/train/options");
-  page.form = createTrainForm($("train-form"), page.options, { onStart: start, onCheck: check });
+  page.form = createTrainForm($("train-form"), page.options, { onStart: start, onCheck: check, onAugment: schedulePreview });
+  showPreview(page.form.values());
   page.live = createTrainLive($("train-live"), {
     onPause: () => steer("pause"),
     onUnpause: () => steer("unpause"),
@@ -151,6 +212,12 @@ async function startPage() {
     onCell: showCell,
   });
   await refreshRuns();
+  const ticked = (new URLSearchParams(location.search).get("compare") ?? "").split(",");
+  page.compared = ticked.filter((n) => page.runs.some((r) => r.name === n));
+  if (page.compared.length) {
+    drawRuns();
+    refreshCompare();
+  }
   const wanted = new URLSearchParams(location.search).get("run");
   if (wanted && page.runs.some((r) => r.name === wanted)) follow(wanted);
   document.body.dataset.ready = "true";

@@ -1,5 +1,6 @@
 // A run's live events (training/live.py) folded into what the Train page draws.
 // Pure bookkeeping: every number comes from the training process as it sent it.
+import { isSigned } from "./scales.js";
 
 /** The empty state of a run before any event. */
 export function emptyRun() {
@@ -9,6 +10,7 @@ export function emptyRun() {
     epochs: [], // epoch events (EpochMetrics)
     filters: null, // the latest filters event
     probe: null, // the latest probe event
+    maps: null, // the latest maps event: the probe image's activation maps
     test: null,
     status: "waiting", // waiting | running | paused | finished | failed | stopped
     message: "",
@@ -44,6 +46,9 @@ export function foldEvent(run, event) {
       break;
     case "probe":
       next.probe = event;
+      break;
+    case "maps":
+      next.maps = event;
       break;
     case "test":
       next.test = event;
@@ -104,4 +109,30 @@ export function argmax(values) {
   let best = 0;
   for (let i = 1; i < values.length; i += 1) if (values[i] > values[best]) best = i;
   return best;
+}
+
+/** Little-endian float32 values from base64 (the maps event's encoding). */
+export function decodeFloats(base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i += 1) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/**
+ * A maps event as what the overview draws: per layer its name, full shape [C, H, W], and the
+ * sent channels' maps (H*W floats each) with one colour domain per layer, as the explainer
+ * colours a layer: diverging around zero when a value is negative, the warm half otherwise.
+ */
+export function mapsOverview(event) {
+  return event.layers.map((layer) => {
+    const [, h, w] = layer.shape;
+    const values = decodeFloats(layer.values);
+    const maps = Array.from({ length: layer.channels }, (_, k) => values.subarray(k * h * w, (k + 1) * h * w));
+    const m = Math.max(Math.abs(layer.min), Math.abs(layer.max)) || 1;
+    const signed = isSigned({ signed: false }, layer);
+    const domain = signed ? { scheme: "diverging", lo: -m, hi: m } : { scheme: "sequential", lo: 0, hi: m };
+    return { name: layer.name, shape: layer.shape, height: h, width: w, maps, domain };
+  });
 }

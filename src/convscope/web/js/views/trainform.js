@@ -23,8 +23,9 @@ function field(id, label, control) {
 }
 
 /**
- * options: the server's /api/train/options. handlers: {onStart(values), onCheck(values)}.
- * Returns {values(), apply(values), showError(message, field), showOk(message), busy(flag), setRunning(flag)}.
+ * options: the server's /api/train/options. handlers: {onStart(values), onCheck(values), onAugment(values)}.
+ * Returns {values(), apply(values), showError(message, field), showOk(message), busy(flag), previewSlots}
+ * (previewSlots: Map(title -> element) for views/augpreview.js).
  */
 export function createTrainForm(root, options, handlers) {
   root.replaceChildren();
@@ -70,9 +71,13 @@ export function createTrainForm(root, options, handlers) {
   }
   arch.addEventListener("change", () => showOptions(arch.value, fittingOptions(arch.value)));
 
-  const augBox = el("fieldset");
-  augBox.append(el("legend", "", {}, "Augmentation"));
+  const augBox = el("fieldset", "", { "data-field": "augment" });
+  augBox.append(el("legend", "", {}, "Augmentation (a few training images as each control changes them)"));
   const augControls = new Map();
+  const previewSlots = new Map([["original", el("div", "aug-strip", { "data-preview": "original" })]]);
+  const originals = el("div", "train-field");
+  originals.append(el("span", "", {}, "original"), previewSlots.get("original"));
+  augBox.append(originals);
   for (const [name, spec] of Object.entries(options.augmentations)) {
     const box = el("input", "", { type: "checkbox", id: `train-aug-${name}` });
     const strength = el("input", "", { type: "number", id: `train-aug-${name}-value`, step: "any", min: 0, max: spec.largest, "aria-label": `${name} strength` });
@@ -83,7 +88,20 @@ export function createTrainForm(root, options, handlers) {
     row.lastChild.append(box);
     if (name !== "flip") row.lastChild.append(" strength ", strength); // flip is on or off
     augControls.set(name, { box, strength });
+    const strip = el("div", "aug-strip", { "data-preview": name });
+    previewSlots.set(name, strip);
+    row.append(strip);
     augBox.append(row);
+  }
+  const together = el("div", "train-field");
+  previewSlots.set("all", el("div", "aug-strip", { "data-preview": "all" }));
+  together.append(el("span", "", {}, "all together"), previewSlots.get("all"));
+  augBox.append(together);
+  // The preview follows the augmentations, the dataset and the seed (the app debounces the requests).
+  const previewed = () => handlers.onAugment?.(values());
+  for (const node of [augBox, controls.get("data"), controls.get("seed")]) {
+    node.addEventListener("change", previewed);
+    node.addEventListener("input", previewed);
   }
 
   const message = el("p", "form-message", { role: "status", "aria-live": "polite" });
@@ -101,6 +119,7 @@ export function createTrainForm(root, options, handlers) {
       controls.get("name").value = `${preset.id}-${stamp()}`;
       message.className = "form-message ok";
       message.textContent = preset.note;
+      previewed();
     });
     presets.append(button, el("p", "preset-note", {}, preset.note));
   }
@@ -198,6 +217,7 @@ export function createTrainForm(root, options, handlers) {
       message.textContent = text;
     },
     clearErrors,
+    previewSlots,
     busy(flag) {
       start.disabled = flag;
       check.disabled = flag;

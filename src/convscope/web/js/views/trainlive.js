@@ -1,10 +1,11 @@
 // The run as it trains: status and numbers, loss / accuracy curves with the
 // learning-rate schedule under them, the first layer's filters, one image's class
-// probabilities, and at the end the test accuracy and confusion matrix.
+// probabilities and activation maps, and at the end the test accuracy and confusion matrix.
 // Takes the folded run state (core/trainlog.js) and draws it; computes nothing.
 import { accuracyGap, argmax, formatDuration, latestStep } from "../core/trainlog.js";
 import { gradientCss, paint } from "../core/colour.js";
 import { d3, el } from "./dom.js";
+import { mapsFigure } from "./trainmaps.js";
 
 const STATUS_WORDS = {
   waiting: "waiting for the first step",
@@ -57,6 +58,7 @@ export function createTrainLive(root, handlers) {
     const pictures = el("div", "live-pictures");
     if (run.filters) pictures.append(filters(run.filters));
     if (run.probe && run.plan) pictures.append(probe(run.probe, run.plan.classes));
+    if (run.maps && run.plan) pictures.append(mapsFigure(run.maps, run.plan.classes));
     if (run.test) pictures.append(confusion(run.test, run.status === "finished" ? handlers.onCell : null, cell));
     root.append(pictures);
     if (cell) root.append(cellImages(cell));
