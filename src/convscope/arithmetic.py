@@ -23,6 +23,7 @@ import math
 import operator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from convscope.errors import ConvScopeError
@@ -156,9 +157,12 @@ WORDS: dict[str, str] = {
 }
 
 
-def _say(key: str, **slots: object) -> str:
-    """``WORDS[key]`` with its named slots filled."""
-    return WORDS[key].format(**slots)
+def _fill_words(words: dict[str, str], key: str, **slots: object) -> str:
+    """``words[key]`` with its named slots filled: the templates here and in ``arithmetic_words.STEP_WORDS``."""
+    return words[key].format(**slots)
+
+
+_say = partial(_fill_words, WORDS)
 
 
 # ------------------------------------------------------------------- one axis

@@ -8,6 +8,7 @@ sentences. ``from convscope.arithmetic import arithmetic_report`` works too.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from convscope.arithmetic import (
@@ -19,6 +20,7 @@ from convscope.arithmetic import (
     StrictShape,
     _axes,
     _Axis,
+    _fill_words,
     _n,
     _pair,
     _pool_floor,
@@ -77,9 +79,7 @@ STEP_WORDS: dict[str, str] = {
 }
 
 
-def _say(key: str, **slots: object) -> str:
-    """``STEP_WORDS[key]`` with its named slots filled."""
-    return STEP_WORDS[key].format(**slots)
+_say = partial(_fill_words, STEP_WORDS)
 
 
 def _first_upper(text: str) -> str:
