@@ -18,7 +18,9 @@ import convscope
 
 SRC = Path(convscope.__file__).parent
 #: The one place the rules are written (numbers) and worded (reports).
-ARITHMETIC = {SRC / "arithmetic.py", SRC / "arithmetic_words.py"}
+#: The exported site's explorer (web/js/static/arith.js) is the one sanctioned browser port, checked
+#: against Python over a dense grid in tests/web/test_static_arith.py.
+ARITHMETIC = {SRC / "arithmetic.py", SRC / "arithmetic_words.py", SRC / "web" / "js" / "static" / "arith.js"}
 #: Third-party code shipped with the web app.
 VENDOR = SRC / "web" / "vendor"
 

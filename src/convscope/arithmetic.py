@@ -23,6 +23,7 @@ import math
 import operator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from convscope.errors import ConvScopeError
@@ -96,6 +97,74 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
+#: The sentences (and their parts) this module's reasons are made of, with named slots
+#: filled by :func:`_say`. The exported static site reads them from here, so its
+#: browser port of the explorer's arithmetic (``web/js/static/arith.js``) words every
+#: reason exactly as Python does without typing a word again.
+WORDS: dict[str, str] = {
+    "too_small": (
+        "the effective kernel {effective}{dilated} is bigger than the padded input {padded} ({padded_text}); "
+        "use a smaller kernel or dilation, more padding or a larger input"
+    ),
+    "too_small_dilated": " (a {kernel}-tap kernel with dilation {dilation})",
+    "padded_even": "{size} + 2·{before}",
+    "padded_uneven": "{size} + {before} + {after}",
+    "fraction": "({padded} − {effective})/{stride} + 1 = {value}",
+    "fraction_approx": "{numerator}/{denominator} ≈ {approx}",
+    "pool_padding": (
+        "pooling padding {padding} is more than half the kernel size {kernel}; PyTorch pools with at most "
+        "{half} {pixels} of padding here: pad less or widen the window"
+    ),
+    "pixel": "pixel",
+    "pixels": "pixels",
+    "strict_reason": (
+        "the {window} with stride {stride} does not tile the {where} exactly: {fraction}; {leftover} {unit} "
+        "would be left over"
+    ),
+    "square_window": "{kernel}×{kernel} window",
+    "square_spanning": " (spanning {effective}×{effective} with dilation {dilation})",
+    "square_where": "{padded}×{padded} {padded_word}input",
+    "square_unit": "column/row",
+    "square_units": "columns/rows",
+    "axis_window": "{kernel}-pixel-{tall} window{spanning}",
+    "axis_spanning": " (spanning {effective} pixels with dilation {dilation})",
+    "axis_where": "{padded}-pixel {padded_word}{label}",
+    "padded_word": "padded ",
+    "height": "height",
+    "width": "width",
+    "height_tall": "tall",
+    "width_tall": "wide",
+    "height_unit": "row",
+    "height_units": "rows",
+    "width_unit": "column",
+    "width_units": "columns",
+    "reason_join": "; ",
+    "same_reason": (
+        "'same' padding needs {total} {pixels} in total {along} ({why}), an odd number that cannot be split "
+        "evenly: pad {before_pad} on the {before} and {after_pad} on the {after} (TensorFlow's split)"
+    ),
+    "same_why_kernel": "effective kernel {effective} − 1",
+    "same_why_stride": "({out} − 1)·{stride} + {effective} − {size}",
+    "square_along": "along each axis",
+    "square_before": "top/left",
+    "square_after": "bottom/right",
+    "height_along": "along the height",
+    "height_before": "top",
+    "height_after": "bottom",
+    "width_along": "along the width",
+    "width_before": "left",
+    "width_after": "right",
+}
+
+
+def _fill_words(words: dict[str, str], key: str, **slots: object) -> str:
+    """``words[key]`` with its named slots filled: the templates here and in ``arithmetic_words.STEP_WORDS``."""
+    return words[key].format(**slots)
+
+
+_say = partial(_fill_words, WORDS)
+
+
 # ------------------------------------------------------------------- one axis
 
 
@@ -139,16 +208,21 @@ class _Axis:
         return self.padded - self.effective
 
     def too_small(self) -> ConvScopeError:
-        dilated = f" (a {self.kernel}-tap kernel with dilation {self.dilation})" if self.dilation > 1 else ""
+        dilated = _say("too_small_dilated", kernel=self.kernel, dilation=self.dilation) if self.dilation > 1 else ""
         return ConvScopeError(
-            f"the effective kernel {self.effective}{dilated} is bigger than the padded input "
-            f"{self.padded} ({self.padded_text()}); use a smaller kernel or dilation, more padding or a larger input"
+            _say(
+                "too_small",
+                effective=self.effective,
+                dilated=dilated,
+                padded=self.padded,
+                padded_text=self.padded_text(),
+            )
         )
 
     def padded_text(self) -> str:
         if self.before == self.after:
-            return f"{self.size} + 2·{self.before}"
-        return f"{self.size} + {self.before} + {self.after}"
+            return _say("padded_even", size=self.size, before=self.before)
+        return _say("padded_uneven", size=self.size, before=self.before, after=self.after)
 
     @property
     def whole_steps(self) -> int:
@@ -177,7 +251,9 @@ class _Axis:
         return Fraction(self.span, self.stride) + 1
 
     def fraction_text(self) -> str:
-        return f"({self.padded} − {self.effective})/{self.stride} + 1 = {_fraction(self.exact())}"
+        return _say(
+            "fraction", padded=self.padded, effective=self.effective, stride=self.stride, value=_fraction(self.exact())
+        )
 
 
 def _fraction(value: Fraction) -> str:
@@ -186,7 +262,9 @@ def _fraction(value: Fraction) -> str:
         return _n(value.numerator)
     if (value * 1000).denominator == 1:
         return f"{float(value):g}"
-    return f"{value.numerator}/{value.denominator} ≈ {float(value):.3f}"
+    return _say(
+        "fraction_approx", numerator=value.numerator, denominator=value.denominator, approx=f"{float(value):.3f}"
+    )
 
 
 # ----------------------------------------------------------------- output size
@@ -285,9 +363,9 @@ def _pool_floor(axis: _Axis, ceil_mode: bool) -> int:
     # (larger) dilated window, so that is the limit to enforce.
     half = axis.kernel // 2
     if max(axis.before, axis.after) > half:
+        pixels = _say("pixel" if half == 1 else "pixels")
         raise ConvScopeError(
-            f"pooling padding {max(axis.before, axis.after)} is more than half the kernel size {axis.kernel}; PyTorch "
-            f"pools with at most {half} pixel{'' if half == 1 else 's'} of padding here: pad less or widen the window"
+            _say("pool_padding", padding=max(axis.before, axis.after), kernel=axis.kernel, half=half, pixels=pixels)
         )
     out = axis.ceil_count if ceil_mode else axis.whole_steps + 1
     if ceil_mode and axis.start(out - 1) >= axis.size + axis.before:
@@ -382,21 +460,20 @@ def _strict(axis: _Axis, label: str | None) -> StrictSize:
 
 
 def _strict_reason(axis: _Axis, label: str | None, leftover: int) -> str:
-    k, e = axis.kernel, axis.effective
-    padded = "padded " if axis.padded != axis.size else ""
+    k, e, d = axis.kernel, axis.effective, axis.dilation
+    padded = _say("padded_word") if axis.padded != axis.size else ""
+    side = "square" if label is None else label
+    unit = _say(f"{side}_unit" if leftover == 1 else f"{side}_units")
     if label is None:
-        window = f"{k}×{k} window" + (f" (spanning {e}×{e} with dilation {axis.dilation})" if e != k else "")
-        where = f"{axis.padded}×{axis.padded} {padded}input"
-        unit = "column/row" if leftover == 1 else "columns/rows"
+        window = _say("square_window", kernel=k) + (_say("square_spanning", effective=e, dilation=d) if e != k else "")
+        where = _say("square_where", padded=axis.padded, padded_word=padded)
     else:
-        tall = "tall" if label == "height" else "wide"
-        spanning = f" (spanning {e} pixels with dilation {axis.dilation})" if e != k else ""
-        window = f"{k}-pixel-{tall} window{spanning}"
-        where = f"{axis.padded}-pixel {padded}{label}"
-        unit = ("row" if label == "height" else "column") + ("" if leftover == 1 else "s")
-    return (
-        f"the {window} with stride {axis.stride} does not tile the {where} exactly: "
-        f"{axis.fraction_text()}; {leftover} {unit} would be left over"
+        spanning = _say("axis_spanning", effective=e, dilation=d) if e != k else ""
+        window = _say("axis_window", kernel=k, tall=_say(f"{label}_tall"), spanning=spanning)
+        where = _say("axis_where", padded=axis.padded, padded_word=padded, label=_say(label))
+    fraction = axis.fraction_text()
+    return _say(
+        "strict_reason", window=window, stride=axis.stride, where=where, fraction=fraction, leftover=leftover, unit=unit
     )
 
 
@@ -422,7 +499,7 @@ class StrictShape:
     @property
     def reason(self) -> str | None:
         reasons = dict.fromkeys(r for r in (self.height.reason, self.width.reason) if r)  # a square says it once
-        return "; ".join(reasons) or None
+        return _say("reason_join").join(reasons) or None
 
     def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "height": asdict(self.height), "width": asdict(self.width), "reason": self.reason}
@@ -519,25 +596,21 @@ def same_padding(
         left=w_total // 2,
         right=w_total - w_total // 2,
         output=None if h_out is None or w_out is None else (h_out, w_out),
-        reason="; ".join(dict.fromkeys(reasons)) or None,
+        reason=_say("reason_join").join(dict.fromkeys(reasons)) or None,
     )
 
 
 def _same_reason(axis: _Axis, out: int | None, total: int, label: str | None) -> str:
     if out is None or axis.stride == 1:
-        why = f"effective kernel {axis.effective} − 1"
+        why = _say("same_why_kernel", effective=axis.effective)
     else:
-        why = f"({out} − 1)·{axis.stride} + {axis.effective} − {axis.size}"
-    along, before, after = {
-        None: ("along each axis", "top/left", "bottom/right"),
-        "height": ("along the height", "top", "bottom"),
-        "width": ("along the width", "left", "right"),
-    }[label]
-    return (
-        f"'same' padding needs {total} pixel{'' if total == 1 else 's'} in total {along} ({why}), "
-        f"an odd number that cannot be split evenly: "
-        f"pad {total // 2} on the {before} and {total - total // 2} on the {after} (TensorFlow's split)"
-    )
+        why = _say("same_why_stride", out=out, stride=axis.stride, effective=axis.effective, size=axis.size)
+    side = "square" if label is None else label
+    return _say(
+        "same_reason", total=total, pixels=_say("pixel" if total == 1 else "pixels"), along=_say(f"{side}_along"),
+        why=why, before_pad=total // 2, before=_say(f"{side}_before"), after_pad=total - total // 2,
+        after=_say(f"{side}_after"),
+    )  # fmt: skip
 
 
 def _hw_text(pair: Pair) -> str:

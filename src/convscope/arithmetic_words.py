@@ -8,6 +8,7 @@ sentences. ``from convscope.arithmetic import arithmetic_report`` works too.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from convscope.arithmetic import (
@@ -19,6 +20,7 @@ from convscope.arithmetic import (
     StrictShape,
     _axes,
     _Axis,
+    _fill_words,
     _n,
     _pair,
     _pool_floor,
@@ -31,6 +33,57 @@ from convscope.arithmetic import (
     window_inputs,
 )
 from convscope.errors import ConvScopeError
+
+#: The sentences of the explorer's steps, with named slots filled by :func:`_say`. The
+#: exported static site reads them (with :data:`convscope.arithmetic.WORDS`), so its
+#: browser port words every step exactly as this module does.
+STEP_WORDS: dict[str, str] = {
+    "same_step": "'Same' padding: {top} on top, {bottom} on the bottom, {left} left, {right} right",
+    "same_step_output": ", so the output is ceil(size/stride) = {height}×{width}",
+    "same_step_reason": ". {reason}.",
+    "same_step_end": ".",
+    "where_square": "high and wide",
+    "where_height": "high",
+    "where_width": "wide",
+    "effective_plain": "{kernel} pixels (no dilation)",
+    "effective_dilated": "{dilation}·({kernel} − 1) + 1 = {effective} pixels (dilation {dilation} spreads the {kernel} taps apart)",
+    "name_padded": "padded input",
+    "name_effective": "effective kernel",
+    "name_positions": "window positions",
+    "name_positions_ceil": "window positions (ceil mode)",
+    "padded_step": "{padded_text} = {padded} pixels {where}.",
+    "effective_step": "{effective}.",
+    "square_step": "{name}: {text}",
+    "axis_step": "{label}, {name}: {text}",
+    "starts_join": ", ",
+    "starts_many": "0, {stride}, …, {last}",
+    "floor_positions": (
+        "the window can travel {padded} − {effective} = {span} pixels, {whole} whole steps of {stride}, so it starts at "
+        "{starts}: floor(({padded} − {effective})/{stride}) + 1 = {out}."
+    ),
+    "ceil_count": "ceil(({padded} − {effective})/{stride}) + 1 = {rounded}",
+    "ceil_dropped": (
+        "{count}, but window {rounded} would start at {start}, in the right padding, so ceil mode drops it: {out}, "
+        "starting at {starts}."
+    ),
+    "ceil_kept": "{count}, starting at {starts}{tail}.",
+    "ceil_tail": "; the last one overhangs the padded input by {overhang} and pools only what it covers",
+    "strict_valid": "Strict rule: valid, the windows tile the padded input exactly, so both rules give {height}×{width}.",
+    "strict_invalid": "Strict rule: invalid: {reason}. PyTorch still gives {height}×{width}: {kept}.",
+    "strict_kept_ceil": "ceil mode adds a window for them",
+    "strict_kept_floor": "the floor rule ignores them",
+    "ceil_not_pool": "ceil mode is an option of pooling layers; drop it or describe a pool",
+    "output_plain": "Output: {height}×{width} per channel.",
+    "output_pool": "Output: {height}×{width}×{channels}: pooling works on each of the {channels} channels on its own.",
+    "output_conv": "Output: {height}×{width}×{channels}: each of the {channels} filters produces one {height}×{width} map.",
+}
+
+
+_say = partial(_fill_words, STEP_WORDS)
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -121,7 +174,7 @@ def arithmetic_report(
     if not pool and (in_channels is None) != (filters is None):
         raise ConvScopeError("in_channels and filters go together; give both to count weights and multiplications")
     if ceil_mode and not pool:
-        raise ConvScopeError("ceil mode is an option of pooling layers; drop it or describe a pool")
+        raise ConvScopeError(_say("ceil_not_pool"))
     stride = (kernel if pool else 1) if stride is None else stride
     sizes, kernels = _pair(size, "input size"), _pair(kernel, "kernel")
     strides, dilations = _pair(stride, "stride"), _pair(dilation, "dilation")
@@ -174,74 +227,70 @@ def _with_steps(report: ArithmeticReport, height: _Axis, width: _Axis) -> Arithm
 
 
 def _same_step(same: SamePadding) -> str:
-    text = f"'Same' padding: {same.top} on top, {same.bottom} on the bottom, {same.left} left, {same.right} right"
+    text = _say("same_step", top=same.top, bottom=same.bottom, left=same.left, right=same.right)
     if same.output is not None:
-        text += f", so the output is ceil(size/stride) = {same.output[0]}×{same.output[1]}"
-    return text + (f". {same.reason[0].upper()}{same.reason[1:]}." if same.reason else ".")
+        text += _say("same_step_output", height=same.output[0], width=same.output[1])
+    return text + (_say("same_step_reason", reason=_first_upper(same.reason)) if same.reason else _say("same_step_end"))
 
 
 def _axis_steps(axis: _Axis, label: str | None, out: int, ceil_mode: bool) -> list[str]:
-    where = "high and wide" if label is None else "high" if label == "height" else "wide"
+    where = _say(f"where_{label or 'square'}")
     if axis.dilation == 1:
-        effective = f"{axis.kernel} pixels (no dilation)"
+        effective = _say("effective_plain", kernel=axis.kernel)
     else:
-        effective = (
-            f"{axis.dilation}·({axis.kernel} − 1) + 1 = {axis.effective} pixels "
-            f"(dilation {axis.dilation} spreads the {axis.kernel} taps apart)"
-        )
+        effective = _say("effective_dilated", dilation=axis.dilation, kernel=axis.kernel, effective=axis.effective)
     positions = _ceil_positions(axis, out) if ceil_mode else _floor_positions(axis, out)
     steps = [
-        ("padded input", f"{axis.padded_text()} = {axis.padded} pixels {where}."),
-        ("effective kernel", f"{effective}."),
-        ("window positions" + (" (ceil mode)" if ceil_mode else ""), positions),
+        (_say("name_padded"), _say("padded_step", padded_text=axis.padded_text(), padded=axis.padded, where=where)),
+        (_say("name_effective"), _say("effective_step", effective=effective)),
+        (_say("name_positions_ceil" if ceil_mode else "name_positions"), positions),
     ]
     if label is None:
-        return [f"{name.capitalize()}: {text}" for name, text in steps]
-    return [f"{label.capitalize()}, {name}: {text}" for name, text in steps]
+        return [_say("square_step", name=name.capitalize(), text=text) for name, text in steps]
+    return [_say("axis_step", label=label.capitalize(), name=name, text=text) for name, text in steps]
 
 
 def _starts(axis: _Axis, count: int) -> str:
     starts = [axis.start(s) for s in range(count)]
-    return ", ".join(map(str, starts)) if count <= 4 else f"0, {axis.stride}, …, {starts[-1]}"
+    return (
+        _say("starts_join").join(map(str, starts))
+        if count <= 4
+        else _say("starts_many", stride=axis.stride, last=starts[-1])
+    )
 
 
 def _floor_positions(axis: _Axis, out: int) -> str:
-    return (
-        f"the window can travel {axis.padded} − {axis.effective} = {axis.span} pixels, "
-        f"{axis.whole_steps} whole steps of {axis.stride}, so it starts at {_starts(axis, out)}: "
-        f"floor(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {out}."
-    )
+    return _say(
+        "floor_positions", padded=axis.padded, effective=axis.effective, span=axis.span, whole=axis.whole_steps,
+        stride=axis.stride, starts=_starts(axis, out), out=out,
+    )  # fmt: skip
 
 
 def _ceil_positions(axis: _Axis, out: int) -> str:
     rounded = axis.ceil_count
-    text = f"ceil(({axis.padded} − {axis.effective})/{axis.stride}) + 1 = {rounded}"
+    text = _say("ceil_count", padded=axis.padded, effective=axis.effective, stride=axis.stride, rounded=rounded)
     if rounded != out:
-        return (
-            f"{text}, but window {rounded} would start at {axis.start(rounded - 1)}, in the right padding, "
-            f"so ceil mode drops it: {out}, starting at {_starts(axis, out)}."
-        )
+        start = axis.start(rounded - 1)
+        return _say("ceil_dropped", count=text, rounded=rounded, start=start, out=out, starts=_starts(axis, out))
     overhang = axis.overhang(out)
-    tail = f"; the last one overhangs the padded input by {overhang} and pools only what it covers" if overhang else ""
-    return f"{text}, starting at {_starts(axis, out)}{tail}."
+    tail = _say("ceil_tail", overhang=overhang) if overhang else ""
+    return _say("ceil_kept", count=text, starts=_starts(axis, out), tail=tail)
 
 
 def _strict_step(report: ArithmeticReport) -> str:
     h, w = report.output
     if report.strict.valid:
-        return f"Strict rule: valid, the windows tile the padded input exactly, so both rules give {h}×{w}."
+        return _say("strict_valid", height=h, width=w)
     extra = report.output != report.strict.floor
-    kept = "ceil mode adds a window for them" if extra else "the floor rule ignores them"
-    return f"Strict rule: invalid: {report.strict.reason}. PyTorch still gives {h}×{w}: {kept}."
+    kept = _say("strict_kept_ceil" if extra else "strict_kept_floor")
+    return _say("strict_invalid", reason=report.strict.reason, height=h, width=w, kept=kept)
 
 
 def _output_step(report: ArithmeticReport) -> str:
     (h, w), c = report.output, report.out_channels
     if c is None:
-        return f"Output: {h}×{w} per channel."
-    if report.pool:
-        return f"Output: {h}×{w}×{c}: pooling works on each of the {c} channels on its own."
-    return f"Output: {h}×{w}×{c}: each of the {c} filters produces one {h}×{w} map."
+        return _say("output_plain", height=h, width=w)
+    return _say("output_pool" if report.pool else "output_conv", height=h, width=w, channels=c)
 
 
 def _conv_count_steps(report: ArithmeticReport, params: ParamCount, mults: Count) -> list[str]:

@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 from convscope.colour import Scales, paint
+from convscope.errors import ConvScopeError
 from convscope.explain import explain, explain_probabilities
 from convscope.formats import resolve_model
+from convscope.server.explain_payload import arith_payload
 from convscope.server.export_site import export_site
 from convscope.server.samples import SAMPLES_DIR
 from tests.browser.conftest import ARTIFACTS
@@ -119,9 +121,9 @@ def test_overview_draws_the_traces_maps_with_no_convscope_server(page, site_url,
             assert np.array_equal(_pixels(page, layer, channel), expected), (image, layer)
         top = int(trace.probabilities[0].argmax())
         assert trace.network.class_names[top] in page.inner_text("#prediction")
-    # Uploading and the pages that need a server are hidden.
+    # Uploading and the pages that need a server are hidden; the explorer computes in the page (static/arith.js).
     assert not page.locator(".upload").is_visible()
-    assert not page.locator("#explorer-entry").is_visible()
+    assert page.locator("#explorer-entry").is_visible()
     shown = page.eval_on_selector_all("button.sample", "bs => bs.map((b) => b.dataset.sample)")
     assert shown == IMAGES  # exactly the images --images chose
     page.click("button.sample[data-sample='00004-shirt']")
@@ -226,5 +228,66 @@ def test_a_why_this_class_url_says_it_needs_a_server(page, site_url, answers) ->
     _shot(page, "why")
     page.keyboard.press("Escape")
     page.wait_for_selector(".detail", state="hidden", timeout=5_000)
+
+
+def _explorer_drawn(page, query: str) -> None:
+    page.wait_for_function(
+        "q => { const d = document.querySelector('.detail-body'); return d && d.dataset.settings === q"
+        " && d.dataset.valid !== undefined; }",
+        arg=query,
+        timeout=10_000,
+    )
+
+
+def _fill_explorer(page, **values: int) -> None:
+    for key, value in values.items():
+        page.fill(f".explorer-form input[name='{key}']", str(value))
+
+
+def test_the_explorer_answers_as_the_server_would_with_no_server(page, site_url, answers) -> None:
+    """Opened from its entry: sizes, strict rule, "same" padding, steps and refusals equal arith_payload's."""
+    _open(page, site_url, "?model=default&image=00000-ankle-boot")
+    page.click("#explorer-entry")
+    page.wait_for_selector(".detail[data-view='explorer'][data-ready='true']:not([hidden])", timeout=20_000)
+
+    # A convolution that does not tile its input: 8×8, K 3, S 2, D 2.
+    _fill_explorer(page, size=8, kernel=3, stride=2, padding=1, dilation=2)
+    _explorer_drawn(page, "size=8&kernel=3&stride=2&padding=1&dilation=2")
+    want = arith_payload(size=8, kernel=3, stride=2, padding="1", dilation=2, pool=False)["report"]
+    assert (
+        page.locator(".rule-floor .rule-size").inner_text() == f"{want['output']['height']}×{want['output']['width']}"
+    )
+    assert page.locator(".rule-strict .rule-reason").inner_text() == want["strict_rule"]["reason"]
+    assert page.locator(".explorer-steps li").all_inner_texts() == want["steps"]
+    output = page.locator("canvas.explorer-output")
+    assert (output.get_attribute("data-rows"), output.get_attribute("data-cols")) == ("3", "3")
+    _shot(page, "explorer_conv")
+
+    # "Same" padding with an even kernel: no single P gives it, and the page says why.
+    _fill_explorer(page, size=9, kernel=4, stride=1, dilation=1)
+    page.check(".explorer-form input[name='same']")
+    _explorer_drawn(page, "size=9&kernel=4&stride=1&padding=same&dilation=1")
+    same = arith_payload(size=9, kernel=4, stride=1, padding="same", dilation=1, pool=False)["report"]
+    assert same["same_padding"]["reason"] in page.locator(".explorer-problem").inner_text()
+    assert page.locator(".explorer-steps li").all_inner_texts() == same["steps"]
+    page.uncheck(".explorer-form input[name='same']")
+
+    # Max pooling, floor and ceil side by side, then a padding PyTorch refuses.
+    page.check(".explorer-form input[name='mode'][value='pool']")
+    _fill_explorer(page, size=7, kernel=2, stride=2, padding=0, dilation=1)
+    _explorer_drawn(page, "size=7&kernel=2&stride=2&padding=0&dilation=1&pool=true")
+    floor = arith_payload(size=7, kernel=2, stride=2, padding="0", dilation=1, pool=True)["report"]["output"]
+    ceil = arith_payload(size=7, kernel=2, stride=2, padding="0", dilation=1, pool=True, ceil_mode=True)["report"]
+    assert page.locator(".rule-floor .rule-size").inner_text() == f"{floor['height']}×{floor['width']}" == "3×3"
+    assert page.locator(".rule-ceil .rule-size").inner_text() == f"{ceil['output']['height']}×{ceil['output']['width']}"
+    assert page.locator(".rule-ceil .hint").inner_text() in ceil["steps"]
+    _shot(page, "explorer_pool")
+    _fill_explorer(page, padding=2)
+    page.wait_for_selector(".detail-body[data-valid='impossible']", timeout=10_000)
+    with pytest.raises(ConvScopeError) as refused:
+        arith_payload(size=7, kernel=2, stride=2, padding="2", dilation=1, pool=True)
+    said = page.locator(".explorer-problem .detail-message").inner_text()
+    assert said == f"No output at all: {refused.value}"
+    _shot(page, "explorer_impossible")
     _all_static(answers, site_url)
     assert page.errors == [], page.errors

@@ -178,11 +178,17 @@ async def _convscope_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
+#: How a 422 words pydantic's errors (the exported site's explorer words its refusals from here too).
+VALIDATION_WORDS = {"invalid": "invalid request: {errors}", "part": "{where}: {msg}", "join": "; "}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """Pydantic's error list as one line, so every 4xx body is ``{"detail": "message"}``."""
     assert isinstance(exc, RequestValidationError)
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
-        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
-    return JSONResponse({"detail": "invalid request: " + "; ".join(parts)}, status_code=422)
+        msg = str(error.get("msg", "invalid"))
+        parts.append(VALIDATION_WORDS["part"].format(where=where, msg=msg) if where else msg)
+    errors = VALIDATION_WORDS["join"].join(parts)
+    return JSONResponse({"detail": VALIDATION_WORDS["invalid"].format(errors=errors)}, status_code=422)

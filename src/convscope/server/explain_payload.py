@@ -24,6 +24,11 @@ from convscope.types import LayerKind
 
 #: Largest padding the explorer accepts (it draws every padded pixel).
 MAX_PADDING = 64
+#: The explorer's padding refusals; the exported site words them from here too.
+PADDING_WORDS = {
+    "padding_unknown": "padding '{padding}' is not understood; give a number such as 1, or 'same' or 'valid'",
+    "padding_range": "padding must be from 0 to {max}, got {value}; the explorer draws every padded pixel",
+}
 
 
 def window_taps(out: int, kernel: int, stride: int, before: int, dilation: int) -> list[list[int]]:
@@ -130,13 +135,9 @@ def _padding_arg(padding: str) -> int | str:
     try:
         value = int(text)
     except ValueError:
-        raise ConvScopeError(
-            f"padding '{padding[:40]}' is not understood; give a number such as 1, or 'same' or 'valid'"
-        ) from None
+        raise ConvScopeError(PADDING_WORDS["padding_unknown"].format(padding=padding[:40])) from None
     if not 0 <= value <= MAX_PADDING:
-        raise ConvScopeError(
-            f"padding must be from 0 to {MAX_PADDING}, got {value}; the explorer draws every padded pixel"
-        )
+        raise ConvScopeError(PADDING_WORDS["padding_range"].format(max=MAX_PADDING, value=value))
     return value
 
 

@@ -10,7 +10,9 @@ the browser. Everything a rule decides that is not plain float32 arithmetic is
 decided here, in Python: which explainer a layer has (or why it has none), the
 rows and columns every window reads (``arithmetic.window_taps``), the divisor
 of each average, the softmax's shown digits (``teaching.softmax_shown``) and the
-explanation panels of the first position of each layer.
+explanation panels of the first position of each layer. The hyperparameter
+explorer's answers are computed by ``web/js/static/arith.js`` and worded from
+``data/arith.json`` (:mod:`convscope.server.static_arith`).
 
 The server lives in this package because these are its payloads; the library
 below never imports it.
@@ -45,6 +47,7 @@ from convscope.server.explain_payload import finite, layer_windows
 from convscope.server.payload import layer_message, model_detail, model_summary
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.samples import ModelSamples, SampleSet
+from convscope.server.static_arith import arith_words
 from convscope.server.tensor_codec import encode_tensor
 from convscope.server.tracing import TracedImage, TraceService
 from convscope.teaching.explanations import overview_panel, softmax_panel, step_panel
@@ -191,7 +194,10 @@ def layer_rule(
             module = conv_module(layer)
             path = f"{base}/weights/{layer.name}.bin"
             files[path] = _weights(layer, module)
-            rule.update(weights=path, windows=layer_windows(layer), hyper=layer.hyper)
+            # The padded input's size comes from the one rule that computes it, not from the browser.
+            in_hw = network.layer(layer.inputs[0]).output_shape[-2:]
+            padded = arithmetic.padded_hw(tuple(in_hw), tuple(layer.hyper["padding_sides"]))
+            rule.update(weights=path, windows=layer_windows(layer), hyper=layer.hyper, padded_hw=list(padded))
         elif kind in RULES:
             params = parameters(layer)
             rule.update(formula=RULES[kind](0.0, params).formula, parameters=params)
@@ -409,6 +415,7 @@ def site_files(networks: Mapping[str, Network], samples: ModelSamples, images: S
             | {f"explanation?order={o}": overview_panel(network, order=o).to_dict() for o in ORDERS}
         )
     files[f"{DATA}/models.json"] = _dumps(listing)
+    files[f"{DATA}/arith.json"] = _dumps(arith_words())  # the explorer's words and limits (static/arith.js)
     return files
 
 

@@ -11,8 +11,8 @@ fight over the cores; a waiting job says ``queued``.
 
 Example:
     >>> jobs = TopkJobs(Path("insight-cache"))
-    >>> job = jobs.request(("default", "samples"), network, dataset, k=9)  # doctest: +SKIP
-    >>> job.progress()["status"]  # doctest: +SKIP
+    >>> job = jobs.request(("default", "samples"), network, dataset, k=9)  # starts a pass  # doctest: +SKIP
+    >>> job.progress()["status"]  # depends on the pass's timing  # doctest: +SKIP
     'loading'
 """
 

@@ -1,11 +1,12 @@
 // The exported site's data source (convscope export-site): the same two objects as
 // api.js and detailapi.js, read from the files the export wrote under data/ instead
 // of a server. Overview payloads are the server's own bytes; explain steps come from
-// runtime.js, built from the exported maps and weights. What needs a server
-// (uploads, the explorer's arithmetic, panels of positions not exported) rejects
+// runtime.js, built from the exported maps and weights, and the explorer's answers
+// from arith.js. What needs a server (uploads, panels of positions not exported) rejects
 // with an ApiError saying so, and the page shows that line.
 import { ApiError, check } from "../api.js";
 import { decodeTensor } from "../core/tensor.js";
+import { ArithError, arithAnswer } from "./arith.js";
 import { explainStep, intermediateMaps, needs, paddedInput, probabilitiesStep, StepError } from "./runtime.js";
 
 const enc = encodeURIComponent;
@@ -151,7 +152,13 @@ export const staticDetailApi = {
     return sliced(await fetchTensor(layerUrl(info, name)), picked(shape, channels, null));
   },
   panel: (url) => staticPanel(url),
-  async arith() {
-    throw new ApiError(404, `the hyperparameter explorer computes on the server; ${SERVE}`);
+  async arith(query) {
+    const words = await fetchJson("data/arith.json");
+    try {
+      return arithAnswer(query, words);
+    } catch (error) {
+      if (error instanceof ArithError) throw new ApiError(error.status, error.message);
+      throw error;
+    }
   },
 };

@@ -185,8 +185,7 @@ export function paddedInput(rules, layerName, channels, data) {
   const sent = channels ?? Array.from({ length: cIn }, (_, c) => c);
   const [top, bottom, left, right] = rule.hyper.padding_sides;
   const mode = rule.hyper.padding_mode;
-  const ph = h + top + bottom;
-  const pw = w + left + right;
+  const [ph, pw] = rule.padded_hw; // arithmetic.padded_hw, written by the export
   const out = new Float32Array(sent.length * ph * pw);
   sent.forEach((c, n) => {
     for (let r = 0; r < ph; r += 1) {
