@@ -64,6 +64,22 @@ def test_the_top_bar_links_to_the_insight_page(page, server_url):
     assert link.get_attribute("href") == "insight"
 
 
+def test_the_top_bar_insight_link_opens_the_model_and_image_in_view(page, server_url):
+    # An image in view (an upload included) is the one the Insight page's maps and kernels are of.
+    page.goto(f"{server_url}?model=gray&image=sample_2")
+    link = page.locator("#insight-link")
+    link.hover()
+    assert link.get_attribute("href") == "insight?model=gray&image=sample_2"
+    link.click()
+    page.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
+    assert "model=gray" in page.url and "image=sample_2" in page.url
+    asked = page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
+    for what in ("insight/attribution", "insight/kernels"):
+        assert f"/api/models/gray/traces/sample_2/{what}" in asked, asked
+    assert not [path for path in asked if "/traces/" in path and "/traces/sample_2/" not in path]
+    assert not page.errors
+
+
 def test_the_map_over_the_image_shows_the_apis_value_under_the_pointer(page, server_url, api):
     _open(page, server_url, "?model=gray&image=sample_1&class=2&method=gradient")
     expected = api.get("api/models/gray/traces/sample_1/insight/attribution", params={"method": "gradient", "class": 2})

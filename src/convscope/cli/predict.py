@@ -28,7 +28,7 @@ def top_classes(network: Network, path: str, k: int) -> list[dict[str, Any]]:
     Example:
         >>> from convscope.formats import resolve_model
         >>> top_classes(resolve_model("default"), "boot.png", 1)
-        [{'class': 'Ankle boot', 'index': 9, 'probability': 0.865...}]
+        [{'class': 'Ankle boot', 'index': 9, 'probability': 0.854...}]
     """
     x = network.input_spec.preprocess(load_image(path))  # (1, C, H, W)
     ranked = network.ranked_classes(network.predict(x)[0], k)
