@@ -98,8 +98,6 @@ def test_explorer_panel_refuses_a_kernel_larger_than_the_padded_input(client) ->
 
 def test_a_panel_reuses_the_step_its_view_fetched(client, app, monkeypatch) -> None:
     """One explain request and then its panel run ``explain`` once; another position runs it again."""
-    import anyio
-
     from convscope.server import explain_payload
 
     calls: list[tuple[str, dict]] = []
@@ -119,7 +117,8 @@ def test_a_panel_reuses_the_step_its_view_fetched(client, app, monkeypatch) -> N
     for number in _quoted(panel.json()):
         assert _field(step.json(), number["field"]) == number["value"]
     # The payload is what the library gives for that position, and another position is a fresh step.
-    entry = anyio.run(app.state.service.get, "rgb", "sample_2")
+    entry = app.state.service.cache.get(("rgb", "sample_2"))  # traced by the requests above
+    assert entry is not None
     assert step.json() == explain_payload.finite(real(entry.trace, "conv_1_2", **params).to_dict())
     assert client.get(f"{base}/layers/conv_1_2/explain", params=params).json() == step.json()
     other = client.get(f"{base}/layers/conv_1_2/explain", params={**params, "x": 5})

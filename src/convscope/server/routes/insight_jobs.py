@@ -35,7 +35,7 @@ def start_visualisation(model_id: str, body: VisualizeBody, request: Request) ->
     return JSONResponse({**job.describe(), "joined": joined}, headers=NO_STORE)
 
 
-@router.get("/api/insight/jobs/{job_id}", response_model=VisualizeJobInfo, responses=errors(404))
+@router.get("/api/insight/jobs/{job_id}", response_model=VisualizeJobInfo, responses=errors(404, 422))
 def get_job(
     job_id: str,
     request: Request,
