@@ -89,3 +89,16 @@ def wait_drawn(page, key: str | None = None, timeout: float = 20_000) -> str:
     else:
         page.wait_for_function("k => document.body.dataset.drawn === k", arg=key, timeout=timeout)
     return page.evaluate("document.body.dataset.drawn")
+
+
+# The Train page's tests (test_browser_train*.py): a server with a runs folder of their own per module.
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser-runs")
+
+
+@pytest.fixture(scope="module")
+def train_url(runs_dir: Path) -> Iterator[str]:
+    app = create_app(load_models(["default"]), runs_dir=runs_dir)
+    with live_server(app, lifespan="on") as url:
+        yield url

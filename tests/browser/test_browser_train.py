@@ -7,33 +7,16 @@ process wrote (metrics.json, test.json, live.jsonl).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from convscope.server import create_app
-from convscope.server.registry import load_models
 from convscope.training.live import LIVE_NAME, read_events
 from tests.browser.conftest import wait_drawn
-from tests.server.live import live_server
 from tests.training.helpers import needs_fashion_mnist
 
 pytestmark = [pytest.mark.browser, needs_fashion_mnist]
 #: Chromium logs every 4xx resource; the server answers an impossible setting with a 400 by design.
 KNOWN_400 = "console error: Failed to load resource: the server responded with a status of 400 (Bad Request)"
-
-
-@pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-runs")
-
-
-@pytest.fixture(scope="module")
-def train_url(runs_dir: Path) -> Iterator[str]:
-    app = create_app(load_models(["default"]), runs_dir=runs_dir)
-    with live_server(app, lifespan="on") as url:
-        yield url
 
 
 def open_page(page, url: str) -> None:

@@ -9,31 +9,15 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from convscope.server import create_app
-from convscope.server.registry import load_models
 from convscope.training.live import LIVE_NAME, read_events
-from tests.server.live import live_server
 from tests.training.helpers import TINY_ARCH, needs_fashion_mnist, tiny_cli_args
 
 pytestmark = [pytest.mark.browser, needs_fashion_mnist]
-
-
-@pytest.fixture(scope="module")
-def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-runs")
-
-
-@pytest.fixture(scope="module")
-def train_url(runs_dir: Path) -> Iterator[str]:
-    app = create_app(load_models(["default"]), runs_dir=runs_dir)
-    with live_server(app, lifespan="on") as url:
-        yield url
 
 
 def open_page(page, url: str, query: str = "") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from convscope.explain.base import NoExplanationError, Position, readds, traced, value_at
 from convscope.explain.steps import AddStep, AddTerm, ConcatStep
-from convscope.network import Layer
+from convscope.network import Layer, Network
 from convscope.trace import Trace
 
 
@@ -45,20 +45,12 @@ def explain_add(trace: Trace, layer: Layer, position: Position) -> AddStep:
     )
 
 
-def explain_concat(trace: Trace, layer: Layer, position: Position) -> ConcatStep:
-    """Which input, and which channel (or cell) of it, one concatenated value comes from.
+def concat_spans(network: Network, layer: Layer) -> tuple[int, list[tuple[str, int, int]]]:
+    """The concatenated axis of one batch item's output, and the [start, stop) slice of it each input fills.
 
-    Args:
-        trace: the trace whose recorded values are explained.
-        layer: a concat layer, e.g. an inception block's ``torch.cat(branches, 1)``.
-        position: where in the layer's output.
-
-    Example:
-        >>> step = explain_concat(trace, net.layer("cat"), Position(channel=9, y=0, x=0))
-        >>> step.source_layer, step.source.channel  # third branch of four 4-channel branches
-        ('relu_2', 1)
+    Raises NoExplanationError when the inputs cannot be lined up with the output (the batch axis, or
+    one tensor used twice).
     """
-    network = trace.network
     ndim = len(layer.output_shape) + 1
     axis = int(layer.hyper.get("dim", 0)) % ndim - 1
     spans: list[tuple[str, int, int]] = []
@@ -72,6 +64,23 @@ def explain_concat(trace: Trace, layer: Layer, position: Position) -> ConcatStep
             f"layer '{layer.name}' concatenates tensors ConvScope cannot line up with its inputs "
             "(the batch axis, or one tensor used twice)"
         )
+    return axis, spans
+
+
+def explain_concat(trace: Trace, layer: Layer, position: Position) -> ConcatStep:
+    """Which input, and which channel (or cell) of it, one concatenated value comes from.
+
+    Args:
+        trace: the trace whose recorded values are explained.
+        layer: a concat layer, e.g. an inception block's ``torch.cat(branches, 1)``.
+        position: where in the layer's output.
+
+    Example:
+        >>> step = explain_concat(trace, net.layer("cat"), Position(channel=9, y=0, x=0))
+        >>> step.source_layer, step.source.channel  # third branch of four 4-channel branches
+        ('relu_2', 1)
+    """
+    axis, spans = concat_spans(trace.network, layer)
     coords = position.coords
     name, first, _ = next(span for span in spans if span[1] <= coords[axis] < span[2])
     source = Position.of(coords[:axis] + (coords[axis] - first,) + coords[axis + 1 :])

@@ -35,6 +35,7 @@ from convscope.atomic import write_folder
 from convscope.errors import ConvScopeError
 from convscope.explain import EXPLAINERS, NoExplanationError, explain, explain_probabilities
 from convscope.explain.activation import RULES, parameters
+from convscope.explain.add import concat_spans
 from convscope.explain.conv import conv_module
 from convscope.explain.flatten import flattened_source
 from convscope.explain.passthrough import PADDING_NOTES, PASS_NOTES
@@ -152,19 +153,7 @@ def _batchnorm_rule(layer: Layer) -> dict[str, Any]:
 
 def _concat_rule(network: Network, layer: Layer) -> dict[str, Any]:
     """The slice of the concatenated axis each input fills, and the formula naming them (``explain_concat``)."""
-    ndim = len(layer.output_shape) + 1
-    axis = int(layer.hyper.get("dim", 0)) % ndim - 1
-    spans: list[tuple[str, int, int]] = []
-    start = 0
-    for name in layer.inputs:
-        size = network.layer(name).output_shape[axis] if axis >= 0 else 0
-        spans.append((name, start, start + size))
-        start += size
-    if axis < 0 or start != layer.output_shape[axis]:
-        raise NoExplanationError(
-            f"layer '{layer.name}' concatenates tensors ConvScope cannot line up with its inputs "
-            "(the batch axis, or one tensor used twice)"
-        )
+    axis, spans = concat_spans(network, layer)
     where = "channels" if len(layer.output_shape) == 3 and axis == 0 else f"axis {axis}"
     formula = f"inputs stacked along {where}: " + ", ".join(f"{n} → {a}…{b - 1}" for n, a, b in spans)
     return {"step": ConcatStep.step, "axis": axis, "spans": spans, "formula": formula}
@@ -195,8 +184,9 @@ def layer_rule(
             path = f"{base}/weights/{layer.name}.bin"
             files[path] = _weights(layer, module)
             # The padded input's size comes from the one rule that computes it, not from the browser.
-            in_hw = network.layer(layer.inputs[0]).output_shape[-2:]
-            padded = arithmetic.padded_hw(tuple(in_hw), tuple(layer.hyper["padding_sides"]))
+            _, in_h, in_w = network.layer(layer.inputs[0]).output_shape
+            top, bottom, left, right = layer.hyper["padding_sides"]
+            padded = arithmetic.padded_hw((in_h, in_w), (top, bottom, left, right))
             rule.update(weights=path, windows=layer_windows(layer), hyper=layer.hyper, padded_hw=list(padded))
         elif kind in RULES:
             params = parameters(layer)
