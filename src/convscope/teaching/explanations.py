@@ -47,6 +47,16 @@ def _panel(view: str, words_view: str, lines: worked.Worked, **slots: object) ->
     return Panel(view, w.title, w.seeing, w.reading, w.formula, worked=lines[0], notes=lines[1])
 
 
+def panel_slots(network: Network, step: dict[str, Any]) -> dict[str, object]:
+    """The slots a view's words take from the layer alone: its name, its input, an activation's rule in words."""
+    layer = network.layer(step["layer"])
+    source = step.get("input_layer") or (layer.inputs[0] if layer.inputs else "")
+    slots: dict[str, object] = {"layer": layer.name, "input": source}
+    if step["step"] == "activation":
+        slots["rule"] = ACTIVATION_RULES.get(step["kind"], step["formula"])
+    return slots
+
+
 def step_panel(
     network: Network, step: dict[str, Any], *, order: str = "chw", input_channel: int | None = None
 ) -> Panel:
@@ -60,18 +70,11 @@ def step_panel(
     """
     family = step["step"]
     layer = network.layer(step["layer"])
-    source = step.get("input_layer") or (layer.inputs[0] if layer.inputs else "")
-    slots: dict[str, object] = {"layer": layer.name, "input": source}
+    slots = panel_slots(network, step)
     if family == "conv" and input_channel is not None:
         return _panel("formula", "formula", worked.formula(step, input_channel), input_channel=input_channel, **slots)
     if family == "activation":
-        return _panel(
-            "activation",
-            "activation",
-            worked.activation(step),
-            rule=ACTIVATION_RULES.get(step["kind"], step["formula"]),
-            **slots,
-        )
+        return _panel("activation", "activation", worked.activation(step), **slots)
     if family == "pool":
         return _panel("pool", f"pool_{step['pool']}", worked.pool(step), **slots)
     if family == "add":
@@ -109,7 +112,7 @@ def softmax_panel(step: dict[str, Any]) -> Panel:
     line.say(line_words("equals")).num(step["probabilities"][j], f"probabilities.{j}", dp)
     z = Line().say(line_words("softmax_logit")).num(step["logits"][j], f"logits.{j}", LOGIT_DECIMALS)
     if shown["shift"]:
-        z.say(line_words("softmax_shift")).num(shown["shift"], "shown.shift", 4)
+        z.say(line_words("softmax_shift")).num(shown["shift"], "shown.shift", worked.VALUE_DECIMALS)
     z.say(line_words("softmax_exp_of", exp_of=exp_of)).num(shown["terms"][j], f"shown.terms.{j}", d)
     w = words("softmax", classes=len(step["logits"]), layer=step["input_layer"])
     # The shift and rounding notes stand in the softmax view itself, beside the numbers they are about.

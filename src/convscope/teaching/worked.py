@@ -27,6 +27,10 @@ LISTED_CELLS = 9
 FACTOR_DECIMALS = 3
 #: Products listed in a fully connected unit's line.
 LISTED_PRODUCTS = 3
+#: A max pool's step's ``pool`` field (``explain.pool``).
+MAX_POOL = "max"
+#: Decimals of a single value quoted on its own (an input, an output, a window cell).
+VALUE_DECIMALS = 4
 
 
 def _rounding_note(decimals: int) -> str:
@@ -53,7 +57,7 @@ def conv(step: Step) -> Worked:
     first = terms[n]
     size = _w("size", rows=len(first["products"]), cols=len(first["products"][0]))
     line = Line().say(_w("conv_largest", channel=first["input_channel"], size=size))
-    lines.append(line.num(first["sum"], f"terms.{n}.sum", 4).say(_w("conv_click")))
+    lines.append(line.num(first["sum"], f"terms.{n}.sum", VALUE_DECIMALS).say(_w("conv_click")))
     d, ok = readding_decimals(parts, output)
     line = Line().say(_w("conv_output", y=pos["y"], x=pos["x"]))
     line.num(output, "output", d).say(_w("equals"))
@@ -96,8 +100,8 @@ def formula(step: Step, input_channel: int) -> Worked:
 
 
 def activation(step: Step) -> Worked:
-    line = Line().say(_w("activation_input")).num(step["input"], "input", 4).say(_w("activation_arrow"))
-    line.say(step["worked"]).say(_w("activation_output")).num(step["output"], "output", 4)
+    line = Line().say(_w("activation_input")).num(step["input"], "input", VALUE_DECIMALS).say(_w("activation_arrow"))
+    line.say(step["worked"]).say(_w("activation_output")).num(step["output"], "output", VALUE_DECIMALS)
     return [line], []
 
 
@@ -105,22 +109,22 @@ def pool(step: Step) -> Worked:
     window, mask = step["window"], step["padding_mask"]
     cells = [(i, j) for i in range(len(window)) for j in range(len(window[0])) if not mask[i][j]]
     size = _w("size", rows=len(window), cols=len(window[0]))
-    divisor = 0 if float(step["divisor"] or 0).is_integer() else 4
+    divisor = 0 if float(step["divisor"] or 0).is_integer() else VALUE_DECIMALS
     if len(cells) > LISTED_CELLS:  # a big (adaptive) window: its total, not every cell
         line = Line().say(_w("pool_big", size=size))
-        if step["pool"] == "max":
+        if step["pool"] == MAX_POOL:
             r, c = step["winner"]
-            line.say(_w("pool_big_max", row=r, col=c)).num(step["output"], "output", 4)
+            line.say(_w("pool_big_max", row=r, col=c)).num(step["output"], "output", VALUE_DECIMALS)
         else:
-            line.say(_w("pool_big_sum")).num(step["sum"], "sum", 4)
+            line.say(_w("pool_big_sum")).num(step["sum"], "sum", VALUE_DECIMALS)
             line.say(_w("divided")).num(step["divisor"], "divisor", divisor)
-            line.say(_w("equals")).num(step["output"], "output", 4)
+            line.say(_w("equals")).num(step["output"], "output", VALUE_DECIMALS)
         return [line], []
-    if step["pool"] == "max":
+    if step["pool"] == MAX_POOL:
         line = Line().say(_w("pool_max_open"))
         for n, (i, j) in enumerate(cells):
-            line.say(_w("list_separator") if n else "").num(window[i][j], f"window.{i}.{j}", 4)
-        line.say(_w("pool_max_close")).num(step["output"], "output", 4)
+            line.say(_w("list_separator") if n else "").num(window[i][j], f"window.{i}.{j}", VALUE_DECIMALS)
+        line.say(_w("pool_max_close")).num(step["output"], "output", VALUE_DECIMALS)
         r, c = step["winner"]
         line.say(_w("pool_winner", row=r, col=c))
         return [line], []
@@ -130,15 +134,29 @@ def pool(step: Step) -> Worked:
         _plus(line, window[i][j], f"window.{i}.{j}", d, n == 0)
     line.say(_w("pool_avg_close")).num(step["divisor"], "divisor", divisor)
     line.say(_w("equals")).num(step["sum"], "sum", d).say(_w("divided")).num(step["divisor"], "divisor", divisor)
-    line.say(_w("equals")).num(step["output"], "output", 4)
+    line.say(_w("equals")).num(step["output"], "output", VALUE_DECIMALS)
     return [line], [] if ok else [_rounding_note(d)]
 
 
 def batchnorm(step: Step) -> Worked:
-    line = Line().say("(").num(step["input"], "input", 4).say(" − ").num(step["mean"], "mean", 4).say(") / √(")
-    line.num(step["var"], "var", 4).say(" + ε) = ").num(step["normalised"], "normalised", 4)
-    again = Line().num(step["normalised"], "normalised", 4).say(" × γ ").num(step["gamma"], "gamma", 4)
-    again.say(" + β ").num(step["beta"], "beta", 4).say(" = ").num(step["output"], "output", 4)
+    line = (
+        Line()
+        .say("(")
+        .num(step["input"], "input", VALUE_DECIMALS)
+        .say(" − ")
+        .num(step["mean"], "mean", VALUE_DECIMALS)
+        .say(") / √(")
+    )
+    line.num(step["var"], "var", VALUE_DECIMALS).say(" + ε) = ").num(step["normalised"], "normalised", VALUE_DECIMALS)
+    again = (
+        Line()
+        .num(step["normalised"], "normalised", VALUE_DECIMALS)
+        .say(" × γ ")
+        .num(step["gamma"], "gamma", VALUE_DECIMALS)
+    )
+    again.say(" + β ").num(step["beta"], "beta", VALUE_DECIMALS).say(" = ").num(
+        step["output"], "output", VALUE_DECIMALS
+    )
     return [line, again], []
 
 
@@ -156,7 +174,7 @@ def add(step: Step) -> Worked:
 def concat(step: Step) -> Worked:
     src = step["source"]
     line = Line().say(f"Output channel {step['position'].get('channel', '')} is channel {src.get('channel', '')} of ")
-    line.say(f"{step['source_layer']}: ").num(step["output"], "output", 4)
+    line.say(f"{step['source_layer']}: ").num(step["output"], "output", VALUE_DECIMALS)
     return [line], []
 
 
@@ -171,7 +189,7 @@ def flatten(step: Step, order: str) -> Worked:
         Line()
         .say(_w("flatten_hwc", hwc_index=step["hwc_index"]))
         .say(_w("flatten_hwc_terms", width=w, channels=c, **at)),
-        Line().say(_w("flatten_value", layer=step["input_layer"], **at)).num(step["output"], "output", 4),
+        Line().say(_w("flatten_value", layer=step["input_layer"], **at)).num(step["output"], "output", VALUE_DECIMALS),
     ]
     if order == "hwc":
         lines[0], lines[1] = lines[1], lines[0]
@@ -180,8 +198,8 @@ def flatten(step: Step, order: str) -> Worked:
 
 def passthrough(step: Step) -> Worked:
     if step.get("source") is None:
-        return [Line().say("This cell is padding: ").num(step["output"], "output", 4)], []
-    return [Line().say("out = in = ").num(step["output"], "output", 4)], []
+        return [Line().say("This cell is padding: ").num(step["output"], "output", VALUE_DECIMALS)], []
+    return [Line().say("out = in = ").num(step["output"], "output", VALUE_DECIMALS)], []
 
 
 def linear(step: Step, order: str = "chw") -> Worked:
@@ -191,13 +209,15 @@ def linear(step: Step, order: str = "chw") -> Worked:
         hwc = order == "hwc" and c.get("hwc_index") is not None
         name = _w("linear_input_hwc", index=c["hwc_index"]) if hwc else _w("linear_input", index=c["input_index"])
         line.say(_w("linear_separator") if n else "").say(name).say(_w("linear_colon"))
-        line.num(c["input"], f"top.{n}.input", 4).say(_w("linear_times")).num(c["weight"], f"top.{n}.weight", 4)
-        line.say(_w("equals")).num(c["product"], f"top.{n}.product", 4)
+        line.num(c["input"], f"top.{n}.input", VALUE_DECIMALS).say(_w("linear_times")).num(
+            c["weight"], f"top.{n}.weight", VALUE_DECIMALS
+        )
+        line.say(_w("equals")).num(c["product"], f"top.{n}.product", VALUE_DECIMALS)
     total = Line().say(_w("linear_total", count=len(step["inputs"])))
     if step["bias"] is not None:
-        total.say(_w("linear_bias")).num(step["bias"], "bias", 4)
-    total.say(_w("equals")).num(step["computed"], "computed", 4)
-    total.say(_w("linear_traced")).num(step["output"], "output", 4).say(_w("close"))
+        total.say(_w("linear_bias")).num(step["bias"], "bias", VALUE_DECIMALS)
+    total.say(_w("equals")).num(step["computed"], "computed", VALUE_DECIMALS)
+    total.say(_w("linear_traced")).num(step["output"], "output", VALUE_DECIMALS).say(_w("close"))
     return [line, total], []
 
 
