@@ -11,8 +11,8 @@ decided here, in Python: which explainer a layer has (or why it has none), the
 rows and columns every window reads (``arithmetic.window_taps``), the divisor
 of each average, the softmax's shown digits (``teaching.softmax_shown``) and the
 explanation panels of the first position of the layers ``web/js/static/panels.js``
-does not word itself. That module builds the panels of conv, activation, pool,
-flatten, linear and softmax steps at any position, worded from ``data/panels.json``
+does not word itself (none of today's step families). That module builds the panels
+of every position from the runtime's steps, worded from ``data/panels.json``
 (:mod:`convscope.server.static_panels`). The hyperparameter explorer's answers are
 computed by ``web/js/static/arith.js`` and worded from ``data/arith.json``
 (:mod:`convscope.server.static_arith`).

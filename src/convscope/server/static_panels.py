@@ -41,9 +41,13 @@ FAMILIES: dict[str, dict[str, Any]] = {
     # ``slots``: the slots panels.js fills from the step (the unit's name and input count, the input's shape).
     "flatten": {"builder": "worked.flatten", "view": "flatten", "words": "flatten", "slots": "slots.shape"},
     "linear": {"builder": "worked.linear", "view": "linear", "words": "linear", "slots": "slots.unit"},
+    "batchnorm": {"builder": "worked.batchnorm", "view": "batchnorm", "words": "batchnorm"},
+    "add": {"builder": "worked.add", "view": "add", "words": "add", "slots": "slots.terms"},
+    "concat": {"builder": "worked.concat", "view": "concat", "words": "concat"},
+    "passthrough": {"builder": "worked.passthrough", "view": "step", "words": "step"},
 }
-#: The softmax view's panel (``explanations.softmax_panel``).
-SOFTMAX = {"view": "softmax", "words": "softmax"}
+#: The softmax view's panel (``explanations.softmax_panel``), also for a softmax layer's own step (its ``family``).
+SOFTMAX = {"family": "softmax", "view": "softmax", "words": "softmax"}
 
 
 def panel_words() -> dict[str, Any]:
@@ -85,4 +89,4 @@ def layer_slots(network: Network, trace: Trace) -> dict[str, dict[str, object]]:
 
 def covered(step: dict[str, Any]) -> bool:
     """Whether ``panels.js`` builds the panel of ``step`` (so the export need not carry it)."""
-    return step["step"] in FAMILIES
+    return step["step"] in FAMILIES or step["step"] == SOFTMAX["family"]

@@ -54,6 +54,8 @@ def panel_slots(network: Network, step: dict[str, Any]) -> dict[str, object]:
     slots: dict[str, object] = {"layer": layer.name, "input": source}
     if step["step"] == "activation":
         slots["rule"] = ACTIVATION_RULES.get(step["kind"], step["formula"])
+    if step["step"] in ("add", "concat"):
+        slots["inputs"] = line_words("inputs_separator").join(layer.inputs)
     return slots
 
 
@@ -69,7 +71,6 @@ def step_panel(
         input_channel: the formula view's input channel, for a conv step.
     """
     family = step["step"]
-    layer = network.layer(step["layer"])
     slots = panel_slots(network, step)
     if family == "conv" and input_channel is not None:
         return _panel("formula", "formula", worked.formula(step, input_channel), input_channel=input_channel, **slots)
@@ -78,9 +79,9 @@ def step_panel(
     if family == "pool":
         return _panel("pool", f"pool_{step['pool']}", worked.pool(step), **slots)
     if family == "add":
-        return _panel("add", "add", worked.add(step), inputs=", ".join(layer.inputs), terms=step["formula"], **slots)
+        return _panel("add", "add", worked.add(step), terms=step["formula"], **slots)
     if family == "concat":
-        return _panel("concat", "concat", worked.concat(step), inputs=", ".join(layer.inputs), **slots)
+        return _panel("concat", "concat", worked.concat(step), **slots)
     if family == "flatten":
         shape = shape_text(step["input_shape"], order)
         return _panel("flatten", "flatten", worked.flatten(step, order), shape=shape, **slots)

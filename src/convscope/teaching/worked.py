@@ -139,24 +139,12 @@ def pool(step: Step) -> Worked:
 
 
 def batchnorm(step: Step) -> Worked:
-    line = (
-        Line()
-        .say("(")
-        .num(step["input"], "input", VALUE_DECIMALS)
-        .say(" − ")
-        .num(step["mean"], "mean", VALUE_DECIMALS)
-        .say(") / √(")
-    )
-    line.num(step["var"], "var", VALUE_DECIMALS).say(" + ε) = ").num(step["normalised"], "normalised", VALUE_DECIMALS)
-    again = (
-        Line()
-        .num(step["normalised"], "normalised", VALUE_DECIMALS)
-        .say(" × γ ")
-        .num(step["gamma"], "gamma", VALUE_DECIMALS)
-    )
-    again.say(" + β ").num(step["beta"], "beta", VALUE_DECIMALS).say(" = ").num(
-        step["output"], "output", VALUE_DECIMALS
-    )
+    v = VALUE_DECIMALS
+    line = Line().say(_w("batchnorm_open")).num(step["input"], "input", v).say(_w("batchnorm_minus"))
+    line.num(step["mean"], "mean", v).say(_w("batchnorm_root")).num(step["var"], "var", v)
+    line.say(_w("batchnorm_epsilon")).num(step["normalised"], "normalised", v)
+    again = Line().num(step["normalised"], "normalised", v).say(_w("batchnorm_gamma")).num(step["gamma"], "gamma", v)
+    again.say(_w("batchnorm_beta")).num(step["beta"], "beta", v).say(_w("equals")).num(step["output"], "output", v)
     return [line, again], []
 
 
@@ -166,15 +154,15 @@ def add(step: Step) -> Worked:
     line = Line()
     for n, t in enumerate(step["terms"]):
         _plus(line, t["value"], f"terms.{n}.value", d, n == 0)
-        line.say(f" ({t['layer']})")
-    line.say(" = ").num(step["output"], "output", d)
+        line.say(_w("add_term", layer=t["layer"]))
+    line.say(_w("equals")).num(step["output"], "output", d)
     return [line], [] if ok else [_rounding_note(d)]
 
 
 def concat(step: Step) -> Worked:
     src = step["source"]
-    line = Line().say(f"Output channel {step['position'].get('channel', '')} is channel {src.get('channel', '')} of ")
-    line.say(f"{step['source_layer']}: ").num(step["output"], "output", VALUE_DECIMALS)
+    line = Line().say(_w("concat_source", channel=step["position"].get("channel", ""), source=src.get("channel", "")))
+    line.say(_w("concat_layer", layer=step["source_layer"])).num(step["output"], "output", VALUE_DECIMALS)
     return [line], []
 
 
@@ -198,8 +186,8 @@ def flatten(step: Step, order: str) -> Worked:
 
 def passthrough(step: Step) -> Worked:
     if step.get("source") is None:
-        return [Line().say("This cell is padding: ").num(step["output"], "output", VALUE_DECIMALS)], []
-    return [Line().say("out = in = ").num(step["output"], "output", VALUE_DECIMALS)], []
+        return [Line().say(_w("passthrough_padding")).num(step["output"], "output", VALUE_DECIMALS)], []
+    return [Line().say(_w("passthrough_value")).num(step["output"], "output", VALUE_DECIMALS)], []
 
 
 def linear(step: Step, order: str = "chw") -> Worked:

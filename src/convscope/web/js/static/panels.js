@@ -226,6 +226,42 @@ function workedLinear(p, step, order) {
   return [[line, total], []];
 }
 
+function workedBatchnorm(p, step) {
+  const v = p.limits.value_decimals;
+  const line = new Line().say(p.w("batchnorm_open")).num(step.input, "input", v).say(p.w("batchnorm_minus"));
+  line.num(step.mean, "mean", v).say(p.w("batchnorm_root")).num(step.var, "var", v);
+  line.say(p.w("batchnorm_epsilon")).num(step.normalised, "normalised", v);
+  const again = new Line().num(step.normalised, "normalised", v).say(p.w("batchnorm_gamma")).num(step.gamma, "gamma", v);
+  again.say(p.w("batchnorm_beta")).num(step.beta, "beta", v).say(p.w("equals")).num(step.output, "output", v);
+  return [[line, again], []];
+}
+
+function workedAdd(p, step) {
+  const [d, ok] = readdingDecimals(
+    step.terms.map((t) => t.value),
+    step.output,
+    p.limits.decimals,
+  );
+  const line = new Line();
+  step.terms.forEach((t, n) => {
+    plus(p, line, t.value, `terms.${n}.value`, d, n === 0);
+    line.say(p.w("add_term", { layer: t.layer }));
+  });
+  line.say(p.w("equals")).num(step.output, "output", d);
+  return [[line], ok ? [] : [p.w("rounding_note", { decimals: d })]];
+}
+
+function workedConcat(p, step) {
+  const line = new Line().say(p.w("concat_source", { channel: step.position.channel ?? "", source: step.source.channel ?? "" }));
+  line.say(p.w("concat_layer", { layer: step.source_layer })).num(step.output, "output", p.limits.value_decimals);
+  return [[line], []];
+}
+
+function workedPassthrough(p, step) {
+  const key = step.source === null || step.source === undefined ? "passthrough_padding" : "passthrough_value";
+  return [[new Line().say(p.w(key)).num(step.output, "output", p.limits.value_decimals)], []];
+}
+
 /** The builders by the names data/panels.json gives them (static_panels.FAMILIES). */
 const BUILDERS = {
   "worked.conv": workedConv,
@@ -234,6 +270,10 @@ const BUILDERS = {
   "worked.pool": workedPool,
   "worked.flatten": (p, step, order) => workedFlatten(p, step, order),
   "worked.linear": (p, step, order) => workedLinear(p, step, order),
+  "worked.batchnorm": workedBatchnorm,
+  "worked.add": workedAdd,
+  "worked.concat": workedConcat,
+  "worked.passthrough": workedPassthrough,
 };
 
 /** Slots a view's words take from the step (static_panels.FAMILIES names which). */
@@ -243,6 +283,7 @@ const STEP_SLOTS = {
     const name = step.label ? p.w("linear_unit_class", { unit, label: step.label }) : p.w("linear_unit", { unit });
     return { unit: name, inputs: grouped(step.inputs.length) };
   },
+  "slots.terms": (p, step) => ({ terms: step.formula }),
   "slots.shape": (p, step, order) => {
     const s = step.input_shape;
     const shape = order === "hwc" && s.length === 3 ? [...s.slice(1), s[0]] : s;
@@ -265,7 +306,7 @@ function panelOf(words, view, wordsKey, lines, slots) {
 
 /** Whether `step`'s panel is built here (its family is in data/panels.json), not read from the export. */
 export function covers(words, step) {
-  return Object.hasOwn(words.families, step.step);
+  return Object.hasOwn(words.families, step.step) || step.step === words.softmax.family;
 }
 
 /**
@@ -273,6 +314,7 @@ export function covers(words, step) {
  * words: data/panels.json; layerSlots: the model panels.json's slots of the step's layer; order: "chw" or "hwc".
  */
 export function stepPanel(words, layerSlots, step, { order = "chw", inputChannel = null } = {}) {
+  if (step.step === words.softmax.family) return softmaxPanel(words, step);
   const family = words.families[step.step];
   if (!family) throw new Error(`the exported site builds no panel for a ${step.step} step`);
   const p = prepared(words);

@@ -2,9 +2,9 @@
 // api.js and detailapi.js, read from the files the export wrote under data/ instead
 // of a server. Overview payloads are the server's own bytes; explain steps come from
 // runtime.js, built from the exported maps and weights, and the explorer's answers
-// from arith.js. Explanation panels of conv, activation, pool, flatten, linear and
-// softmax steps are built by panels.js from those steps at any position; other layers'
-// panels are read from the export (their first position). What needs a server
+// from arith.js. Explanation panels are built by panels.js from those steps at any
+// position, for every step family it words (static_panels.FAMILIES: all of today's);
+// a family it does not word falls back to the panels exported for its first position. What needs a server
 // (uploads, other positions of those layers) rejects with an ApiError or says so.
 import { ApiError, check } from "../api.js";
 import { decodeTensor } from "../core/tensor.js";
