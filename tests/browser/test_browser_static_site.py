@@ -21,9 +21,11 @@ from convscope.colour import Scales, paint
 from convscope.errors import ConvScopeError
 from convscope.explain import explain, explain_probabilities
 from convscope.formats import resolve_model
-from convscope.server.explain_payload import arith_payload
+from convscope.server.explain_payload import arith_payload, finite
 from convscope.server.export_site import export_site
 from convscope.server.samples import SAMPLES_DIR
+from convscope.teaching.explanations import softmax_panel, step_panel
+from convscope.teaching.panel import Panel
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_browser_details import _position, _shown, _view
 
@@ -103,6 +105,17 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"static_site_{name}.png"))
 
 
+def _panel_says(page, view: str, panel: Panel) -> None:
+    """The detail view's explanation panel shows ``panel`` (Python's, for the same step): every word and digit."""
+    page.wait_for_selector(f".explain-detail[data-view='{view}']", timeout=5_000)
+    root = page.locator(".explain-detail")
+    assert root.locator(".explain-title").inner_text() == panel.title
+    assert root.locator(".explain-seeing").inner_text() == panel.seeing
+    assert root.locator(".explain-formula").inner_text() == panel.formula
+    assert root.locator(".explain-worked").all_inner_texts() == [line.text() for line in panel.worked]
+    assert root.locator(".explain-note").all_inner_texts() == panel.notes
+
+
 def _all_static(answers: list[tuple[int, str]], url: str) -> None:
     assert answers, "the page made no requests"
     assert all(u.startswith(url) or u.startswith("data:") for _, u in answers), answers
@@ -176,8 +189,8 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
         c, y, x = _position(page, ".dnumbers")
         step = explain(trace, layer, channel=c, y=y, x=x)
         assert _shown(page, ".step-output") == pytest.approx(step.output, rel=1e-6)
-        # The worded panel was exported for channel 0 at (0, 0) only; here it says so.
-        page.wait_for_selector(".explain-detail[data-view='not-exported']", timeout=5_000)
+        # The worded panel of this position (channel 4, not the first), built in the page (static/panels.js).
+        _panel_says(page, view, step_panel(trace.network, finite(step.to_dict())))
         if view == "activation":
             assert page.locator(".dworked").first.inner_text() == step.worked
         else:
@@ -195,8 +208,8 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
     assert _shown(page, ".dnumbers .step-output") == pytest.approx(step.output, rel=1e-6)
     assert _shown(page, ".dnumbers .bias") == pytest.approx(step.bias, rel=1e-6)
     assert page.locator(".contribution").first.locator("td").first.inner_text() == str(step.top[0].input_index)
-    # The top classes' panels were exported: worded from the library's payload, its numbers quoted.
-    page.wait_for_selector(".explain-detail[data-view='linear']", timeout=5_000)
+    # Worded in the page from the step, as the server's route words it.
+    _panel_says(page, "linear", step_panel(trace.network, finite(step.to_dict())))
     assert f"{step.output:.4f}".replace("-", "−") in page.inner_text(".explain-detail")
     _shot(page, "linear")
     page.click(".to-softmax")
@@ -204,6 +217,7 @@ def test_every_detail_view_shows_the_librarys_numbers(page, site_url, traces, an
     softmax = explain_probabilities(trace, index=2)
     assert _shown(page, ".softmax-result .step-output") == pytest.approx(softmax.output, rel=1e-6)
     assert _shown(page, ".exp-sum") == pytest.approx(softmax.shown["sum"], rel=1e-9)
+    _panel_says(page, "softmax", softmax_panel(finite(softmax.to_dict())))
     _shot(page, "softmax")
 
     # Flatten, through the plain step view: unit 200 is cell (c 4, y 0, x 4) of max_pool_2.

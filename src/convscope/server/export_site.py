@@ -10,9 +10,12 @@ the browser. Everything a rule decides that is not plain float32 arithmetic is
 decided here, in Python: which explainer a layer has (or why it has none), the
 rows and columns every window reads (``arithmetic.window_taps``), the divisor
 of each average, the softmax's shown digits (``teaching.softmax_shown``) and the
-explanation panels of the first position of each layer. The hyperparameter
-explorer's answers are computed by ``web/js/static/arith.js`` and worded from
-``data/arith.json`` (:mod:`convscope.server.static_arith`).
+explanation panels of the first position of the layers ``web/js/static/panels.js``
+does not word itself (none of today's step families). That module builds the panels
+of every position from the runtime's steps, worded from ``data/panels.json``
+(:mod:`convscope.server.static_panels`). The hyperparameter explorer's answers are
+computed by ``web/js/static/arith.js`` and worded from ``data/arith.json``
+(:mod:`convscope.server.static_arith`).
 
 The server lives in this package because these are its payloads; the library
 below never imports it.
@@ -33,7 +36,7 @@ from torch import nn
 from convscope import arithmetic
 from convscope.atomic import write_folder
 from convscope.errors import ConvScopeError
-from convscope.explain import EXPLAINERS, NoExplanationError, explain, explain_probabilities
+from convscope.explain import EXPLAINERS, NoExplanationError, explain
 from convscope.explain.activation import RULES, parameters
 from convscope.explain.add import concat_spans
 from convscope.explain.conv import conv_module
@@ -49,9 +52,10 @@ from convscope.server.payload import layer_message, model_detail, model_summary
 from convscope.server.registry import ModelRegistry, load_models
 from convscope.server.samples import ModelSamples, SampleSet
 from convscope.server.static_arith import arith_words
+from convscope.server.static_panels import covered, layer_slots, panel_words
 from convscope.server.tensor_codec import encode_tensor
 from convscope.server.tracing import TracedImage, TraceService
-from convscope.teaching.explanations import overview_panel, softmax_panel, step_panel
+from convscope.teaching.explanations import overview_panel, step_panel
 from convscope.teaching.softmax_shown import softmax_shown
 from convscope.trace import Trace
 from convscope.types import LayerKind
@@ -59,9 +63,9 @@ from convscope.types import LayerKind
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 #: Where the exported payloads live, relative to the site's index.html.
 DATA = "data"
-#: Panels exported per layer: the first position a view opens at, in both shape orders.
+#: Panels exported per layer whose family ``static/panels.js`` does not build: the first position, in both shape orders.
 ORDERS = ("chw", "hwc")
-#: Class scores and softmax panels exported per image: the predicted class and the next ones.
+#: Class scores exported per image for such layers' panels: the predicted class and the next ones.
 CLASS_PANELS = 10
 
 
@@ -264,8 +268,8 @@ def not_exported_panel() -> dict[str, Any]:
         "view": NOT_EXPORTED,
         "title": "Explanation",
         "seeing": (
-            "This exported site carries the worded explanation of the position each view opens at: "
-            f"channel 0 at (y 0, x 0), unit 0, or the predicted class and the next {CLASS_PANELS - 1}."
+            "For this kind of layer, this exported site carries the worded explanation of the position each "
+            f"view opens at: channel 0 at (y 0, x 0), unit 0, or the predicted class and the next {CLASS_PANELS - 1}."
         ),
         "reading": "The numbers beside it are computed for every position; for this position's words, run convscope serve.",
         "formula": "",
@@ -286,7 +290,10 @@ def _panel_positions(network: Network, layer: Layer, info: dict[str, Any]) -> It
 
 
 def trace_panels(network: Network, entry: TracedImage) -> dict[str, Any]:
-    """Explanation panels keyed as ``core/explain.panelUrl`` names them after the trace's base URL."""
+    """Explanation panels keyed as ``core/explain.panelUrl`` names them after the trace's base URL.
+
+    Only for layers whose panels ``static/panels.js`` does not build from the step itself (:func:`covered`).
+    """
     panels: dict[str, Any] = {}
     trace = entry.trace
     for layer in network.layers:
@@ -297,14 +304,12 @@ def trace_panels(network: Network, entry: TracedImage) -> dict[str, Any]:
                 step = finite(explain(trace, layer.name, **position).to_dict())
             except ConvScopeError:
                 break
+            if covered(step):
+                break
             query = "&".join(f"{k}={v}" for k, v in position.items())
             for order in ORDERS:
                 key = f"layers/{quote(layer.name, safe='')}/explanation?{query}&order={order}"
                 panels[key] = step_panel(network, step, order=order).to_dict()
-    panels["probabilities/explanation"] = softmax_panel(finite(explain_probabilities(trace).to_dict())).to_dict()
-    for index in entry.info["ranking"][:CLASS_PANELS]:
-        step = finite(explain_probabilities(trace, index=index).to_dict())
-        panels[f"probabilities/explanation?index={index}"] = softmax_panel(step).to_dict()
     return panels
 
 
@@ -403,9 +408,12 @@ def site_files(networks: Mapping[str, Network], samples: ModelSamples, images: S
         files[f"{base}/panels.json"] = _dumps(
             {NOT_EXPORTED: not_exported_panel()}
             | {f"explanation?order={o}": overview_panel(network, order=o).to_dict() for o in ORDERS}
+            # The layer-only slots of the panels static/panels.js builds (a layer's name, its input, a rule).
+            | {"slots": layer_slots(network, probe) if probe is not None else {}}
         )
     files[f"{DATA}/models.json"] = _dumps(listing)
     files[f"{DATA}/arith.json"] = _dumps(arith_words())  # the explorer's words and limits (static/arith.js)
+    files[f"{DATA}/panels.json"] = _dumps(panel_words())  # the panels' words and decimals (static/panels.js)
     return files
 
 

@@ -21,7 +21,7 @@ from convscope.teaching import worked
 from convscope.teaching.facts import shape_text, values_text
 from convscope.teaching.panel import Line, Panel
 from convscope.teaching.softmax_shown import LOGIT_DECIMALS
-from convscope.teaching.words import ACTIVATION_RULES, words
+from convscope.teaching.words import ACTIVATION_RULES, line_words, words
 
 if TYPE_CHECKING:
     from convscope.network import Network
@@ -47,6 +47,18 @@ def _panel(view: str, words_view: str, lines: worked.Worked, **slots: object) ->
     return Panel(view, w.title, w.seeing, w.reading, w.formula, worked=lines[0], notes=lines[1])
 
 
+def panel_slots(network: Network, step: dict[str, Any]) -> dict[str, object]:
+    """The slots a view's words take from the layer alone: its name, its input, an activation's rule in words."""
+    layer = network.layer(step["layer"])
+    source = step.get("input_layer") or (layer.inputs[0] if layer.inputs else "")
+    slots: dict[str, object] = {"layer": layer.name, "input": source}
+    if step["step"] == "activation":
+        slots["rule"] = ACTIVATION_RULES.get(step["kind"], step["formula"])
+    if step["step"] in ("add", "concat"):
+        slots["inputs"] = line_words("inputs_separator").join(layer.inputs)
+    return slots
+
+
 def step_panel(
     network: Network, step: dict[str, Any], *, order: str = "chw", input_channel: int | None = None
 ) -> Panel:
@@ -59,25 +71,17 @@ def step_panel(
         input_channel: the formula view's input channel, for a conv step.
     """
     family = step["step"]
-    layer = network.layer(step["layer"])
-    source = step.get("input_layer") or (layer.inputs[0] if layer.inputs else "")
-    slots: dict[str, object] = {"layer": layer.name, "input": source}
+    slots = panel_slots(network, step)
     if family == "conv" and input_channel is not None:
         return _panel("formula", "formula", worked.formula(step, input_channel), input_channel=input_channel, **slots)
     if family == "activation":
-        return _panel(
-            "activation",
-            "activation",
-            worked.activation(step),
-            rule=ACTIVATION_RULES.get(step["kind"], step["formula"]),
-            **slots,
-        )
+        return _panel("activation", "activation", worked.activation(step), **slots)
     if family == "pool":
         return _panel("pool", f"pool_{step['pool']}", worked.pool(step), **slots)
     if family == "add":
-        return _panel("add", "add", worked.add(step), inputs=", ".join(layer.inputs), terms=step["formula"], **slots)
+        return _panel("add", "add", worked.add(step), terms=step["formula"], **slots)
     if family == "concat":
-        return _panel("concat", "concat", worked.concat(step), inputs=", ".join(layer.inputs), **slots)
+        return _panel("concat", "concat", worked.concat(step), **slots)
     if family == "flatten":
         shape = shape_text(step["input_shape"], order)
         return _panel("flatten", "flatten", worked.flatten(step, order), shape=shape, **slots)
@@ -85,7 +89,10 @@ def step_panel(
         return _panel("step", "step", worked.passthrough(step), **slots)
     if family == "linear":
         unit = step["position"]["index"]
-        name = f"{unit} (class “{step['label']}”)" if step.get("label") else str(unit)
+        label = step.get("label")
+        name = (
+            line_words("linear_unit_class", unit=unit, label=label) if label else line_words("linear_unit", unit=unit)
+        )
         return _panel(
             "linear", "linear", worked.linear(step, order), unit=name, inputs=f"{len(step['inputs']):,}", **slots
         )
@@ -98,16 +105,16 @@ def softmax_panel(step: dict[str, Any]) -> Panel:
     """The softmax panel: the chosen class's probability worked out from the shown terms."""
     shown = step["shown"]
     j = step["position"]["index"]
-    labels = step.get("labels") or [f"class {i}" for i in range(len(step["logits"]))]
+    labels = step.get("labels") or [line_words("softmax_label", index=i) for i in range(len(step["logits"]))]
     d, dp = shown["term_decimals"], shown["probability_decimals"]
-    exp_of = "exp(z − m)" if shown["shift"] else "exp(z)"
-    line = Line().say(f"p({labels[j]}) = {exp_of} / Σ = ")
-    line.num(shown["terms"][j], f"shown.terms.{j}", d).say(" / ").num(shown["sum"], "shown.sum", d)
-    line.say(" = ").num(step["probabilities"][j], f"probabilities.{j}", dp)
-    z = Line().say("Its logit z = ").num(step["logits"][j], f"logits.{j}", LOGIT_DECIMALS)
+    exp_of = line_words("softmax_exp_shifted" if shown["shift"] else "softmax_exp")
+    line = Line().say(line_words("softmax_line", label=labels[j], exp_of=exp_of))
+    line.num(shown["terms"][j], f"shown.terms.{j}", d).say(line_words("divided")).num(shown["sum"], "shown.sum", d)
+    line.say(line_words("equals")).num(step["probabilities"][j], f"probabilities.{j}", dp)
+    z = Line().say(line_words("softmax_logit")).num(step["logits"][j], f"logits.{j}", LOGIT_DECIMALS)
     if shown["shift"]:
-        z.say(", minus m = ").num(shown["shift"], "shown.shift", 4)
-    z.say(f"; {exp_of} = ").num(shown["terms"][j], f"shown.terms.{j}", d)
+        z.say(line_words("softmax_shift")).num(shown["shift"], "shown.shift", worked.VALUE_DECIMALS)
+    z.say(line_words("softmax_exp_of", exp_of=exp_of)).num(shown["terms"][j], f"shown.terms.{j}", d)
     w = words("softmax", classes=len(step["logits"]), layer=step["input_layer"])
     # The shift and rounding notes stand in the softmax view itself, beside the numbers they are about.
     return Panel("softmax", w.title, w.seeing, w.reading, w.formula, worked=[z, line])

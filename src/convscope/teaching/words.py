@@ -148,6 +148,87 @@ ACTIVATION_RULES: dict[str, str] = {
 }
 
 
+#: The worked lines' words (:mod:`convscope.teaching.worked`), by key, with named slots.
+#: The exported site's ``web/js/static/panels.js`` builds the same lines from this table.
+LINE_WORDS: dict[str, str] = {
+    "rounding_note": "Shown to {decimals} decimals, the parts miss the total by one in the last digit: that is rounding.",
+    "size": "{rows}×{cols}",
+    "shape_separator": "×",
+    "list_separator": ", ",
+    "equals": " = ",
+    "plus": " + ",
+    "plus_open": " + (",
+    "close": ")",
+    "times": "×",
+    "approx": " ≈ ",
+    "conv_largest": "Channel {channel}, the largest share: its {size} products window × kernel add to ",
+    "conv_click": " (click its map for each product)",
+    "conv_output": "Output (y {y}, x {x}) ",
+    "conv_channel": " (channel {channel})",
+    "conv_bias": " + bias ",
+    "conv_many": "the {count} channel sums added",
+    "conv_many_bias": ", + bias ",
+    "formula_products": "products: ",
+    "activation_input": "Input ",
+    "activation_arrow": " → ",
+    "activation_output": " → output ",
+    "pool_big": "The {size} window's ",
+    "pool_big_max": "largest value, at input row {row}, column {col}, = ",
+    "pool_big_sum": "sum ",
+    "divided": " / ",
+    "pool_max_open": "max(",
+    "pool_max_close": ") = ",
+    "pool_winner": ", at input row {row}, column {col}",
+    "pool_avg_open": "(",
+    "pool_avg_close": ") / ",
+    "flatten_chw": "Unit {index} (C×H×W) = c·H·W + y·W + x = ",
+    "flatten_chw_terms": "{channel}·{height}·{width} + {y}·{width} + {x}",
+    "flatten_hwc": "The same value is unit {hwc_index} in H×W×C order: (y·W + x)·C + c = ",
+    "flatten_hwc_terms": "({y}·{width} + {x})·{channels} + {channel}",
+    "flatten_value": "value at channel {channel}, row {y}, column {x} of {layer}: ",
+    "batchnorm_open": "(",
+    "batchnorm_minus": " − ",
+    "batchnorm_root": ") / √(",
+    "batchnorm_epsilon": " + ε) = ",
+    "batchnorm_gamma": " × γ ",
+    "batchnorm_beta": " + β ",
+    "add_term": " ({layer})",
+    "concat_source": "Output channel {channel} is channel {source} of ",
+    "concat_layer": "{layer}: ",
+    "passthrough_padding": "This cell is padding: ",
+    "passthrough_value": "out = in = ",
+    "inputs_separator": ", ",
+    "linear_unit": "{unit}",
+    "linear_unit_class": "{unit} (class “{label}”)",
+    "linear_largest": "Largest products: ",
+    "linear_separator": "; ",
+    "linear_input": "input {index}",
+    "linear_input_hwc": "input {index} (H×W×C)",
+    "linear_colon": ": ",
+    "linear_times": " × ",
+    "linear_total": "Σ of all {count} products",
+    "linear_bias": " + bias ",
+    "linear_traced": " (traced: ",
+    "softmax_exp": "exp(z)",
+    "softmax_exp_shifted": "exp(z − m)",
+    "softmax_line": "p({label}) = {exp_of} / Σ = ",
+    "softmax_label": "class {index}",
+    "softmax_logit": "Its logit z = ",
+    "softmax_shift": ", minus m = ",
+    "softmax_exp_of": "; {exp_of} = ",
+}
+
+
+def line_words(key: str, **slots: object) -> str:
+    """One of :data:`LINE_WORDS` with its slots filled.
+
+    Example:
+        >>> line_words("conv_output", y=2, x=3)
+        'Output (y 2, x 3) '
+    """
+    return LINE_WORDS[key].format(**slots)
+
+
 def words(view: str, **slots: object) -> Words:
     """The prose of ``view`` with its slots filled.
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from convscope.teaching.numbers import fixed, readding_decimals
 from convscope.teaching.panel import Line
+from convscope.teaching.words import line_words as _w
 
 Step = dict[str, Any]
 #: Worked lines and notes.
@@ -26,10 +27,14 @@ LISTED_CELLS = 9
 FACTOR_DECIMALS = 3
 #: Products listed in a fully connected unit's line.
 LISTED_PRODUCTS = 3
+#: A max pool's step's ``pool`` field (``explain.pool``).
+MAX_POOL = "max"
+#: Decimals of a single value quoted on its own (an input, an output, a window cell).
+VALUE_DECIMALS = 4
 
 
 def _rounding_note(decimals: int) -> str:
-    return f"Shown to {decimals} decimals, the parts miss the total by one in the last digit: that is rounding."
+    return _w("rounding_note", decimals=decimals)
 
 
 def _plus(line: Line, value: float, path: str, decimals: int, first: bool) -> None:
@@ -37,9 +42,9 @@ def _plus(line: Line, value: float, path: str, decimals: int, first: bool) -> No
     if first:
         line.num(value, path, decimals)
     elif fixed(value, decimals).startswith("−"):
-        line.say(" + (").num(value, path, decimals).say(")")
+        line.say(_w("plus_open")).num(value, path, decimals).say(_w("close"))
     else:
-        line.say(" + ").num(value, path, decimals)
+        line.say(_w("plus")).num(value, path, decimals)
 
 
 def conv(step: Step) -> Worked:
@@ -50,26 +55,24 @@ def conv(step: Step) -> Worked:
     # The channel that contributes most, by magnitude: a dead channel's 0 teaches nothing.
     n = max(range(len(terms)), key=lambda i: abs(terms[i]["sum"]))
     first = terms[n]
-    size = f"{len(first['products'])}×{len(first['products'][0])}"
-    line = Line().say(
-        f"Channel {first['input_channel']}, the largest share: its {size} products window × kernel add to "
-    )
-    lines.append(line.num(first["sum"], f"terms.{n}.sum", 4).say(" (click its map for each product)"))
+    size = _w("size", rows=len(first["products"]), cols=len(first["products"][0]))
+    line = Line().say(_w("conv_largest", channel=first["input_channel"], size=size))
+    lines.append(line.num(first["sum"], f"terms.{n}.sum", VALUE_DECIMALS).say(_w("conv_click")))
     d, ok = readding_decimals(parts, output)
-    line = Line().say(f"Output (y {pos['y']}, x {pos['x']}) ")
-    line.num(output, "output", d).say(" = ")
+    line = Line().say(_w("conv_output", y=pos["y"], x=pos["x"]))
+    line.num(output, "output", d).say(_w("equals"))
     if len(terms) <= LISTED_CHANNELS:
         for n, t in enumerate(terms):
             _plus(line, t["sum"], f"terms.{n}.sum", d, n == 0)
-            line.say(f" (channel {t['input_channel']})")
+            line.say(_w("conv_channel", channel=t["input_channel"]))
         if bias is not None:
-            line.say(" + bias ").num(bias, "bias", d)
+            line.say(_w("conv_bias")).num(bias, "bias", d)
         if not ok:
             notes.append(_rounding_note(d))
     else:
-        line.say(f"the {len(terms)} channel sums added")
+        line.say(_w("conv_many", count=len(terms)))
         if bias is not None:
-            line.say(", + bias ").num(bias, "bias", d)
+            line.say(_w("conv_many_bias")).num(bias, "bias", d)
     lines.append(line)
     return lines, notes
 
@@ -84,60 +87,64 @@ def formula(step: Step, input_channel: int) -> Worked:
     for n in range(rows * cols):
         i, j = divmod(n, cols)
         if n:
-            line.say(" + ")
-        line.num(term["receptive_field"][i][j], f"terms.{index}.receptive_field.{i}.{j}", FACTOR_DECIMALS).say("×")
+            line.say(_w("plus"))
+        field = f"terms.{index}.receptive_field.{i}.{j}"
+        line.num(term["receptive_field"][i][j], field, FACTOR_DECIMALS).say(_w("times"))
         line.num(term["kernel"][i][j], f"terms.{index}.kernel.{i}.{j}", FACTOR_DECIMALS)
-    line.say(" ≈ ").num(term["sum"], f"terms.{index}.sum", d)
-    products = Line().say("products: ")
+    line.say(_w("approx")).num(term["sum"], f"terms.{index}.sum", d)
+    products = Line().say(_w("formula_products"))
     for n, v in enumerate(flat):
         _plus(products, v, f"terms.{index}.products.{n // cols}.{n % cols}", d, n == 0)
-    products.say(" = ").num(term["sum"], f"terms.{index}.sum", d)
+    products.say(_w("equals")).num(term["sum"], f"terms.{index}.sum", d)
     return [line, products], [] if ok else [_rounding_note(d)]
 
 
 def activation(step: Step) -> Worked:
-    line = Line().say("Input ").num(step["input"], "input", 4).say(" → ").say(step["worked"])
-    line.say(" → output ").num(step["output"], "output", 4)
+    line = Line().say(_w("activation_input")).num(step["input"], "input", VALUE_DECIMALS).say(_w("activation_arrow"))
+    line.say(step["worked"]).say(_w("activation_output")).num(step["output"], "output", VALUE_DECIMALS)
     return [line], []
 
 
 def pool(step: Step) -> Worked:
     window, mask = step["window"], step["padding_mask"]
     cells = [(i, j) for i in range(len(window)) for j in range(len(window[0])) if not mask[i][j]]
-    size = f"{len(window)}×{len(window[0])}"
-    divisor = 0 if float(step["divisor"] or 0).is_integer() else 4
+    size = _w("size", rows=len(window), cols=len(window[0]))
+    divisor = 0 if float(step["divisor"] or 0).is_integer() else VALUE_DECIMALS
     if len(cells) > LISTED_CELLS:  # a big (adaptive) window: its total, not every cell
-        line = Line().say(f"The {size} window's ")
-        if step["pool"] == "max":
+        line = Line().say(_w("pool_big", size=size))
+        if step["pool"] == MAX_POOL:
             r, c = step["winner"]
-            line.say(f"largest value, at input row {r}, column {c}, = ").num(step["output"], "output", 4)
+            line.say(_w("pool_big_max", row=r, col=c)).num(step["output"], "output", VALUE_DECIMALS)
         else:
-            line.say("sum ").num(step["sum"], "sum", 4).say(" / ").num(step["divisor"], "divisor", divisor)
-            line.say(" = ").num(step["output"], "output", 4)
+            line.say(_w("pool_big_sum")).num(step["sum"], "sum", VALUE_DECIMALS)
+            line.say(_w("divided")).num(step["divisor"], "divisor", divisor)
+            line.say(_w("equals")).num(step["output"], "output", VALUE_DECIMALS)
         return [line], []
-    if step["pool"] == "max":
-        line = Line().say("max(")
+    if step["pool"] == MAX_POOL:
+        line = Line().say(_w("pool_max_open"))
         for n, (i, j) in enumerate(cells):
-            line.say(", " if n else "").num(window[i][j], f"window.{i}.{j}", 4)
-        line.say(") = ").num(step["output"], "output", 4)
+            line.say(_w("list_separator") if n else "").num(window[i][j], f"window.{i}.{j}", VALUE_DECIMALS)
+        line.say(_w("pool_max_close")).num(step["output"], "output", VALUE_DECIMALS)
         r, c = step["winner"]
-        line.say(f", at input row {r}, column {c}")
+        line.say(_w("pool_winner", row=r, col=c))
         return [line], []
     d, ok = readding_decimals([window[i][j] for i, j in cells], step["sum"])
-    line = Line().say("(")
+    line = Line().say(_w("pool_avg_open"))
     for n, (i, j) in enumerate(cells):
         _plus(line, window[i][j], f"window.{i}.{j}", d, n == 0)
-    line.say(") / ").num(step["divisor"], "divisor", divisor)
-    line.say(" = ").num(step["sum"], "sum", d).say(" / ").num(step["divisor"], "divisor", divisor)
-    line.say(" = ").num(step["output"], "output", 4)
+    line.say(_w("pool_avg_close")).num(step["divisor"], "divisor", divisor)
+    line.say(_w("equals")).num(step["sum"], "sum", d).say(_w("divided")).num(step["divisor"], "divisor", divisor)
+    line.say(_w("equals")).num(step["output"], "output", VALUE_DECIMALS)
     return [line], [] if ok else [_rounding_note(d)]
 
 
 def batchnorm(step: Step) -> Worked:
-    line = Line().say("(").num(step["input"], "input", 4).say(" − ").num(step["mean"], "mean", 4).say(") / √(")
-    line.num(step["var"], "var", 4).say(" + ε) = ").num(step["normalised"], "normalised", 4)
-    again = Line().num(step["normalised"], "normalised", 4).say(" × γ ").num(step["gamma"], "gamma", 4)
-    again.say(" + β ").num(step["beta"], "beta", 4).say(" = ").num(step["output"], "output", 4)
+    v = VALUE_DECIMALS
+    line = Line().say(_w("batchnorm_open")).num(step["input"], "input", v).say(_w("batchnorm_minus"))
+    line.num(step["mean"], "mean", v).say(_w("batchnorm_root")).num(step["var"], "var", v)
+    line.say(_w("batchnorm_epsilon")).num(step["normalised"], "normalised", v)
+    again = Line().num(step["normalised"], "normalised", v).say(_w("batchnorm_gamma")).num(step["gamma"], "gamma", v)
+    again.say(_w("batchnorm_beta")).num(step["beta"], "beta", v).say(_w("equals")).num(step["output"], "output", v)
     return [line, again], []
 
 
@@ -147,31 +154,30 @@ def add(step: Step) -> Worked:
     line = Line()
     for n, t in enumerate(step["terms"]):
         _plus(line, t["value"], f"terms.{n}.value", d, n == 0)
-        line.say(f" ({t['layer']})")
-    line.say(" = ").num(step["output"], "output", d)
+        line.say(_w("add_term", layer=t["layer"]))
+    line.say(_w("equals")).num(step["output"], "output", d)
     return [line], [] if ok else [_rounding_note(d)]
 
 
 def concat(step: Step) -> Worked:
     src = step["source"]
-    line = Line().say(f"Output channel {step['position'].get('channel', '')} is channel {src.get('channel', '')} of ")
-    line.say(f"{step['source_layer']}: ").num(step["output"], "output", 4)
+    line = Line().say(_w("concat_source", channel=step["position"].get("channel", ""), source=src.get("channel", "")))
+    line.say(_w("concat_layer", layer=step["source_layer"])).num(step["output"], "output", VALUE_DECIMALS)
     return [line], []
 
 
 def flatten(step: Step, order: str) -> Worked:
     c, h, w = step["input_shape"]
     src = step["source"]
+    at = {"channel": src["channel"], "y": src["y"], "x": src["x"]}
     lines = [
         Line()
-        .say(f"Unit {step['position']['index']} (C×H×W) = c·H·W + y·W + x = ")
-        .say(f"{src['channel']}·{h}·{w} + {src['y']}·{w} + {src['x']}"),
+        .say(_w("flatten_chw", index=step["position"]["index"]))
+        .say(_w("flatten_chw_terms", height=h, width=w, **at)),
         Line()
-        .say(f"The same value is unit {step['hwc_index']} in H×W×C order: (y·W + x)·C + c = ")
-        .say(f"({src['y']}·{w} + {src['x']})·{c} + {src['channel']}"),
-        Line()
-        .say(f"value at channel {src['channel']}, row {src['y']}, column {src['x']} of {step['input_layer']}: ")
-        .num(step["output"], "output", 4),
+        .say(_w("flatten_hwc", hwc_index=step["hwc_index"]))
+        .say(_w("flatten_hwc_terms", width=w, channels=c, **at)),
+        Line().say(_w("flatten_value", layer=step["input_layer"], **at)).num(step["output"], "output", VALUE_DECIMALS),
     ]
     if order == "hwc":
         lines[0], lines[1] = lines[1], lines[0]
@@ -180,24 +186,26 @@ def flatten(step: Step, order: str) -> Worked:
 
 def passthrough(step: Step) -> Worked:
     if step.get("source") is None:
-        return [Line().say("This cell is padding: ").num(step["output"], "output", 4)], []
-    return [Line().say("out = in = ").num(step["output"], "output", 4)], []
+        return [Line().say(_w("passthrough_padding")).num(step["output"], "output", VALUE_DECIMALS)], []
+    return [Line().say(_w("passthrough_value")).num(step["output"], "output", VALUE_DECIMALS)], []
 
 
 def linear(step: Step, order: str = "chw") -> Worked:
     top = step["top"][:LISTED_PRODUCTS]
-    line = Line().say("Largest products: ")
+    line = Line().say(_w("linear_largest"))
     for n, c in enumerate(top):
         hwc = order == "hwc" and c.get("hwc_index") is not None
-        line.say("; " if n else "").say(f"input {c['hwc_index']} (H×W×C)" if hwc else f"input {c['input_index']}").say(
-            ": "
+        name = _w("linear_input_hwc", index=c["hwc_index"]) if hwc else _w("linear_input", index=c["input_index"])
+        line.say(_w("linear_separator") if n else "").say(name).say(_w("linear_colon"))
+        line.num(c["input"], f"top.{n}.input", VALUE_DECIMALS).say(_w("linear_times")).num(
+            c["weight"], f"top.{n}.weight", VALUE_DECIMALS
         )
-        line.num(c["input"], f"top.{n}.input", 4).say(" × ").num(c["weight"], f"top.{n}.weight", 4)
-        line.say(" = ").num(c["product"], f"top.{n}.product", 4)
-    total = Line().say(f"Σ of all {len(step['inputs'])} products")
+        line.say(_w("equals")).num(c["product"], f"top.{n}.product", VALUE_DECIMALS)
+    total = Line().say(_w("linear_total", count=len(step["inputs"])))
     if step["bias"] is not None:
-        total.say(" + bias ").num(step["bias"], "bias", 4)
-    total.say(" = ").num(step["computed"], "computed", 4).say(" (traced: ").num(step["output"], "output", 4).say(")")
+        total.say(_w("linear_bias")).num(step["bias"], "bias", VALUE_DECIMALS)
+    total.say(_w("equals")).num(step["computed"], "computed", VALUE_DECIMALS)
+    total.say(_w("linear_traced")).num(step["output"], "output", VALUE_DECIMALS).say(_w("close"))
     return [line, total], []
 
 

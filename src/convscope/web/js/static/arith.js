@@ -6,6 +6,7 @@
 // WORDS and STEP_WORDS templates, the route's query limits and pydantic's own
 // messages), filled slot by slot. tests/web/test_static_arith.py checks it against
 // Python over a dense grid of settings, field for field.
+import { fill, grouped } from "./common.js";
 
 /** A refusal the server would answer with this status and message. */
 export class ArithError extends Error {
@@ -13,19 +14,6 @@ export class ArithError extends Error {
     super(message);
     this.status = status;
   }
-}
-
-/** `template` with each `{name}` replaced by `slots[name]` (as str.format does here). */
-function fill(template, slots = {}) {
-  return template.replace(/\{(\w+)\}/g, (_, name) => {
-    if (!(name in slots)) throw new Error(`no slot ${name} in ${template}`);
-    return String(slots[name]);
-  });
-}
-
-/** 1234567 → "1,234,567" (Python's f"{n:,}"). */
-function grouped(n) {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 function gcd(a, b) {

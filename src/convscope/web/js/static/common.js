@@ -1,5 +1,5 @@
 // What the exported site's step builders share (runtime.js names the one sanctioned
-// place the browser computes): errors, Python's number format, reading a traced value.
+// place the browser computes): errors, Python's number formats and str.format, reading a traced value.
 
 /** An error the server would answer with a 4xx: the view shows its message. */
 export class StepError extends Error {
@@ -7,6 +7,19 @@ export class StepError extends Error {
     super(message);
     this.status = status;
   }
+}
+
+/** `template` with each `{name}` replaced by `slots[name]` (as str.format does here). */
+export function fill(template, slots = {}) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => {
+    if (!(name in slots)) throw new Error(`no slot ${name} in ${template}`);
+    return String(slots[name]);
+  });
+}
+
+/** 1234567 → "1,234,567" (Python's f"{n:,}"). */
+export function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** Python's f"{v:.4g}" with a true minus sign (explain.base.num). */

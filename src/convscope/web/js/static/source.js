@@ -2,11 +2,14 @@
 // api.js and detailapi.js, read from the files the export wrote under data/ instead
 // of a server. Overview payloads are the server's own bytes; explain steps come from
 // runtime.js, built from the exported maps and weights, and the explorer's answers
-// from arith.js. What needs a server (uploads, panels of positions not exported) rejects
-// with an ApiError saying so, and the page shows that line.
+// from arith.js. Explanation panels are built by panels.js from those steps at any
+// position, for every step family it words (static_panels.FAMILIES: all of today's);
+// a family it does not word falls back to the panels exported for its first position. What needs a server
+// (uploads, other positions of those layers) rejects with an ApiError or says so.
 import { ApiError, check } from "../api.js";
 import { decodeTensor } from "../core/tensor.js";
 import { ArithError, arithAnswer } from "./arith.js";
+import { covers, softmaxPanel, stepPanel } from "./panels.js";
 import { explainStep, intermediateMaps, needs, paddedInput, probabilitiesStep, StepError } from "./runtime.js";
 
 const enc = encodeURIComponent;
@@ -100,11 +103,41 @@ async function answered(work) {
 const STEP_LIMIT = 256;
 const steps = new Map();
 
-/** Panel URLs (core/explain.panelUrl) → the exported panels; other positions say they need a server. */
+/** A query's whole-number parameters among `names`, as numbers. */
+function numbers(query, names) {
+  return Object.fromEntries(names.filter((n) => query.has(n)).map((n) => [n, Number(query.get(n))]));
+}
+
+/**
+ * The panel of a trace's panel URL built from its step by panels.js, or null where
+ * panels.js does not word that step's family (the export's panels stand in).
+ */
+async function builtPanel(model, image, rest) {
+  const [path, search = ""] = rest.split("?");
+  const query = new URLSearchParams(search);
+  const info = await staticApi.trace(decodeURIComponent(model), decodeURIComponent(image));
+  const words = await fetchJson("data/panels.json");
+  if (path === "probabilities/explanation") {
+    const { index = null } = numbers(query, ["index"]);
+    return softmaxPanel(words, await staticDetailApi.probabilities(info, index));
+  }
+  const layer = path.match(/^layers\/([^/]+)\/explanation$/);
+  if (!layer) return null;
+  const name = decodeURIComponent(layer[1]);
+  const step = await staticDetailApi.explain(info, name, numbers(query, ["channel", "y", "x", "index"]));
+  if (!covers(words, step)) return null;
+  const { slots } = await fetchJson(`${modelBase(info.model)}/panels.json`);
+  const { input = null } = numbers(query, ["input"]);
+  return stepPanel(words, slots[name], step, { order: query.get("order") === "hwc" ? "hwc" : "chw", inputChannel: input });
+}
+
+/** Panel URLs (core/explain.panelUrl) → built panels, else the exported ones; other positions say they need a server. */
 async function staticPanel(url) {
   const trace = url.match(/^api\/models\/([^/]+)\/traces\/([^/]+)\/(.*)$/);
   const overview = url.match(/^api\/models\/([^/]+)\/(explanation\?.*)$/);
   if (!trace && !overview) throw new ApiError(404, `this exported site has no explanation panel for this view; ${SERVE}`);
+  const built = trace ? await builtPanel(trace[1], trace[2], trace[3]) : null;
+  if (built) return built;
   const file = trace ? `data/models/${trace[1]}/traces/${trace[2]}/panels.json` : `data/models/${overview[1]}/panels.json`;
   const panel = (await fetchJson(file))[trace ? trace[3] : overview[2]];
   // Panels of other positions were not exported: the model's panel file says so in words.
