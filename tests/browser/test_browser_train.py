@@ -128,8 +128,12 @@ def test_a_run_is_stopped_and_continued_from_the_page_and_a_reload_shows_it_all(
     assert dots >= finished
     page.click("#train-stop")
     wait_status(page, "stopped")
-    row = page.locator('[data-run="page-long"] td').nth(2).inner_text()  # after the compare box and the name
-    assert row == "stopped"
+    # The runs table follows from its own request, answered after the live stream's last event.
+    page.wait_for_function(
+        """() => { const cell = document.querySelectorAll('[data-run="page-long"] td')[2];
+                   return cell && cell.textContent === "stopped"; }""",  # after the compare box and the name
+        timeout=10_000,
+    )
     assert not page.errors, page.errors
 
 

@@ -9,7 +9,7 @@ import { renderOverlay } from "./views/trainoverlay.js";
 import { renderRuns } from "./views/trainruns.js";
 
 const $ = (id) => document.getElementById(id);
-const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0, compared: [], compareTimer: 0 };
+const page = { options: null, form: null, live: null, name: null, run: emptyRun(), info: null, cell: null, source: null, runs: [], frame: 0, previewTimer: 0, previewAsked: 0, compared: [], compareTimer: 0, runsAsked: 0 };
 // Milliseconds of quiet after an augmentation change before the preview is asked for (typing a strength sends one request).
 const PREVIEW_DELAY = 250;
 // Training images in each augmentation's preview strip.
@@ -154,12 +154,16 @@ function follow(name) {
 }
 
 async function refreshRuns() {
+  const mine = ++page.runsAsked;
+  let runs;
   try {
-    page.runs = await call("GET", "api/train/runs");
+    runs = await call("GET", "api/train/runs");
   } catch (error) {
     page.form.showError(error.message, null);
     return;
   }
+  if (mine !== page.runsAsked) return; // a later question is on its way: an older answer must not draw over it
+  page.runs = runs;
   page.info = page.runs.find((r) => r.name === page.name) ?? null;
   if (page.info && ["finished", "failed", "stopped", "interrupted"].includes(page.info.status) && !["finished", "failed", "stopped"].includes(page.run.status)) {
     page.run = { ...page.run, status: page.info.status === "interrupted" ? "stopped" : page.info.status, message: page.info.message ?? page.run.message };
