@@ -154,7 +154,9 @@ def trace_repr(trace: Trace) -> str:
 
 
 def png_data_url(rgb: np.ndarray) -> str:
-    """uint8 pixels ``(H, W, 3)`` as a ``data:image/png`` URL."""
+    """uint8 pixels ``(H, W, 3)``, ``(H, W, 1)`` or ``(H, W)`` (grey) as a ``data:image/png`` URL."""
+    if rgb.ndim == 3 and rgb.shape[2] == 1:
+        rgb = rgb[:, :, 0]
     buffer = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

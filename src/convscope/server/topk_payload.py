@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from convscope.display import png_data_url
 from convscope.errors import ConvScopeError
 from convscope.insight.topk import LayerTop, topk_layers
@@ -43,11 +41,6 @@ def receptive_words(result: TopkResult, layer: str) -> str:
     return text
 
 
-def _png(pixels: np.ndarray) -> str:
-    """uint8 ``(H, W, C)`` as a PNG data URL (grey when C is 1)."""
-    return png_data_url(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
-
-
 def _first(top: LayerTop, k: int) -> LayerTop:
     return LayerTop(top.values[:, :k], top.index[:, :k], top.y[:, :k], top.x[:, :k])
 
@@ -66,7 +59,7 @@ def topk_payload(network: Network, result: TopkResult, layer: str, channel: int,
             **entry, "rank": rank + 1, "clipped": clipped,
             "padding": [clipped[0] - top, clipped[1] - left, bottom - clipped[2], right - clipped[3]],
             "label": result.labels[entry["index"]], "id": result.ids[entry["index"]],
-            "patch": _png(pixels), "image": _png(whole),
+            "patch": png_data_url(pixels), "image": png_data_url(whole),
         })  # fmt: skip
     rows, cols = result.fields.size(layer)
     return {

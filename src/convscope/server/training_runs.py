@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convscope.display import png_data_url
 from convscope.errors import ConvScopeError, NotFoundError
 from convscope.training.config import TrainConfig
 from convscope.training.live import EXIT_WITH_PARENT_ENV, LIVE_NAME, LiveLog, read_events
@@ -339,7 +340,7 @@ class TrainingRuns:
         if not (0 <= true < k and 0 <= predicted < k):
             raise ConvScopeError(f"classes are numbered 0 to {k - 1}; got true={true}, predicted={predicted}")
         cell = ((test.labels == true) & (predicted_all == predicted)).nonzero().flatten()
-        images = [{"index": index, "png": png_data_url(test.images[index])} for index in cell[:limit].tolist()]
+        images = [{"index": index, "png": _chw_png(test.images[index])} for index in cell[:limit].tolist()]
         return {
             "true": true,
             "predicted": predicted,
@@ -370,7 +371,7 @@ class TrainingRuns:
             "seed": seed,
             "samples": labels,
             "columns": [
-                {"title": title, "images": [png_data_url(image) for image in to_bytes(images)]}
+                {"title": title, "images": [_chw_png(image) for image in to_bytes(images)]}
                 for title, images in zip(titles, columns, strict=True)
             ],
         }
@@ -403,18 +404,9 @@ class TrainingRuns:
         return read_events(self.existing(name) / LIVE_NAME, offset)
 
 
-def png_data_url(pixels: Any) -> str:
-    """One uint8 image ``(C, H, W)`` (1 or 3 channels) as a ``data:image/png`` URL."""
-    import base64
-    import io
-
-    from PIL import Image
-
-    array = pixels.permute(1, 2, 0).numpy()  # (H, W, C)
-    picture = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def _chw_png(pixels: Any) -> str:
+    """One uint8 image tensor ``(C, H, W)`` (1 or 3 channels) as a ``data:image/png`` URL."""
+    return png_data_url(pixels.permute(1, 2, 0).numpy())  # (H, W, C)
 
 
 def _last_step(events: list[dict[str, Any]]) -> int | None:

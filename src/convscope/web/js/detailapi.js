@@ -4,7 +4,7 @@
 // the server's message.
 import { check } from "./api.js";
 import { decodeTensor } from "./core/tensor.js";
-import { offerUrl } from "./core/topk.js";
+import { offerUrl, patchesUrl } from "./core/topk.js";
 
 const enc = encodeURIComponent;
 const CACHE_LIMIT = 256;
@@ -53,6 +53,11 @@ export const detailApi = {
   },
   /** Which layers of a model have top-k dataset patches, and over which datasets (core/topk.offerUrl). */
   topkOffer: (model) => fetchChecked(offerUrl(model)).then((r) => r.json()),
+  /** One channel's top-k patches: {running: true, answer: progress} while the pass runs (202), else {running: false, answer}. */
+  async topkPatches(model, layer, params) {
+    const response = await fetchChecked(patchesUrl(model, layer, params));
+    return { running: response.status === 202, answer: await response.json() };
+  },
   /** An attribution map with its trust checks: params {class?, method?, layer?} (core/why.attributionParams). */
   attribution: (info, params) => cachedJson(`${traceBase(info)}/insight/attribution?${query(params)}`),
   /** The attribution methods and Grad-CAM's layers a model offers: {methods, spatial, conv, channels}. */

@@ -1,7 +1,6 @@
 // Wiring of "what excites this channel" inside the explainer: the offer in a detail view's
 // head, and the view itself (fetch, poll while the pass runs, hand the data to views/topk.js).
-import { check } from "./api.js";
-import { offersLayer, patchesUrl, pollDelay } from "./core/topk.js";
+import { offersLayer, pollDelay } from "./core/topk.js";
 import { el } from "./views/dom.js";
 import { message } from "./views/detail/common.js";
 import { renderDatasetPicker, renderPatches, renderProgress } from "./views/topk.js";
@@ -64,11 +63,9 @@ export async function open(root, ctx) {
     const mine = ++token;
     renderDatasetPicker(picker, offered, chosen(), pick);
     try {
-      const response = await fetch(patchesUrl(model, ctx.state.layer, { channel: ctx.state.channel ?? 0, data: chosen() }));
-      await check(response);
-      const answer = await response.json();
+      const { running, answer } = await ctx.api.topkPatches(model, ctx.state.layer, { channel: ctx.state.channel ?? 0, data: chosen() });
       if (!alive || mine !== token) return;
-      if (response.status === 202) {
+      if (running) {
         renderProgress(body, answer);
         root.dataset.topk = "running";
         timer = setTimeout(() => load(attempt + 1), pollDelay(attempt));
