@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from convscope.inputs import decode_image
+from convscope.server.schemas import TraceInfo
 from convscope.server.tensor_codec import decode_tensor
 from tests.server import images
 from tests.server.conftest import LABELS
@@ -205,6 +206,49 @@ def test_an_upload_without_a_file_is_a_422_with_one_message(client: httpx.Client
     response = client.post("api/models/gray/traces")
     assert response.status_code == 422
     assert response.json() == {"detail": "invalid request: file: Field required"}
+
+
+@pytest.mark.parametrize("model_id", ["gray", "inception"])
+def test_the_trace_body_written_once_is_the_schema_s_rendering_of_the_trace_info(
+    client: httpx.Client, app, model_id: str
+) -> None:
+    # The route answers bytes written in the worker thread; they must be what validating the
+    # info against TraceInfo and encoding it would give (every field, every number).
+    response = client.get(f"api/models/{model_id}/traces/sample_1")
+    assert response.headers["content-type"] == "application/json"
+    entry = app.state.service.cache.get((model_id, "sample_1"))
+    urls = {
+        "image_url": f"api/models/{model_id}/traces/sample_1/image",
+        "layers_url": f"api/models/{model_id}/traces/sample_1/layers/",
+    }
+    expected = TraceInfo.model_validate({**entry.info, **urls}).model_dump(mode="json")
+    assert response.json() == expected
+    assert TraceInfo.model_validate_json(response.content).model_dump(mode="json") == expected
+
+
+@pytest.mark.parametrize("model_id", ["gray", "rgb", "residual", "inception"])
+def test_every_layer_s_ranges_and_channel_order_match_torch_on_the_traced_outputs(app, model_id: str) -> None:
+    from convscope.server.payload import layer_ranges
+
+    network = _network(app, model_id)
+    x = torch.rand(1, *network.input_spec.shape, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    trace = network.run(x)
+    got = {entry["name"]: entry for entry in layer_ranges(trace)}
+    assert list(got) == [layer.name for layer in network.layers]
+    ties = 0
+    for layer in network.layers:
+        out = trace.outputs[layer.name][0]
+        flat = out.reshape(out.shape[0], -1) if out.dim() == 3 else out.reshape(1, -1)
+        lows, highs = flat.min(dim=1).values, flat.max(dim=1).values
+        size = torch.maximum(lows.abs(), highs.abs())
+        entry = got[layer.name]
+        assert entry["shape"] == list(layer.output_shape)
+        assert (entry["min"], entry["max"]) == (float(out.min()), float(out.max()))
+        assert entry["channel_ranges"] == torch.stack((lows, highs), dim=1).tolist()
+        assert entry["channel_order"] == torch.argsort(size, descending=True, stable=True).tolist()
+        ties += len(size) - len(set(size.tolist()))
+    if model_id == "gray":
+        assert ties > 0  # all-zero maps after its ReLUs: equal sizes keep their index order
 
 
 def test_a_trace_is_computed_once_however_often_it_is_read(client: httpx.Client, app) -> None:

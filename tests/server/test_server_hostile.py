@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convscope.formats import zoo_network
-from convscope.server import create_app, layer_request
+from convscope.server import create_app, layer_request, torch_thread
 from convscope.server.guards import CSP, OriginGuard
 from convscope.server.routes import traces as traces_route
 from convscope.server.tensor_codec import decode_frames
@@ -78,22 +78,23 @@ def test_an_answer_over_the_size_limit_is_refused_before_it_is_built(client: htt
     assert single.status_code == 413
 
 
-def test_large_bodies_are_built_off_the_event_loop(client: httpx.Client, monkeypatch) -> None:
-    seen: list[bool] = []
+def test_every_body_is_built_on_the_torch_thread_off_the_event_loop(client: httpx.Client, monkeypatch) -> None:
+    seen: list[tuple[bool, bool]] = []
     real = traces_route.layer_frames
 
     def recording(*args, **kwargs):
         try:
             asyncio.get_running_loop()
-            seen.append(True)  # on the loop: a concurrent small request would wait behind it
+            on_loop = True  # a concurrent request would wait behind it
         except RuntimeError:
-            seen.append(False)
+            on_loop = False
+        seen.append((on_loop, torch_thread.on_torch_thread()))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(traces_route, "layer_frames", recording)
-    _frames(client, names="conv_1_1,relu_1_1")  # 2 x 10 x 62 x 62 float32 ≈ 300 KB: a worker thread
-    _frames(client, names="max_pool_2")  # 10 x 13 x 13: cheaper to build than to hand to a thread
-    assert seen == [False, True] and layer_request.SMALL_RESPONSE_BYTES < 300_000
+    _frames(client, names="conv_1_1,relu_1_1")  # 2 x 10 x 62 x 62 float32 ≈ 300 KB
+    _frames(client, names="max_pool_2")  # 10 x 13 x 13: small, and still not on the loop's thread
+    assert seen == [(False, True), (False, True)]
 
 
 _NAMES = ["conv_1_1", "relu_1_1", "conv_1_2", "relu_1_2", "max_pool_1"]

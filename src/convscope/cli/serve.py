@@ -114,12 +114,13 @@ def build_server(args: argparse.Namespace) -> uvicorn.Server:
     import uvicorn
 
     from convscope.cli.options import read_classes
-    from convscope.server import create_app
+    from convscope.server import create_app, torch_thread
     from convscope.server.app import SERVE_CONFIG_ENV
     from convscope.server.registry import load_models
 
     check_options(args)
-    networks = load_models(args.model or ["default"], classes=read_classes(args.classes))
+    # On the thread that will run every trace: loading runs forward passes (see torch_thread).
+    networks = torch_thread.call(load_models, args.model or ["default"], classes=read_classes(args.classes))
     samples = Path(args.samples) if args.samples else None
     workers = getattr(args, "workers", 1)
     options = _uvicorn_options(args)

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from convscope.errors import ConvScopeError
 from convscope.inputs import MAX_IMAGE_BYTES, megabytes
 from convscope.network import Network
+from convscope.server import torch_thread
 from convscope.server.guards import OriginGuard, RequestLimits, SecurityHeaders
 from convscope.server.insight_jobs import VisualiseJobs
 from convscope.server.paths import WEB_DIR
@@ -81,7 +82,8 @@ def create_app(
             cache folder (``$CONVSCOPE_HOME``, see ``formats.download.cache``).
         max_visualisations: feature visualisations the Insight page may run at the same time.
     """
-    networks = dict(models) if isinstance(models, Mapping) else load_models(models)
+    # Specs load on the torch thread, which runs every trace: loading runs forward passes.
+    networks = dict(models) if isinstance(models, Mapping) else torch_thread.call(load_models, models)
     training = _training_runs(runs_dir, train_data) if runs_dir is not None else None
     topk = _topk_jobs(insight_dir, train_data)
 
@@ -113,7 +115,7 @@ def create_app(
     app.state.visualisations = VisualiseJobs(app.state.service.models, max_running=max_visualisations)
     if training is not None:
         service = app.state.service
-        training.on_finished = lambda name, folder: offer_run_model(service, name, folder)
+        training.on_finished = lambda name, folder: torch_thread.call(offer_run_model, service, name, folder)
     app.add_exception_handler(ConvScopeError, _convscope_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in ROUTERS:
@@ -160,7 +162,7 @@ def app_from_environment() -> FastAPI:
     shared folder), ``allowed_hosts`` and ``cache_mb`` (each worker's own trace cache).
     """
     config = json.loads(os.environ[SERVE_CONFIG_ENV])
-    networks = load_models(config["models"], classes=config.get("classes"))
+    networks = torch_thread.call(load_models, config["models"], classes=config.get("classes"))
     samples = Path(config["samples"]) if config.get("samples") else None
     return create_app(
         networks,

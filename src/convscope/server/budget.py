@@ -14,15 +14,12 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any
 
 #: The default budget: this fraction of physical memory, at most DEFAULT_CACHE_CAP bytes.
 DEFAULT_CACHE_FRACTION = 0.25
 DEFAULT_CACHE_CAP = 2**30
 #: The smallest budget accepted (one small trace fits; anything less would cache nothing).
 MIN_CACHE_MB = 16
-#: Python objects per JSON number in a trace's info (a float object, its list slot, slack).
-_BYTES_PER_INFO_NUMBER = 40
 
 
 def physical_memory() -> int | None:
@@ -39,11 +36,3 @@ def default_cache_bytes(physical: int | None = None) -> int:
     if memory is None:
         return DEFAULT_CACHE_CAP
     return max(MIN_CACHE_MB * 2**20, min(DEFAULT_CACHE_CAP, int(memory * DEFAULT_CACHE_FRACTION)))
-
-
-def info_bytes(info: dict[str, Any]) -> int:
-    """An estimate of the bytes a trace's JSON info holds as Python objects (ranges, orders, classes)."""
-    numbers = len(info.get("probabilities", ())) * 3  # probabilities, logits, ranking
-    for layer in info.get("layers", ()):
-        numbers += 3 * len(layer.get("channel_ranges", ()))  # a (min, max) pair and an order entry per channel
-    return numbers * _BYTES_PER_INFO_NUMBER

@@ -24,8 +24,6 @@ from convscope.server.tensor_codec import DTYPES
 
 #: The largest activations body one request may build (float32 of VGG-16's largest layers fits).
 MAX_RESPONSE_BYTES = 64 * 2**20
-#: Bodies up to this size are built on the event loop: a thread hop would cost more than building them.
-SMALL_RESPONSE_BYTES = 256 * 1024
 #: Room for each message's JSON header and frame padding.
 _HEADER_ALLOWANCE = 64
 

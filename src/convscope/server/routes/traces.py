@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
@@ -21,9 +20,9 @@ router = APIRouter(prefix="/api/models/{model_id}/traces", tags=["traces"])
 #: Activations are computed per image and may change when the server restarts with other models.
 
 
-def _info(entry: TracedImage) -> dict[str, Any]:
-    base = f"api/models/{quote(entry.info['model'], safe='')}/traces/{quote(entry.info['image'], safe='')}"
-    return {**entry.info, "image_url": f"{base}/image", "layers_url": f"{base}/layers/"}
+def _info(entry: TracedImage) -> Response:
+    """The trace's JSON, written once when it was traced (``TracedImage.body``)."""
+    return Response(entry.body, media_type="application/json")
 
 
 @router.post("", response_model=TraceInfo, responses=errors(400, 404, 422))
@@ -31,7 +30,7 @@ async def upload_image(
     model_id: str,
     file: UploadFile = File(description="An image of any size and mode, at most 10 MB"),
     svc: TraceService = Depends(service),
-) -> dict[str, Any]:
+) -> Response:
     """Trace an uploaded image; its id (SHA-256) then works in the GET routes below."""
     check_image_size(file.size or 0, svc.max_upload_bytes)  # the real size, known once the form is parsed
     data = await file.read(svc.max_upload_bytes + 1)  # one byte over the limit is enough to refuse it
@@ -39,7 +38,7 @@ async def upload_image(
 
 
 @router.get("/{image_id}", response_model=TraceInfo, responses=errors(400, 404, 422))
-async def get_trace(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> dict[str, Any]:
+async def get_trace(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> Response:
     """The trace of a sample or a recently uploaded image (computed once, then cached)."""
     return _info(await svc.get(model_id, image_id))
 
@@ -52,7 +51,8 @@ async def get_trace(model_id: str, image_id: str, svc: TraceService = Depends(se
 async def get_input_image(model_id: str, image_id: str, svc: TraceService = Depends(service)) -> Response:
     """The image as the network sees it: converted, resized and centre-cropped (PNG)."""
     entry = await svc.get(model_id, image_id)
-    return Response(entry.png, media_type="image/png", headers=NO_STORE)
+    png = await svc.build(lambda: entry.png)  # encoded on first request (TracedImage.png)
+    return Response(png, media_type="image/png", headers=NO_STORE)
 
 
 @router.get(
@@ -83,10 +83,8 @@ async def get_layers(
 ) -> Response:
     """Several layers' outputs in one response: aligned frames of tensor messages (``tensor_codec``)."""
     entry = await svc.get(model_id, image_id)
-    names, channels, size = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype, box=box)
-    body = await svc.build(
-        layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, box=box, size=size
-    )
+    names, channels, _ = plan_layers(entry.trace.network, names, channels, first=first, dtype=dtype, box=box)
+    body = await svc.build(layer_frames, entry.trace, names, dtype=dtype, first=first, channels=channels, box=box)
     return binary_message(body)
 
 
@@ -116,5 +114,5 @@ async def get_layer(
         channels, count = unique_channels(channels, shape[0])
         size = size // shape[0] * count
         check_size(size)
-    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, box=box, size=size)
+    body = await svc.build(layer_message, entry.trace, layer, dtype=dtype, channels=channels, box=box)
     return binary_message(body)

@@ -204,7 +204,8 @@ async def open_run(request: Request, name: str) -> dict[str, Any]:
     training = runs(request)
     if training.status(name) != "finished":
         raise ConvScopeError(f"run '{name}' has not finished; its model is written when training ends")
-    model_id = await run_in_threadpool(offer_run_model, request.app.state.service, name, training.existing(name))
+    svc = request.app.state.service
+    model_id = await svc.build(offer_run_model, svc, name, training.existing(name))  # loads on the torch thread
     return {"model": model_id}
 
 
