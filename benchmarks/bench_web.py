@@ -9,7 +9,7 @@ Measures, after a warm-up:
   ``convscope:drawn`` event (every layer fetched, decoded and painted), with
   the server's trace cache cold (the server traces the image) and warm;
 - the bytes fetched per trace (trace JSON + every layer's binary message);
-- on the server, the trace (decode, preprocess, run, summarise, PNG) ÷ a plain
+- on the server, the trace (decode, preprocess, run, summarise, JSON body) ÷ a plain
   forward pass (``Network.predict``) on the same image, interleaved.
 - with ``--detail LAYER``: opening that layer's detail view → drawn (median);
 - with ``--rss-images N``: the server's RSS after tracing N distinct images, against
@@ -51,16 +51,27 @@ CACHED_IMAGES = 4
 VIEWPORT = {"width": 1400, "height": 900}
 # -------------------------------------------------------------------------------
 
-_CLICK_TO_DRAWN = """(id) => new Promise((resolve) => {
+# Each switch starts once the page is idle: the last switch's leftover raster and garbage
+# collection would otherwise share the 2 cores with the server's next forward pass. A reader
+# does not choose the next image within the same frame the last one was drawn. The answer
+# comes once the page's images have loaded too (the time is taken at drawn): a cold run
+# clears the server's cache next, and the input PNG the page asks for after drawing would
+# otherwise make the server trace the last image again inside the next switch.
+_CLICK_TO_DRAWN = """(id) => new Promise((idle) => requestAnimationFrame(() => requestIdleCallback(idle, { timeout: 1000 })))
+ .then(() => new Promise((resolve) => {
   performance.clearResourceTimings();
   const start = performance.now();
   window.addEventListener("convscope:drawn", () => {
+    const ms = performance.now() - start;
     const fetched = performance.getEntriesByType("resource").filter((e) => e.name.includes("/traces/") && !e.name.endsWith("/image"));
-    resolve({ ms: performance.now() - start, body: fetched.reduce((a, e) => a + e.encodedBodySize, 0),
-              transfer: fetched.reduce((a, e) => a + e.transferSize, 0), requests: fetched.length });
+    const result = { ms, body: fetched.reduce((a, e) => a + e.encodedBodySize, 0),
+                     transfer: fetched.reduce((a, e) => a + e.transferSize, 0), requests: fetched.length };
+    const until = performance.now() + 3000;
+    const loaded = () => ([...document.images].every((i) => i.complete) || performance.now() > until ? resolve(result) : requestAnimationFrame(loaded));
+    requestAnimationFrame(loaded);
   }, { once: true });
   document.querySelector(`.sample[data-sample="${id}"]`).click();
-})"""
+}))"""
 
 
 _OPEN_DETAIL = """(query) => new Promise((resolve) => {
@@ -142,6 +153,8 @@ def server_ratio(service, model_id: str, sample_ids: list[str], repeats: int) ->
 
 def server_stages(service, model_id: str, sample_ids: list[str], repeats: int) -> dict[str, float]:
     """Median milliseconds of each stage of a fresh trace (what ``TraceService.compute`` does, step by step)."""
+    import pydantic_core
+
     from convscope.inputs import decode_image
     from convscope.server.payload import trace_info
     from convscope.server.tracing import _png
@@ -162,8 +175,9 @@ def server_stages(service, model_id: str, sample_ids: list[str], repeats: int) -
         x = timed("preprocess", spec.preprocess, image)
         trace = timed("forward (recording every layer)", network.run, x)
         timed("per-channel ranges + finiteness", trace.first_non_finite)
-        timed("info (orders, ranking)", trace_info, trace, model_id=model_id, image_id="b", source={})
-        timed("PNG of the input", lambda: _png(spec.tensor_to_pixels(x)))  # noqa: B023 - called at once
+        info = timed("info (orders, ranking)", trace_info, trace, model_id=model_id, image_id="b", source={})
+        timed("JSON body", pydantic_core.to_json, info)
+        timed("PNG of the input (not in a trace: on the first /image request)", lambda: _png(spec.tensor_to_pixels(x)))  # noqa: B023 - called at once
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -234,11 +248,12 @@ def main() -> None:
 
 
 def measure(spec: str, args: argparse.Namespace) -> None:
-    from convscope.server import create_app
+    from convscope.server import create_app, torch_thread
     from convscope.server.registry import load_models
 
     before_model = _rss_bytes()
-    networks = load_models([spec])
+    # As convscope serve does: every PyTorch call on the server's one torch thread (see torch_thread).
+    networks = torch_thread.call(load_models, [spec])
     model_mb = (_rss_bytes() - before_model) / 2**20
     app = create_app(networks, samples_dir=_samples_dir(), cache_mb=args.cache_mb)
     service = app.state.service
@@ -252,14 +267,14 @@ def measure(spec: str, args: argparse.Namespace) -> None:
     )
 
     server_repeats = args.server_repeats if args.server_repeats is not None else max(args.repeats, 30)
-    trace_s, plain_s = server_ratio(service, model_id, sample_ids, server_repeats)
+    trace_s, plain_s = torch_thread.call(server_ratio, service, model_id, sample_ids, server_repeats)
     print(
-        f"server  trace (decode+preprocess+run+summary+PNG) {trace_s * 1e3:7.2f} ms   plain forward {plain_s * 1e3:6.2f} ms   "
+        f"server  trace (decode+preprocess+run+summary+JSON) {trace_s * 1e3:7.2f} ms   plain forward {plain_s * 1e3:6.2f} ms   "
         f"ratio {trace_s / plain_s:5.2f}×"
     )
 
     if big:
-        stages = server_stages(service, model_id, sample_ids, max(3, server_repeats))
+        stages = torch_thread.call(server_stages, service, model_id, sample_ids, max(3, server_repeats))
         print("server  fresh trace by stage (median ms): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
 
     server, url = _serve(app)

@@ -108,27 +108,43 @@ async function upload(file) {
   }
 }
 
-/** Build the overview when the maps it shows changed (model, details, order or page); true when it did. */
-function ensureBuilt(state, info) {
+/**
+ * What the overview shows for `state` and trace `info`, worked out without touching the page:
+ * the columns (each big layer's most active channels first), the map size and box, and the key
+ * that says whether the built overview already shows exactly this.
+ */
+function overviewFor(state, info) {
   const view = resolveView(app.model, state);
   const plan = overviewPlan(app.model, view);
   const list = classPage(app.model.classes, info ? info.ranking : null, app.classView);
   const columns = overviewColumns(app.model, { orders: ordersOf(info), pages: app.pages, plan, classes: list.paged ? list : null });
-  overviewBar.sync(app.model, view);
   const key = `${app.model.id}|${state.details}|${state.order}|${view.compact}|${[...view.unfold]}|${[...view.open]}|${columnsKey(columns)}|${list.query}|${list.page}`;
-  if (key === app.built) return false;
+  if (key === app.built) return { view, list, columns, key, box: app.box };
   // Block headers and the routes' band sit above the maps of networks with blocks.
   const above = columns.some((c) => c.block) ? 54 : 0;
   const available = window.innerHeight - $("overview").getBoundingClientRect().top - 80 - above;
   const mapSize = fitMapSize(columns, available);
-  app.box = mapBox(mapSize, window.devicePixelRatio);
   // Compact columns spread over the screen, so their headers have room to say more.
   const columnGap = view.compact ? fitColumnGap(columns, $("overview").clientWidth - 4, { mapSize }) : null;
+  return { view, list, columns, key, mapSize, columnGap, box: mapBox(mapSize, window.devicePixelRatio) };
+}
+
+/** Build the overview `overviewFor` planned, unless it shows that already; true when it built. */
+function buildOverview(state, planned) {
+  const { view, list, columns, key, mapSize, columnGap, box } = planned;
+  overviewBar.sync(app.model, view);
+  if (key === app.built) return false;
+  app.box = box;
   overview.build(app.model, columns, { details: state.details, order: state.order, mapSize, columnGap, classList: { ...list, focus: app.classView.focus } });
   app.classView.focus = null; // the control that had the keyboard got it back; later rebuilds leave focus alone
   overview.select(state.layer);
   app.built = key;
   return true;
+}
+
+/** Build the overview when the maps it shows changed (model, details, order or page); true when it did. */
+function ensureBuilt(state, info) {
+  return buildOverview(state, overviewFor(state, info));
 }
 
 /** Another page or search of the class column (models with many classes): rebuild it, redraw from the tensors at hand. */
@@ -268,34 +284,40 @@ async function loadTrace(state, loaded) {
   try {
     const info = loaded ?? (await api.trace(state.model, state.image));
     if (token !== app.token) return;
-    app.info = info;
-    ensureBuilt(state, info); // big layers show their most active channels first
-    const columns = overview.columns.filter((c) => c.type !== "classes");
+    const planned = overviewFor(state, info); // big layers show their most active channels first
+    const columns = planned.columns.filter((c) => c.type !== "classes");
     const ranges = new Map(info.layers.map((l) => [l.name, l]));
-    app.ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name), app.model.input_spec.channel_tints);
-    app.tensors = new Map();
-    overview.setTrace(info, app.ctx, state.scale);
-    const sample = app.samples.find((s) => s.id === info.image);
-    renderPrediction($("prediction"), info, sample && sample.label);
-    showLegends(state.scale);
-    inputs.setCurrent(info, app.model.input_spec);
-    const show = (name, tensor) => {
-      app.tensors.set(name, tensor);
-      overview.setTensor(name, tensor);
-    };
+    const ctx = scaleContext(app.model.layers, ranges, columns.map((c) => c.name), app.model.input_spec.channel_tints);
     // Maps larger than their box come reduced to it, so even VGG-16's overview is one request.
-    const box = app.box;
-    const count = reducedValueCount(columns, box);
-    if (count <= BATCH_VALUES) {
+    const box = planned.box;
+    const batched = reducedValueCount(columns, box) <= BATCH_VALUES;
+    let arrived = [];
+    if (batched) {
       // One request for every layer (per-request overhead dominates), each with the channels drawn.
       const first = Math.max(...columns.map((c) => c.channels.length));
       const picked = columns.map((c) => (c.type === "maps" && c.channels.length < c.total ? c.channels : []));
       // Exact float32 for small networks; big ones get float16 for each layer where it changes no digit shown.
       const dtype = anyReduced(columns, box) ? "auto" : chooseDtype(valueCount(columns), 4 << 20);
-      const tensors = await api.layers(info, columns.map((c) => c.name), first, dtype, picked, box);
+      arrived = await api.layers(info, columns.map((c) => c.name), first, dtype, picked, box);
       if (token !== app.token) return;
-      tensors.forEach((tensor) => show(tensor.header.layer, tensor));
-    } else {
+    }
+    // The new trace replaces the old one on screen all at once, in one frame: until its maps
+    // are in, the last image's maps stay up under their own labels (and stay if the request fails).
+    app.info = info;
+    buildOverview(state, planned);
+    app.ctx = ctx;
+    app.tensors = new Map();
+    overview.setTrace(info, ctx, state.scale);
+    const sample = app.samples.find((s) => s.id === info.image);
+    renderPrediction($("prediction"), info, sample && sample.label);
+    inputs.setCurrent(info, app.model.input_spec);
+    const show = (name, tensor) => {
+      app.tensors.set(name, tensor);
+      overview.setTensor(name, tensor);
+    };
+    arrived.forEach((tensor) => show(tensor.header.layer, tensor));
+    if (!batched) {
+      showLegends(state.scale);
       // Very wide networks: layer by layer, each drawn as it arrives.
       await Promise.all(
         columns.map(async (col) => {
@@ -303,8 +325,8 @@ async function loadTrace(state, loaded) {
           if (token === app.token) show(col.name, tensor);
         }),
       );
+      if (token !== app.token) return;
     }
-    if (token !== app.token) return;
     showLegends(state.scale);
     document.body.dataset.drawn = `${info.model}/${info.image}`;
     window.dispatchEvent(new CustomEvent("convscope:drawn", { detail: { model: info.model, image: info.image } }));

@@ -96,23 +96,30 @@ function sourceChannels(layer, c, sources, byName, visible) {
   return sources.map((src) => [src, null]);
 }
 
-/**
- * Incoming connections of map `channel` of column `name`, limited to shown maps:
- * [{from, channel}] where channel indexes the source layer.
- */
-export function incomingEdges(name, channel, model, columns) {
+/** The lookups incomingEdges needs, made once for every map of an overview (GoogLeNet draws 276). */
+export function edgeLookups(model, columns) {
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const shown = new Map(columns.map((c) => [c.name, c.channels]));
-  const target = columns.find((c) => c.name === name);
+  const byColumn = new Map();
+  for (const c of columns) if (!byColumn.has(c.name)) byColumn.set(c.name, c); // the first, as a find would
+  return { byName, shown, visible: new Set(shown.keys()), columns: byColumn };
+}
+
+/**
+ * Incoming connections of map `channel` of column `name`, limited to shown maps:
+ * [{from, channel}] where channel indexes the source layer. `lookups`: edgeLookups(model, columns).
+ */
+export function incomingEdges(name, channel, model, columns, lookups = edgeLookups(model, columns)) {
+  const { byName, shown, visible } = lookups;
+  const target = lookups.columns.get(name);
   // The class column reads through its logits layer when the model ends in softmax.
   const layerName = target && target.type === "classes" ? model.logits_layer : name;
   const layer = byName.get(layerName);
-  const visible = new Set(shown.keys());
   const sources = visibleSources(layerName, byName, visible);
   const edges = [];
   for (const [src, chans] of sourceChannels(layer, channel, sources, byName, visible)) {
-    const visible = shown.get(src) ?? [];
-    for (const c of chans ?? visible) if (visible.includes(c)) edges.push({ from: src, channel: c });
+    const maps = shown.get(src) ?? [];
+    for (const c of chans ?? maps) if (maps.includes(c)) edges.push({ from: src, channel: c });
   }
   return edges;
 }

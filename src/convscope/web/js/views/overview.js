@@ -3,7 +3,7 @@
 // Deep networks add block headers, fold chips, routes between columns and a minimap.
 import { formatValue, shapeText } from "../core/format.js";
 import { columnRoutes, routePath } from "../core/blocks.js";
-import { incomingEdges, overviewLayout } from "../core/layout.js";
+import { edgeLookups, incomingEdges, overviewLayout } from "../core/layout.js";
 import { pageText } from "../core/paging.js";
 import { cellText } from "../core/reduced.js";
 import { domainFor } from "../core/scales.js";
@@ -34,8 +34,8 @@ export function createOverview(root, handlers) {
   const edges = createEdges(svg);
   let s = null;
 
-  function boxesOf(name, channel) {
-    const e = incomingEdges(name, channel, s.model, s.columns);
+  function boxesOf(name, channel, lookups = undefined) {
+    const e = incomingEdges(name, channel, s.model, s.columns, lookups);
     const to = s.boxes.get(key(name, channel));
     return e.map((edge) => ({ from: s.boxes.get(key(edge.from, edge.channel)), to })).filter((p) => p.from && p.to);
   }
@@ -68,7 +68,8 @@ export function createOverview(root, handlers) {
 
   function drawEdges() {
     const pairs = [];
-    for (const col of s.columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c));
+    const lookups = edgeLookups(s.model, s.columns);
+    for (const col of s.columns) for (const c of col.channels) pairs.push(...boxesOf(col.name, c, lookups));
     edges.draw(pairs);
     edges.highlight([]);
   }
