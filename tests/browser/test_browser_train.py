@@ -106,7 +106,9 @@ def test_a_run_started_from_the_page_shows_the_run_folders_numbers_and_opens_in_
 
 def test_a_run_is_stopped_and_continued_from_the_page_and_a_reload_shows_it_all(page, train_url, runs_dir):
     open_page(page, train_url)
-    fill_small_run(page, "page-long", epochs=30)
+    # Far more epochs than the test lets it train: it stops the run after its first epoch, and
+    # 30 epochs (~11 s here) could all finish before a busy machine's page got to the stop button.
+    fill_small_run(page, "page-long", epochs=1000)
     page.click("#train-start")
     page.wait_for_selector("circle.epoch-dot.val", timeout=300_000)
     page.click("#train-stop")
