@@ -296,10 +296,11 @@ def trace_panels(network: Network, entry: TracedImage) -> dict[str, Any]:
     """
     panels: dict[str, Any] = {}
     trace = entry.trace
+    info = entry.info  # parsed from the entry's JSON body: once, not per layer
     for layer in network.layers:
         if layer.kind not in EXPLAINERS:
             continue
-        for position in _panel_positions(network, layer, entry.info):
+        for position in _panel_positions(network, layer, info):
             try:
                 step = finite(explain(trace, layer.name, **position).to_dict())
             except ConvScopeError:

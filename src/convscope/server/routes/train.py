@@ -199,13 +199,13 @@ def resume_run(request: Request, name: str) -> dict[str, Any]:
 @router.post("/runs/{name}/open", responses=errors(400, 404))
 async def open_run(request: Request, name: str) -> dict[str, Any]:
     """Add a finished run's model to the models this server offers; the explainer can then open it."""
+    from convscope.server import torch_thread
     from convscope.server.trained_models import offer_run_model
 
     training = runs(request)
     if training.status(name) != "finished":
         raise ConvScopeError(f"run '{name}' has not finished; its model is written when training ends")
-    svc = request.app.state.service
-    model_id = await svc.build(offer_run_model, svc, name, training.existing(name))  # loads on the torch thread
+    model_id = await torch_thread.run(offer_run_model, request.app.state.service, name, training.existing(name))
     return {"model": model_id}
 
 
