@@ -3,6 +3,7 @@
 Usage: python benchmarks/bench_web.py [--model default] [--repeats 15]
        python benchmarks/bench_web.py --model vgg16 --repeats 5 --detail conv_5_3 --rss-images 100
        python benchmarks/bench_web.py --model vgg16 --model resnet18 --model googlenet --repeats 3
+       python benchmarks/bench_web.py --cnn-explainer SITE --repeats 15
 
 Measures, after a warm-up:
 - in the browser, the median time from clicking a sample to the overview's
@@ -14,10 +15,22 @@ Measures, after a warm-up:
 - with ``--detail LAYER``: opening that layer's detail view → drawn (median);
 - with ``--rss-images N``: the server's RSS after tracing N distinct images, against
   the model's own RSS plus the trace cache's budget (``serve --cache-mb``).
+- with ``--cnn-explainer SITE``: CNN Explainer's own page and ConvScope side by side in one
+  run, on the same TinyVGG weights (the page's ``assets/data/model.json``) and the same
+  sample images, switched in turn (interleaved), each in its own Chromium. SITE is a folder
+  holding CNN Explainer's built site under ``cnn-explainer/`` (its deployed layout: the
+  page at ``/cnn-explainer/``, the scripts it loads from CDNs saved beside it and the page
+  pointed at them, as this machine has no internet). Nothing of CNN Explainer is part of
+  ConvScope: build or copy it yourself. CNN Explainer's switch ends when the overview's
+  last map image has its new picture ("maps in"; it fades the old maps out for 300 ms
+  first, by design) and, reported too, when its animations settle. ConvScope's ends at
+  ``convscope:drawn`` with its cache cleared first (it traces every image, as CNN
+  Explainer computes every one).
 Goals: under 150 ms to a fully drawn overview for the default model; for the
 224×224 zoo models (issue 16) a cached switch ≤ 250 ms, a fresh switch ≤ 1.3 ×
 (plain forward + 100 ms), a detail view ≤ 200 ms, ≤ 2.5 MB per switch, and RSS
-after 100 VGG-16 images ≤ (model + budget) × 1.15.
+after 100 VGG-16 images ≤ (model + budget) × 1.15; beside CNN Explainer, a TinyVGG switch
+≤ 1/12 of CNN Explainer's median.
 """
 
 from __future__ import annotations
@@ -45,6 +58,8 @@ BIG_DETAIL_GOAL_MS = 200.0
 BIG_BYTES_GOAL = 2.5e6
 FRESH_FACTOR, FRESH_EXTRA_MS = 1.3, 100.0
 RSS_SLACK = 1.15
+CNN_EXPLAINER_SHARE = 1 / 12
+CNN_EXPLAINER_FIRST = "espresso_1.jpeg"  # the image CNN Explainer's page opens with
 # A warm (cached) switch cycles through this many images: VGG-16's ~115 MB traces must all
 # stay in the trace cache (30 samples would not, and every "cached" switch would trace again).
 CACHED_IMAGES = 4
@@ -87,6 +102,41 @@ _OPEN_DETAIL = """(query) => new Promise((resolve) => {
   history.pushState(null, "", query);
   window.dispatchEvent(new PopStateEvent("popstate"));
 })"""
+
+
+# CNN Explainer's page (see --cnn-explainer): its overview is one SVG (#cnn-svg) whose maps are
+# <image class="node-image"> elements; choosing a sample sets each map's href to a new PNG
+# data URL (after a 300 ms fade-out), then fades the maps in and animates the class bars.
+# Every map's href is set on each switch, so counting the elements whose href was set
+# tells when all of them hold the new image (a map equal for both images is set too).
+_CNN_EXPLAINER_SWITCH = """(name) => new Promise((idle) => requestAnimationFrame(() => requestIdleCallback(idle, { timeout: 1000 })))
+ .then(() => new Promise((resolve, reject) => {
+  const svg = document.querySelector("#cnn-svg");
+  const maps = svg.querySelectorAll("image.node-image").length;
+  const set = new Set();
+  let allIn = null, last = null;
+  const observer = new MutationObserver((records) => {
+    last = performance.now();
+    for (const r of records) {
+      if (r.type === "attributes" && r.attributeName === "href" && r.target.classList.contains("node-image")) set.add(r.target);
+    }
+    if (allIn === null && set.size === maps) allIn = last;
+  });
+  observer.observe(svg, { subtree: true, attributes: true, childList: true });
+  const start = performance.now();
+  document.querySelector(`.image-container[data-imagename="${name}"]`).click();
+  const quiet = () => {
+    const now = performance.now();
+    if (allIn !== null && now - last >= 500) {
+      observer.disconnect();
+      resolve({ mapsIn: allIn - start, settled: last - start, maps });
+    } else if (now - start > 20000) {
+      observer.disconnect();
+      reject(new Error(`CNN Explainer set ${set.size} of ${maps} maps in 20 s`));
+    } else setTimeout(quiet, 50);
+  };
+  setTimeout(quiet, 50);
+}))"""
 
 
 def _rss_bytes() -> int:
@@ -242,9 +292,112 @@ def main() -> None:
     parser.add_argument("--detail", metavar="LAYER", help="also time opening this layer's detail view")
     parser.add_argument("--rss-images", type=int, default=0, metavar="N", help="RSS after N distinct images")
     parser.add_argument("--cache-mb", type=int, default=None, help="the trace cache budget (serve --cache-mb)")
+    parser.add_argument(
+        "--cnn-explainer",
+        type=Path,
+        metavar="SITE",
+        help="a folder with CNN Explainer's built site under cnn-explainer/: compare its image switch with ConvScope's",
+    )
     args = parser.parse_args()
+    if args.cnn_explainer is not None:
+        compare_cnn_explainer(args.cnn_explainer, args.repeats)
+        if not args.model:
+            return
     for spec in args.model or [MODEL]:
         measure(spec, args)
+
+
+def _serve_folder(folder: Path) -> tuple[object, str]:
+    """A quiet static file server for ``folder`` on 127.0.0.1 (CNN Explainer's site)."""
+    import functools
+    import http.server
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # one line per file would bury the figures
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+def compare_cnn_explainer(site: Path, repeats: int) -> None:
+    """CNN Explainer's page and ConvScope on its TinyVGG and images, one switch of each in turn."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from convscope.server import create_app, torch_thread
+    from convscope.server.registry import load_models
+
+    root = site / "cnn-explainer"
+    model_json = root / "assets" / "data" / "model.json"
+    if not model_json.is_file():
+        raise SystemExit(f"bench_web: {site} has no cnn-explainer/assets/data/model.json (CNN Explainer's built site)")
+    httpd, cx_url = _serve_folder(site)
+    with sync_playwright() as playwright:
+        cx_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        cx = cx_browser.new_context(viewport=VIEWPORT).new_page()
+        cx.goto(f"{cx_url}cnn-explainer/")
+        cx.wait_for_function("document.querySelectorAll('#cnn-svg image.node-image').length > 0", timeout=120_000)
+        cx.wait_for_timeout(3000)  # its first draw animates for ~1.5 s
+        offered = cx.evaluate(
+            "[...document.querySelectorAll('.image-container[data-imagename]')].map((e) => e.dataset.imagename)"
+            ".filter((n) => n !== 'custom')"
+        )
+        samples = Path(tempfile.mkdtemp(prefix="convscope-bench-cnnx-"))
+        for name in offered:
+            shutil.copyfile(root / "assets" / "img" / name, samples / name)
+        networks = torch_thread.call(load_models, [str(model_json)])
+        app = create_app(networks, samples_dir=samples)
+        service = app.state.service
+        model_id = service.models.default_id
+        server, url = _serve(app)
+        cs_browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        cs = cs_browser.new_context(viewport=VIEWPORT, bypass_csp=True).new_page()
+        first = offered.index(CNN_EXPLAINER_FIRST)
+        cs.goto(f"{url}?model={model_id}&image={Path(CNN_EXPLAINER_FIRST).stem}")
+        cs.wait_for_function("document.body.dataset.drawn && document.body.dataset.drawn.length > 0", timeout=120_000)
+        print(
+            f"CNN Explainer's page and ConvScope ({model_id}: the page's own model.json), {len(offered)} images "
+            f"the page offers, {repeats} rounds after {WARMUP} warm-up, one switch of each per round"
+        )
+        theirs, ours = [], []
+        for i in range(WARMUP + repeats):
+            name = offered[(first + 1 + i) % len(offered)]  # never the image shown (both start on espresso)
+
+            def cnn_explainer(name: str = name) -> dict:
+                return cx.evaluate(_CNN_EXPLAINER_SWITCH, name)
+
+            def convscope(name: str = name) -> dict:
+                service.cache.clear()  # it traces every image, as CNN Explainer computes every one
+                return cs.evaluate(_CLICK_TO_DRAWN, Path(name).stem)
+
+            order = (cnn_explainer, convscope) if i % 2 == 0 else (convscope, cnn_explainer)
+            results = {fn.__name__: fn() for fn in order}
+            if i >= WARMUP:
+                theirs.append(results["cnn_explainer"])
+                ours.append(results["convscope"]["ms"])
+        cs_browser.close()
+        cx_browser.close()
+        server.should_exit = True
+    httpd.shutdown()
+    shutil.rmtree(samples, ignore_errors=True)
+    maps_in = statistics.median(r["mapsIn"] for r in theirs)
+    settled = statistics.median(r["settled"] for r in theirs)
+    mine = statistics.median(ours)
+    verdict = "meets" if mine <= CNN_EXPLAINER_SHARE * maps_in else "MISSES"
+    print(
+        f"CNN Explainer  choose → all {theirs[0]['maps']} maps in  median {maps_in:7.1f} ms "
+        f"(min {min(r['mapsIn'] for r in theirs):.1f}, max {max(r['mapsIn'] for r in theirs):.1f}); "
+        f"animations settled {settled:.1f} ms"
+    )
+    print(
+        f"ConvScope      choose → drawn (fresh trace) median {mine:7.1f} ms (min {min(ours):.1f}, max {max(ours):.1f}) "
+        f"= 1/{maps_in / mine:.1f} of CNN Explainer's maps-in (goal ≤ 1/{1 / CNN_EXPLAINER_SHARE:.0f}: {verdict}), "
+        f"1/{settled / mine:.1f} of its settled time"
+    )
 
 
 def measure(spec: str, args: argparse.Namespace) -> None:
