@@ -30,6 +30,7 @@ from matplotlib.figure import Figure  # a real import: typing.get_type_hints res
 from torch import nn
 
 from convscope import layer_facts
+from convscope.cores import cores_for, using_cores
 from convscope.errors import ConvScopeError, ModelError, NotFoundError, first_line
 from convscope.inputs import InputSpec
 from convscope.layer_kinds import function_kind, method_kind, module_kind
@@ -274,7 +275,8 @@ class Network:
         """
         x = as_batch(self.input_spec, x)
         self.check_input(x)
-        with _eval_mode(self.module, self._submodules), torch.no_grad():
+        # One core for a small network, wherever it runs, so every caller gets the same numbers.
+        with using_cores(cores_for(self.total_mults)), _eval_mode(self.module, self._submodules), torch.no_grad():
             if self._capture is not None:
                 values = self._capture(x)
                 outputs = dict(zip((layer.name for layer in self.layers), values, strict=True))
@@ -286,7 +288,7 @@ class Network:
         """Class probabilities ``(N, K)`` from a plain forward pass (no recording); ``x`` as for :meth:`run`."""
         x = as_batch(self.input_spec, x)
         self.check_input(x)
-        with _eval_mode(self.module, self._submodules), torch.no_grad():
+        with using_cores(cores_for(self.total_mults)), _eval_mode(self.module, self._submodules), torch.no_grad():
             out = _first_tensor(self.module(x))
         return probabilities_from(self, out)
 

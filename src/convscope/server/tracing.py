@@ -26,7 +26,6 @@ from PIL import Image
 
 from convscope.errors import ModelError, NotFoundError
 from convscope.inputs import MAX_IMAGE_BYTES, decode_image
-from convscope.network import Network
 from convscope.server import torch_thread
 from convscope.server.budget import default_cache_bytes
 from convscope.server.cache import LRUCache
@@ -133,12 +132,9 @@ class TraceService:
         """Run a payload builder on the torch thread, so no body blocks the event loop.
 
         Small bodies go there too: PyTorch work on the event loop's thread would give it
-        an OpenMP team of its own and slow every kernel (see ``torch_thread``). The work
-        for a trace or network among ``args`` uses the cores that network's size calls for.
+        an OpenMP team of its own and slow every kernel (see ``torch_thread``).
         """
-        network = next((a.network if isinstance(a, Trace) else a for a in args if isinstance(a, Trace | Network)), None)
-        cores = None if network is None else torch_thread.cores_for(network.total_mults)
-        return await torch_thread.run(function, *args, cores=cores, **kwargs)
+        return await torch_thread.run(function, *args, **kwargs)
 
     def image_bytes(self, image_id: str, model_id: str | None = None) -> bytes:
         """A sample of ``model_id`` (the default model when ``None``) or a stored upload."""
@@ -174,11 +170,8 @@ class TraceService:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        cores = torch_thread.cores_for(self.models.get(model_id).total_mults)
         async with self.limiter:
-            return await torch_thread.run(
-                self._compute_cached, key, partial(self.compute, model_id, image_id, data), cores=cores
-            )
+            return await torch_thread.run(self._compute_cached, key, partial(self.compute, model_id, image_id, data))
 
     def _compute_cached(self, key: tuple[str, str], compute: Callable[[], TracedImage]) -> TracedImage:
         """The cached entry or a new one; when storing it evicted older traces, their memory goes back to the OS."""
