@@ -55,3 +55,35 @@ def test_a_small_network_runs_on_one_core_and_the_caller_keeps_its_own(
     expected = 1 if small else before
     assert _threads_seen(network) == [expected, expected]
     assert torch.get_num_threads() == before
+
+
+def test_a_small_network_s_layer_messages_are_built_on_one_core(monkeypatch) -> None:
+    from convscope.server import payload
+
+    network = zoo_network("tinyvgg", in_channels=1, input_size=28)
+    trace = network.run(torch.zeros(1, *network.input_spec.shape))
+    seen: list[int] = []
+    real = payload._layer_message
+    monkeypatch.setattr(
+        payload, "_layer_message", lambda *a, **k: seen.append(torch.get_num_threads()) or real(*a, **k)
+    )
+    before = torch.get_num_threads()
+    payload.layer_frames(trace, "conv_1_1,relu_1_1", box=8)
+    payload.layer_message(trace, "conv_1_1")
+    assert seen == [1, 1, 1] and torch.get_num_threads() == before
+
+
+def test_a_small_network_s_trace_summary_runs_on_one_core(monkeypatch, tmp_path) -> None:
+    from PIL import Image
+
+    from convscope.server import create_app, tracing
+
+    network = zoo_network("tinyvgg", in_channels=1, input_size=28)
+    Image.new("L", (28, 28), 90).save(tmp_path / "grey.png")
+    service = create_app({"small": network}, samples_dir=tmp_path).state.service
+    seen: list[int] = []
+    real = tracing.trace_info
+    monkeypatch.setattr(tracing, "trace_info", lambda *a, **k: seen.append(torch.get_num_threads()) or real(*a, **k))
+    before = torch.get_num_threads()
+    service.compute("small", "grey", (tmp_path / "grey.png").read_bytes())
+    assert seen == [1] and torch.get_num_threads() == before

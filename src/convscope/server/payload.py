@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from convscope.cores import cores_for, using_cores
 from convscope.errors import ConvScopeError, NotFoundError
 from convscope.layer_blocks import fold_targets, layer_blocks, network_blocks, overview_defaults
 from convscope.layer_views import LayerView, layer_views
@@ -212,11 +213,12 @@ def layer_frames(
             f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'"
         )
     messages = []
-    for name, picked in zip(wanted, lists, strict=True):
-        layer = trace.network.layer(name)
-        if picked is None and first is not None and layer.is_spatial:
-            picked = f"0-{min(first, layer.output_shape[0]) - 1}"
-        messages.append(layer_message(trace, name, dtype=dtype, channels=picked, box=box))
+    with using_cores(cores_for(trace.network.total_mults)):  # as the network ran (see layer_message)
+        for name, picked in zip(wanted, lists, strict=True):
+            layer = trace.network.layer(name)
+            if picked is None and first is not None and layer.is_spatial:
+                picked = f"0-{min(first, layer.output_shape[0]) - 1}"
+            messages.append(layer_message(trace, name, dtype=dtype, channels=picked, box=box))
     return encode_frames(messages)
 
 
@@ -229,6 +231,14 @@ def layer_message(
     the smallest integer factor ``k`` that fits (:mod:`convscope.server.downsample`);
     the header then says ``block`` (k), ``reduce`` (how) and ``full_shape``.
     """
+    with using_cores(cores_for(trace.network.total_mults)):
+        return _layer_message(trace, name, dtype=dtype, channels=channels, box=box)
+
+
+def _layer_message(trace: Trace, name: str, *, dtype: WireDtype, channels: str | None, box: int | None) -> bytes:
+    """:func:`layer_message` on the cores its network runs on: a small network's on one, as
+    ``Network.run`` does (waking a sleeping helper costs more than the work). It copies and
+    reduces traced values, so the core count changes no number."""
     layer = trace.network.layer(name)
     values = trace.output(layer.name)[0].numpy()  # (C, H, W) or (F,)
     header: dict[str, Any] = {"layer": layer.name}

@@ -24,8 +24,10 @@ import anyio
 import pydantic_core
 from PIL import Image
 
+from convscope.cores import cores_for, using_cores
 from convscope.errors import ModelError, NotFoundError
 from convscope.inputs import MAX_IMAGE_BYTES, decode_image
+from convscope.network import Network
 from convscope.server import torch_thread
 from convscope.server.budget import default_cache_bytes
 from convscope.server.cache import LRUCache
@@ -184,6 +186,12 @@ class TraceService:
     def compute(self, model_id: str, image_id: str, data: bytes) -> TracedImage:
         """Decode, preprocess, run and format one image (blocking; call from a worker thread)."""
         network = self.models.get(model_id)
+        # The summary's per-channel ranges on the cores the pass ran on (convscope.cores): a
+        # small network's on one, as waking a sleeping helper costs more than the work.
+        with using_cores(cores_for(network.total_mults)):
+            return self._compute(network, model_id, image_id, data)
+
+    def _compute(self, network: Network, model_id: str, image_id: str, data: bytes) -> TracedImage:
         spec = network.input_spec
         start = time.perf_counter()
         image = decode_image(data, max_bytes=self.max_upload_bytes)
