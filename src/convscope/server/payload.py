@@ -213,12 +213,12 @@ def layer_frames(
             f"channels has {len(lists)} lists for {len(wanted)} names; give one list per name, separated by ';'"
         )
     messages = []
-    with using_cores(cores_for(trace.network.total_mults)):  # as the network ran (see layer_message)
+    with using_cores(cores_for(trace.network.total_mults)):  # once for every layer (see layer_message)
         for name, picked in zip(wanted, lists, strict=True):
             layer = trace.network.layer(name)
             if picked is None and first is not None and layer.is_spatial:
                 picked = f"0-{min(first, layer.output_shape[0]) - 1}"
-            messages.append(layer_message(trace, name, dtype=dtype, channels=picked, box=box))
+            messages.append(_layer_message(trace, name, dtype=dtype, channels=picked, box=box))
     return encode_frames(messages)
 
 
@@ -236,7 +236,7 @@ def layer_message(
 
 
 def _layer_message(trace: Trace, name: str, *, dtype: WireDtype, channels: str | None, box: int | None) -> bytes:
-    """:func:`layer_message` on the cores its network runs on: a small network's on one, as
+    """:func:`layer_message`'s work, on the cores its caller set: a small network's on one, as
     ``Network.run`` does (waking a sleeping helper costs more than the work). It copies and
     reduces traced values, so the core count changes no number."""
     layer = trace.network.layer(name)
